@@ -1,0 +1,92 @@
+"""Conversations and messages: one row a message, a tree through `parent`."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Conversation(models.Model):
+    PRIVATE, TEAM = "private", "team"
+    VISIBILITY = [(PRIVATE, "Private"), (TEAM, "Team")]
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    title = models.CharField(max_length=200, blank=True)
+    visibility = models.CharField(max_length=10, choices=VISIBILITY, default=TEAM)
+    settings = models.JSONField(default=dict, blank=True, help_text="Provider, model, system prompt and params last used.")
+    current_leaf = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    forked_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-updated", "-id"], name="conv_owner_updated"),
+            models.Index(fields=["visibility", "-updated", "-id"], name="conv_visibility_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Conversation {self.pk}"
+
+    @classmethod
+    def visible_to(cls, user):
+        """Conversations a user may read: their own and the team's."""
+        return cls.objects.filter(Q(owner=user) | Q(visibility=cls.TEAM))
+
+    def can_read(self, user) -> bool:
+        return self.owner_id == user.pk or self.visibility == self.TEAM
+
+    def can_write(self, user) -> bool:
+        return self.owner_id == user.pk
+
+
+class Message(models.Model):
+    SYSTEM, USER, ASSISTANT, TOOL = "system", "user", "assistant", "tool"
+    ROLES = [(r, r) for r in (SYSTEM, USER, ASSISTANT, TOOL)]
+    STREAMING, COMPLETE, CANCELLED, ERROR, INTERRUPTED = "streaming", "complete", "cancelled", "error", "interrupted"
+    STATUSES = [(s, s) for s in (STREAMING, COMPLETE, CANCELLED, ERROR, INTERRUPTED)]
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    role = models.CharField(max_length=10, choices=ROLES)
+    content = models.TextField(blank=True)
+    html = models.TextField(blank=True, help_text="Sanitized rendering of content.")
+    tool_calls = models.JSONField(default=list, blank=True)
+    tool_call_id = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, help_text="On tool messages: the function answered.")
+    status = models.CharField(max_length=12, choices=STATUSES, default=COMPLETE)
+    finish_reason = models.CharField(max_length=30, blank=True)
+    usage = models.JSONField(null=True, blank=True)
+    metrics = models.JSONField(null=True, blank=True)
+    cost = models.FloatField(null=True, blank=True)
+    structured = models.JSONField(null=True, blank=True)
+    fallback = models.CharField(max_length=200, blank=True, help_text="A declared fallback the request used.")
+    request = models.JSONField(null=True, blank=True, help_text="The settings the reply was asked with.")
+    provider = models.CharField(max_length=60, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    error_code = models.CharField(max_length=30, blank=True)
+    error_message = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="msg_conversation"),
+            models.Index(fields=["status"], name="msg_status", condition=Q(status="streaming")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} #{self.pk}"
+
+    def summary(self) -> dict:
+        """The message as the protocol's `message.created` and history describe it."""
+        return {
+            "id": self.pk, "role": self.role, "content": self.content, "html": self.html,
+            "parent_id": self.parent_id, "created": self.created.isoformat() if self.created else None,
+            "status": self.status, "tool_calls": self.tool_calls, "tool_call_id": self.tool_call_id or None,
+            "name": self.name or None, "finish_reason": self.finish_reason or None, "usage": self.usage,
+            "metrics": self.metrics, "cost": self.cost, "structured": self.structured,
+            "fallback": self.fallback or None, "provider": self.provider or None, "model": self.model or None,
+            "error": {"code": self.error_code, "message": self.error_message} if self.error_code else None,
+        }

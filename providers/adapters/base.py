@@ -1,0 +1,37 @@
+"""What every adapter offers; shared behaviour that is not wire-specific."""
+import time
+from typing import AsyncIterator
+
+from providers.config import ProviderConfig
+from providers.streaming import collect
+from providers.types import Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, StreamEvent
+
+
+class Adapter:
+    """Turns neutral ChatRequests into HTTP and the provider's replies into neutral events."""
+
+    default_capabilities = Capabilities()
+
+    def __init__(self, config: ProviderConfig):
+        self.config = config
+
+    def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        raise NotImplementedError
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """A whole reply; adapters with a non-streaming endpoint override this."""
+        return await collect(self.stream_chat(request))
+
+    async def list_models(self) -> list[ModelInfo]:
+        raise NotImplementedError
+
+    async def health_check(self) -> HealthResult:
+        """Lists models as the cheapest authenticated request."""
+        started = time.perf_counter()
+        try:
+            models = await self.list_models()
+        except ProviderError as error:
+            elapsed = (time.perf_counter() - started) * 1000
+            return HealthResult(ok=False, latency_ms=elapsed, status=error.status, error=error.message)
+        elapsed = (time.perf_counter() - started) * 1000
+        return HealthResult(ok=True, latency_ms=elapsed, status=200, models=len(models))

@@ -1,0 +1,185 @@
+"""Neutral types shared by every adapter.
+
+They describe a chat the way the playground thinks of it, not the way any one
+wire format spells it: adapters translate to and from these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Role = Literal["system", "user", "assistant", "tool"]
+# Finish reasons, normalised: "stop", "length", "tool_calls", "content_filter", "error", "cancelled".
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # JSON text exactly as the model produced it
+
+
+@dataclass(slots=True)
+class Message:
+    role: Role
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None  # on tool messages: the function answered (Gemini needs it)
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    description: str = ""
+    parameters: dict = field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+@dataclass(frozen=True, slots=True)
+class ToolChoice:
+    mode: Literal["auto", "none", "required", "function"]
+    name: str | None = None  # with mode "function"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFormat:
+    type: Literal["text", "json_object", "json_schema"]
+    name: str = "response"
+    schema: dict | None = None
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    model: str
+    messages: list[Message]
+    params: Params = field(default_factory=Params)
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    streaming: bool = True
+    tools: bool = True
+    tool_streaming: bool = True
+    parallel_tool_calls: bool = True
+    json_object: bool = True
+    json_schema: bool = True
+    stream_usage: bool = True  # the stream can report usage at its end
+
+
+# Stream events ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments_delta: str = ""
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+
+    def as_dict(self) -> dict:
+        total = self.total_tokens
+        if total is None and self.prompt_tokens is not None and self.completion_tokens is not None:
+            total = self.prompt_tokens + self.completion_tokens
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "total_tokens": total}
+
+
+@dataclass(slots=True)
+class Finish:
+    reason: str
+    raw_reason: str | None = None
+
+
+StreamEvent = Union[TextDelta, ToolCallDelta, Usage, Finish]
+
+
+@dataclass(slots=True)
+class ChatResult:
+    content: str
+    tool_calls: list[ToolCall]
+    finish_reason: str
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    display_name: str = ""
+    context_window: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthResult:
+    ok: bool
+    latency_ms: float
+    status: int | None = None
+    error: str | None = None
+    models: int | None = None
+
+
+# Errors ------------------------------------------------------------------------
+
+PROVIDER_AUTH = "provider_auth"
+NOT_FOUND = "not_found"
+RATE_LIMITED = "rate_limited"
+TIMEOUT = "timeout"
+UNAVAILABLE = "unavailable"
+BAD_REQUEST = "bad_request"
+PROVIDER_ERROR = "provider_error"
+
+
+class ProviderError(Exception):
+    """The one error that crosses the adapter boundary. Its message is for a person."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool = False,
+    ):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.retryable = retryable
+
+    def __repr__(self) -> str:
+        return f"ProviderError({self.code!r}, {self.message!r}, status={self.status})"
+
+    def as_frame(self) -> dict:
+        frame = {"code": self.code, "message": self.message}
+        if self.status is not None:
+            frame["status"] = self.status
+        if self.retry_after is not None:
+            frame["retry_after"] = self.retry_after
+        return frame

@@ -1,0 +1,97 @@
+"""A loopback server that speaks the OpenAI chat-completions wire format."""
+import json
+import time
+
+from tests.fakes.script import Reply, tool_call_pieces
+from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
+
+FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}
+
+
+class OpenAIFake(FakeServer):
+    """Serves /v1/models, /v1/chat/completions (streaming or not) and /v1/completions."""
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.origin}/v1"
+
+    def handle(self, request: Recorded):
+        if request.method == "GET" and request.path.endswith("/models"):
+            return self.models_response(request)
+        if request.method == "POST" and request.path.endswith("/chat/completions"):
+            return self.chat_response(request)
+        if request.method == "POST" and request.path.endswith("/completions"):
+            return self.completion_response(request)
+        return JsonResponse(404, {"error": {"message": f"No route {request.path}", "type": "invalid_request_error"}})
+
+    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
+        if reply.status < 400:
+            return None
+        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
+        response = JsonResponse(reply.status, self.error_body(reply, request), headers)
+        response.stall_before = reply.stall_before
+        return response
+
+    def models_response(self, request: Recorded):
+        if self.replies and self.replies[0].status >= 400:
+            return self.failure(self.replies.popleft(), request)
+        return JsonResponse(200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]})
+
+    def chat_response(self, request: Recorded):
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        body = request.body or {}
+        if body.get("stream"):
+            include_usage = (body.get("stream_options") or {}).get("include_usage", False)
+            return StreamResponse(self.sse_events(reply, body.get("model", ""), include_usage), "text/event-stream", reply)
+        return JsonResponse(200, self.whole_reply(reply, body.get("model", "")))
+
+    def completion_response(self, request: Recorded):
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        return JsonResponse(200, {"id": "cmpl-1", "object": "text_completion", "model": (request.body or {}).get("model"),
+                                  "choices": [{"index": 0, "text": reply.content, "finish_reason": FINISH[reply.finish]}]})
+
+    def sse_events(self, reply: Reply, model: str, include_usage: bool) -> list[bytes]:
+        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+
+        def event(delta: dict, finish: str | None = None, **extra) -> bytes:
+            chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+            return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+        events = [event({"role": "assistant", "content": ""})]
+        events += [event({"content": piece}) for piece in reply.text]
+        for index, call, n in tool_call_pieces(reply.tool_calls, reply.interleave):
+            piece = {"index": index, "function": {"arguments": call.pieces[n]}}
+            if n == 0:
+                piece.update(id=call.id, type="function")
+                piece["function"]["name"] = call.name
+            events.append(event({"tool_calls": [piece]}))
+        events.append(event({}, FINISH[reply.finish]))
+        if include_usage and reply.usage:
+            usage = self.usage(reply)
+            events.append(b"data: " + json.dumps({**base, "choices": [], "usage": usage}).encode() + b"\n\n")
+        events.append(b"data: [DONE]\n\n")
+        return events
+
+    def whole_reply(self, reply: Reply, model: str) -> dict:
+        message: dict = {"role": "assistant", "content": reply.content or None}
+        if reply.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in reply.tool_calls
+            ]
+        result = {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
+                  "choices": [{"index": 0, "message": message, "finish_reason": FINISH[reply.finish]}]}
+        if reply.usage:
+            result["usage"] = self.usage(reply)
+        return result
+
+    @staticmethod
+    def usage(reply: Reply) -> dict:
+        prompt, completion = reply.usage
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}

@@ -1,0 +1,60 @@
+"""Scripted replies, neutral: each wire-format fake renders them its own way."""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ScriptedCall:
+    """A tool call whose arguments arrive in `pieces`."""
+
+    id: str
+    name: str
+    pieces: list[str]
+
+    @property
+    def arguments(self) -> str:
+        return "".join(self.pieces)
+
+
+@dataclass
+class Reply:
+    text: list[str] = field(default_factory=list)  # text chunks, one per stream event
+    tool_calls: list[ScriptedCall] = field(default_factory=list)
+    interleave: bool = False  # send tool-call pieces round-robin across calls
+    finish: str = "stop"  # neutral: stop, length, tool_calls
+    usage: tuple[int, int] | None = (12, 5)  # prompt, completion tokens
+    delay: float = 0.0  # seconds between stream events
+    status: int = 200  # >= 400: an error reply with `error` as its message
+    error: str = "scripted failure"
+    retry_after: float | None = None
+    stall_before: float = 0.0  # seconds before the response starts
+    stall_after: int | None = None  # after this many events, go silent for stall_seconds
+    stall_seconds: float = 30.0
+    drop_after: int | None = None  # after this many events, cut the connection
+    malformed_after: int | None = None  # after this many events, send a line that is not JSON
+    echo_key_in_error: bool = False  # an error body that quotes the key it was sent
+
+    @classmethod
+    def text_of(cls, content: str, pieces: int = 1, **kwargs) -> "Reply":
+        size = max(1, -(-len(content) // pieces))
+        return cls(text=[content[i:i + size] for i in range(0, len(content), size)], **kwargs)
+
+    @classmethod
+    def fail(cls, status: int, error: str = "scripted failure", **kwargs) -> "Reply":
+        return cls(status=status, error=error, **kwargs)
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+
+def tool_call_pieces(calls: list[ScriptedCall], interleave: bool) -> list[tuple[int, ScriptedCall, int]]:
+    """(index, call, piece number) in the order a stream sends them."""
+    if not interleave:
+        return [(i, c, n) for i, c in enumerate(calls) for n in range(len(c.pieces))]
+    order = []
+    longest = max((len(c.pieces) for c in calls), default=0)
+    for n in range(longest):
+        for i, c in enumerate(calls):
+            if n < len(c.pieces):
+                order.append((i, c, n))
+    return order
