@@ -1,0 +1,48 @@
+"""Markdown to sanitized HTML. Model output is untrusted: everything passes nh3."""
+from functools import lru_cache
+from html import escape
+
+import nh3
+from markdown_it import MarkdownIt
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol",
+    "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul", "s", "sup", "sub",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "div": {"class", "data-lang"}, "code": {"class"},
+                      "pre": {"class", "data-lang"}, "td": {"style"}, "th": {"style"}}
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, lang: str, attrs) -> str:
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    body = highlight(code, lexer, _FORMATTER) if lexer else None
+    if body is None:
+        body = escape(code)
+    # Starting with <pre stops markdown-it from wrapping it again.
+    return f'<pre class="highlight" data-lang="{escape(lang or "text")}"><code>{body}</code></pre>'
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    # html=False: raw HTML in model output is shown as text, never passed through.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "highlight": _highlight}).enable(["table", "strikethrough"])
+    return md
+
+
+def render_markdown(text: str) -> str:
+    """Sanitized HTML for a message's markdown."""
+    if not text:
+        return ""
+    html = _markdown().render(text)
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
