@@ -1,0 +1,118 @@
+"""The admin for providers: write-only keys, presets, model discovery, health checks."""
+from django import forms
+from django.contrib import admin, messages
+
+from providers.models import Provider, ProviderModel
+from providers.presets import all_presets, get_preset, provider_values
+from providers.services import check_health, describe_health, refresh_models
+from providers.types import ProviderError
+
+
+class ProviderForm(forms.ModelForm):
+    """A provider form whose key can be replaced or cleared but never read back."""
+
+    api_key = forms.CharField(
+        required=False, strip=True, widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted. Leave blank to keep the current key.",
+    )
+    clear_api_key = forms.BooleanField(required=False, label="Clear the stored key")
+
+    class Meta:
+        model = Provider
+        exclude = ["api_key_encrypted", "api_key_last4"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("api_key") and cleaned.get("clear_api_key"):
+            raise forms.ValidationError("Either enter a new key or clear the stored one, not both.")
+        return cleaned
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("clear_api_key"):
+            self.instance.set_api_key(None)
+        elif self.cleaned_data.get("api_key"):
+            self.instance.set_api_key(self.cleaned_data["api_key"])
+        return super().save(commit)
+
+
+class ProviderModelInline(admin.TabularInline):
+    model = ProviderModel
+    extra = 0
+    fields = ["model_id", "display_name", "enabled", "context_window", "max_output_tokens",
+              "input_price_per_mtok", "output_price_per_mtok", "supports_tools", "supports_parallel_tool_calls",
+              "supports_json_object", "supports_json_schema", "discovered"]
+    readonly_fields = ["discovered"]
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
+    list_display = ["name", "slug", "kind", "base_url", "key_hint", "enabled", "model_count"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "slug", "base_url"]
+    readonly_fields = ["key_hint"]
+    inlines = [ProviderModelInline]
+    actions = ["fetch_models", "health_check"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "base_url", "default_model", "enabled", "preset"]}),
+        ("Key", {"fields": ["key_hint", "api_key", "clear_api_key", "api_key_env"]}),
+        ("Capabilities", {"fields": ["supports_streaming", "supports_tools", "supports_tool_streaming",
+                                     "supports_parallel_tool_calls", "supports_json_object",
+                                     "supports_json_schema", "supports_stream_usage"]}),
+        ("Connection", {"fields": ["timeout_seconds", "max_retries", "extra_headers", "options", "notes"]}),
+    ]
+
+    @admin.display(description="Key")
+    def key_hint(self, obj):
+        return obj.key_hint() if obj and obj.pk else "none"
+
+    @admin.display(description="Models")
+    def model_count(self, obj):
+        return obj.provider_models.count()
+
+    def get_changeform_initial_data(self, request):
+        """`?preset=groq` on the add page fills the form from that preset."""
+        initial = super().get_changeform_initial_data(request)
+        slug = request.GET.get("preset")
+        if slug:
+            try:
+                preset = get_preset(slug)
+            except ValueError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                initial.update(provider_values(preset), slug=preset["slug"])
+        return initial
+
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "presets": all_presets()}
+        return super().add_view(request, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "presets": all_presets()}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Fetch models")
+    def fetch_models(self, request, queryset):
+        for provider in queryset:
+            try:
+                rows = refresh_models(provider)
+            except ProviderError as error:
+                self.message_user(request, f"{provider.name}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{provider.name}: {len(rows)} models fetched.", messages.SUCCESS)
+
+    @admin.action(description="Health check")
+    def health_check(self, request, queryset):
+        for provider in queryset:
+            result = check_health(provider)
+            level = messages.SUCCESS if result.ok else messages.ERROR
+            self.message_user(request, describe_health(provider, result), level)
+
+
+@admin.register(ProviderModel)
+class ProviderModelAdmin(admin.ModelAdmin):
+    list_display = ["model_id", "provider", "enabled", "context_window", "input_price_per_mtok",
+                    "output_price_per_mtok", "discovered"]
+    list_filter = ["provider", "enabled", "discovered"]
+    search_fields = ["model_id", "display_name"]
+    list_select_related = ["provider"]

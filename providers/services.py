@@ -1,0 +1,42 @@
+"""Synchronous provider operations shared by the admin and the command."""
+from asgiref.sync import async_to_sync
+from django.db import transaction
+
+from providers.models import Provider, ProviderModel
+from providers.types import HealthResult
+
+
+def refresh_models(provider: Provider) -> list[ProviderModel]:
+    """Ask the provider for its models and upsert them (discovered=True).
+
+    Raises ProviderError when the provider cannot be asked. Prices and
+    overrides an admin set on existing rows are kept.
+    """
+    infos = async_to_sync(provider.adapter().list_models)()
+    rows = []
+    with transaction.atomic():
+        for info in infos:
+            row, created = ProviderModel.objects.get_or_create(
+                provider=provider, model_id=info.id,
+                defaults={"display_name": info.display_name if info.display_name != info.id else "",
+                          "context_window": info.context_window, "discovered": True},
+            )
+            if not created and info.context_window and not row.context_window:
+                row.context_window = info.context_window
+                row.save(update_fields=["context_window"])
+            rows.append(row)
+    return rows
+
+
+def check_health(provider: Provider) -> HealthResult:
+    """One cheap authenticated request: status, latency and error, never raising."""
+    return async_to_sync(provider.adapter().health_check)()
+
+
+def describe_health(provider: Provider, result: HealthResult) -> str:
+    """One line for a person."""
+    status = result.status if result.status is not None else "no answer"
+    if result.ok:
+        models = f", {result.models} models" if result.models is not None else ""
+        return f"{provider.name}: healthy (status {status}, {result.latency_ms:.0f} ms{models})."
+    return f"{provider.name}: unhealthy (status {status}, {result.latency_ms:.0f} ms): {result.error}"
