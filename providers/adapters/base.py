@@ -22,6 +22,14 @@ class Adapter:
         """A whole reply; adapters with a non-streaming endpoint override this."""
         return await collect(self.stream_chat(request))
 
+    def structured_fallback(self, request: ChatRequest) -> str | None:
+        """How this adapter emulates a structured reply it cannot ask for natively, or None.
+
+        The chat layer can show it ("forced tool 'respond' for json_schema"); the reply
+        still arrives as JSON text.
+        """
+        return None
+
     async def list_models(self) -> list[ModelInfo]:
         raise NotImplementedError
 

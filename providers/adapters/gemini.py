@@ -1,0 +1,203 @@
+"""The Google Gemini wire format: {base_url}/v1beta/models/{model}:streamGenerateContent?alt=sse.
+
+Gemini sends whole function calls (not deltas) and may leave out their ids, so
+ids are synthesized from the call itself; tool results go back by function name.
+"""
+import hashlib
+import json
+from typing import AsyncIterable, AsyncIterator
+
+from providers import http
+from providers.adapters.base import Adapter
+from providers.streaming import collect
+from providers.types import (
+    PROVIDER_ERROR,
+    Capabilities,
+    ChatRequest,
+    ChatResult,
+    Finish,
+    Message,
+    ModelInfo,
+    ProviderError,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
+
+FINISH_REASONS = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter", "RECITATION": "content_filter",
+                  "BLOCKLIST": "content_filter", "PROHIBITED_CONTENT": "content_filter", "SPII": "content_filter",
+                  "IMAGE_SAFETY": "content_filter", "MALFORMED_FUNCTION_CALL": "error", "OTHER": "stop"}
+TOOL_MODES = {"auto": "AUTO", "none": "NONE", "required": "ANY", "function": "ANY"}
+GENERATION_PARAMS = {"temperature": "temperature", "top_p": "topP", "max_tokens": "maxOutputTokens", "seed": "seed",
+                     "presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty"}
+
+
+def _response_object(content: str) -> dict:
+    """A tool result as the object functionResponse.response must be."""
+    try:
+        value = json.loads(content)
+    except ValueError:
+        value = content
+    return value if isinstance(value, dict) else {"result": value}
+
+
+def _args_object(arguments: str) -> dict:
+    try:
+        value = json.loads(arguments or "{}")
+    except ValueError:
+        return {"_raw": arguments}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def synthesized_id(response_id: str, index: int, name: str, arguments: str) -> str:
+    """A stable id for a call Gemini sent without one: the same call always gets the same id."""
+    digest = hashlib.sha256(f"{response_id}|{index}|{name}|{arguments}".encode()).hexdigest()
+    return f"call_{digest[:24]}"
+
+
+def wire_contents(messages: list[Message]) -> tuple[dict | None, list[dict]]:
+    """(systemInstruction, contents): roles user/model, tool results as functionResponse parts, turns merged."""
+    names = {c.id: c.name for m in messages for c in m.tool_calls}
+    system = [m.content for m in messages if m.role == "system" and m.content]
+    contents: list[dict] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        role = "model" if message.role == "assistant" else "user"
+        parts = _parts(message, names)
+        if not parts:
+            continue
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+    instruction = {"parts": [{"text": "\n\n".join(system)}]} if system else None
+    return instruction, contents
+
+
+def _parts(message: Message, names: dict) -> list[dict]:
+    if message.role == "tool":
+        name = message.name or names.get(message.tool_call_id or "", "")
+        return [{"functionResponse": {"name": name, "response": _response_object(message.content)}}]
+    parts = [{"text": message.content}] if message.content else []
+    parts += [{"functionCall": {"name": c.name, "args": _args_object(c.arguments)}} for c in message.tool_calls]
+    return parts
+
+
+class GeminiAdapter(Adapter):
+    """x-goog-api-key header; SSE chunks that are each a whole GenerateContentResponse."""
+
+    default_capabilities = Capabilities(streaming=True, tools=True, tool_streaming=False, parallel_tool_calls=True,
+                                        json_object=True, json_schema=True, stream_usage=True)
+
+    def model_url(self, model: str, method: str) -> str:
+        return f"{self.config.base_url.rstrip('/')}/v1beta/models/{model.removeprefix('models/')}:{method}"
+
+    def headers(self) -> dict:
+        key = self.config.key()
+        return {**self.config.extra_headers, **({"x-goog-api-key": key} if key else {})}
+
+    # Request body -----------------------------------------------------------
+
+    def build_body(self, request: ChatRequest) -> dict:
+        instruction, contents = wire_contents(request.messages)
+        body: dict = {"contents": contents}
+        if instruction:
+            body["systemInstruction"] = instruction
+        config = self.generation_config(request)
+        if config:
+            body["generationConfig"] = config
+        if request.tools:
+            body["tools"] = [{"functionDeclarations": [
+                {"name": t.name, "description": t.description, "parameters": t.parameters} for t in request.tools]}]
+            if request.tool_choice:
+                body["toolConfig"] = {"functionCallingConfig": self.calling_config(request)}
+        return body
+
+    def generation_config(self, request: ChatRequest) -> dict:
+        p = request.params
+        config = {wire: getattr(p, name) for name, wire in GENERATION_PARAMS.items() if getattr(p, name) is not None}
+        if p.stop:
+            config["stopSequences"] = list(p.stop)
+        fmt = request.response_format
+        if fmt and fmt.type in ("json_object", "json_schema"):
+            config["responseMimeType"] = "application/json"
+        if fmt and fmt.type == "json_schema":
+            config[self.config.options.get("schema_field", "responseJsonSchema")] = fmt.schema or {}
+        return config
+
+    @staticmethod
+    def calling_config(request: ChatRequest) -> dict:
+        choice = request.tool_choice
+        config = {"mode": TOOL_MODES[choice.mode]}
+        if choice.mode == "function":
+            config["allowedFunctionNames"] = [choice.name]
+        return config
+
+    # Calls ----------------------------------------------------------------------
+
+    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        async with http.open_response(self.config, "POST", self.model_url(request.model, "streamGenerateContent"),
+                                      json_body=self.build_body(request), headers=self.headers(),
+                                      params={"alt": "sse"}) as response:
+            async for event in self.translate(http.sse_data(response, self.config)):
+                yield event
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        data = await http.request_json(self.config, "POST", self.model_url(request.model, "generateContent"),
+                                       json_body=self.build_body(request), headers=self.headers())
+
+        async def one():
+            yield data if isinstance(data, dict) else {}
+
+        return await collect(self.translate(one()))
+
+    async def translate(self, chunks: AsyncIterable[dict]) -> AsyncIterator[StreamEvent]:
+        """Neutral events from GenerateContentResponse chunks (one for generateContent, many when streaming)."""
+        calls, usage, reason = 0, None, None
+        async for chunk in chunks:
+            self._raise_for_chunk_error(chunk)
+            if chunk.get("usageMetadata"):
+                usage = chunk["usageMetadata"]  # cumulative: the last one counts
+            blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
+            if blocked and not chunk.get("candidates"):
+                reason = "SAFETY"
+            for candidate in (chunk.get("candidates") or [])[:1]:
+                for part in (candidate.get("content") or {}).get("parts") or ():
+                    if part.get("text") and not part.get("thought"):
+                        yield TextDelta(part["text"])
+                    elif part.get("functionCall"):
+                        yield self._call_delta(part["functionCall"], calls, chunk.get("responseId", ""))
+                        calls += 1
+                reason = candidate.get("finishReason") or reason
+        if reason is None:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
+        if usage:
+            yield Usage(usage.get("promptTokenCount"), usage.get("candidatesTokenCount"), usage.get("totalTokenCount"))
+        neutral = FINISH_REASONS.get(reason, reason.lower())
+        yield Finish("tool_calls" if neutral == "stop" and calls else neutral, raw_reason=reason)
+
+    @staticmethod
+    def _call_delta(call: dict, index: int, response_id: str) -> ToolCallDelta:
+        arguments = json.dumps(call.get("args") or {})
+        call_id = call.get("id") or synthesized_id(response_id, index, call.get("name", ""), arguments)
+        return ToolCallDelta(index=index, id=call_id, name=call.get("name", ""), arguments_delta=arguments)
+
+    def _raise_for_chunk_error(self, chunk: dict) -> None:
+        if "error" in chunk:
+            detail = http.scrub(http.error_text(json.dumps(chunk).encode()), self.config)
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error mid-stream: {detail}")
+
+    async def list_models(self) -> list[ModelInfo]:
+        data = await http.request_json(self.config, "GET", f"{self.config.base_url.rstrip('/')}/v1beta/models",
+                                       headers=self.headers(), params={"pageSize": 1000})
+        items = data.get("models", []) if isinstance(data, dict) else []
+        return [ModelInfo(id=m["name"].removeprefix("models/"), display_name=m.get("displayName") or m["name"],
+                          context_window=m.get("inputTokenLimit"))
+                for m in items if isinstance(m, dict) and m.get("name") and _can_chat(m)]
+
+
+def _can_chat(model: dict) -> bool:
+    methods = model.get("supportedGenerationMethods")
+    return methods is None or "generateContent" in methods
