@@ -12,7 +12,6 @@ class Conversation(models.Model):
     title = models.CharField(max_length=200, blank=True)
     visibility = models.CharField(max_length=10, choices=VISIBILITY, default=TEAM)
     settings = models.JSONField(default=dict, blank=True, help_text="Provider, model, system prompt and params last used.")
-    current_leaf = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     forked_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
@@ -37,6 +36,10 @@ class Conversation(models.Model):
 
     def can_write(self, user) -> bool:
         return self.owner_id == user.pk
+
+    def latest_message_id(self) -> int | None:
+        """The end of the current branch: the newest message (parent_id null appends here)."""
+        return self.messages.order_by("-id").values_list("id", flat=True).first()
 
 
 class Message(models.Model):

@@ -1,0 +1,47 @@
+"""What a provider model can do decides the request: refuse, or a declared fallback."""
+import json
+from dataclasses import replace
+
+from providers import types
+
+
+class CapabilityError(Exception):
+    """The request asks for something the model cannot do; the message says what."""
+
+
+def schema_instruction(fmt: types.ResponseFormat) -> str:
+    return ("Reply with one JSON document only, no prose and no code fences, valid against this JSON Schema:\n"
+            + json.dumps(fmt.schema or {}, indent=1))
+
+
+def _with_system_note(request: types.ChatRequest, note: str) -> list[types.Message]:
+    messages = list(request.messages)
+    if messages and messages[0].role == "system":
+        messages[0] = types.Message("system", f"{messages[0].content}\n\n{note}")
+    else:
+        messages.insert(0, types.Message("system", note))
+    return messages
+
+
+def plan(request: types.ChatRequest, caps: types.Capabilities, model_label: str) -> tuple[types.ChatRequest, str | None]:
+    """The request to send and the fallback used (None when sent as asked)."""
+    if request.tools and not caps.tools:
+        raise CapabilityError(f"{model_label} does not support tools; remove the tools or pick another model.")
+    fmt = request.response_format
+    if fmt is None:
+        return request, None
+    if fmt.type == "json_object" and not caps.json_object:
+        messages = _with_system_note(request, "Reply with one JSON object only, no prose and no code fences.")
+        return replace(request, messages=messages, response_format=None), "json_object unsupported: asked in the system prompt"
+    if fmt.type != "json_schema" or caps.json_schema:
+        return request, None
+    messages = _with_system_note(request, schema_instruction(fmt))
+    if caps.json_object:
+        fallback_fmt = types.ResponseFormat("json_object")
+        return replace(request, messages=messages, response_format=fallback_fmt), "json_schema unsupported: json_object with the schema in the system prompt"
+    return replace(request, messages=messages, response_format=None), "json_schema unsupported: the schema in the system prompt"
+
+
+def use_streaming(request: types.ChatRequest, caps: types.Capabilities) -> bool:
+    """Stream unless the provider cannot, or cannot stream tool calls on a turn that has tools."""
+    return caps.streaming and not (request.tools and not caps.tool_streaming)
