@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test` (plus `make bench`).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PG_URL := postgres://postgres@127.0.0.1:5432/test
+REDIS := redis://127.0.0.1:6379/0
+
+.PHONY: run test bench install chromium test-sqlite test-postgres
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
+
+test: install chromium test-sqlite test-postgres
+
+test-sqlite:
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest
+
+# The suite again on PostgreSQL and Redis, where both answer; on CI both must.
+test-postgres:
+	@pg=$$($(PY) -c "import socket;socket.create_connection(('127.0.0.1',5432),2)" 2>/dev/null && echo up || echo down); \
+	redis=$$($(PY) -c "import socket;socket.create_connection(('127.0.0.1',6379),2)" 2>/dev/null && echo up || echo down); \
+	if [ "$$pg" = up ] && [ "$$redis" = up ]; then \
+		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(VENV)/bin/pytest; \
+	elif [ "$(CI)" = true ]; then \
+		[ "$$pg" = up ] || echo "CI: PostgreSQL does not answer on 127.0.0.1:5432" >&2; \
+		[ "$$redis" = up ] || echo "CI: Redis does not answer on 127.0.0.1:6379" >&2; \
+		exit 1; \
+	else \
+		echo "Skipping the PostgreSQL + Redis run (PostgreSQL $$pg, Redis $$redis on 127.0.0.1)."; \
+	fi
+
+bench: install
+	QUICK=$(QUICK) $(PY) -m bench
