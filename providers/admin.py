@@ -16,6 +16,7 @@ class ProviderForm(forms.ModelForm):
         help_text="Stored encrypted. Leave blank to keep the current key.",
     )
     clear_api_key = forms.BooleanField(required=False, label="Clear the stored key")
+    base_url = forms.URLField(max_length=500, assume_scheme="https")
 
     class Meta:
         model = Provider
