@@ -1,0 +1,128 @@
+"""The provider admin: presets, write-only keys, model discovery and health checks."""
+import pytest
+from django.urls import reverse
+
+from providers.models import Provider
+from tests.conftest import PASSWORD, TEST_KEY
+from tests.fakes.script import Reply
+
+pytestmark = pytest.mark.django_db
+ADD = reverse("admin:providers_provider_add")
+CHANGELIST = reverse("admin:providers_provider_changelist")
+
+
+def change_url(provider) -> str:
+    return reverse("admin:providers_provider_change", args=[provider.pk])
+
+
+def form_data(provider=None, **overrides) -> dict:
+    """A complete change form as a browser would post it."""
+    data = {"name": "Loopback", "slug": "loopback", "kind": "openai", "base_url": "http://127.0.0.1:9/v1",
+            "timeout_seconds": "180", "max_retries": "2", "extra_headers": "{}", "options": "{}", "enabled": "on",
+            "supports_streaming": "on", "supports_tools": "on", "provider_models-TOTAL_FORMS": "0",
+            "provider_models-INITIAL_FORMS": "0"}
+    if provider is not None:
+        data.update(base_url=provider.base_url,
+                    **{"provider_models-TOTAL_FORMS": "1", "provider_models-INITIAL_FORMS": "1",
+                       "provider_models-0-id": str(provider.provider_models.get().pk),
+                       "provider_models-0-provider": str(provider.pk),
+                       "provider_models-0-model_id": "fake-model"})
+    data.update(overrides)
+    return data
+
+
+def act(client, action, provider):
+    return client.post(CHANGELIST, {"action": action, "_selected_action": [provider.pk]}, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_alice_can_open_the_add_and_change_pages(client, alice, provider):
+    client.force_login(alice)
+    assert client.get(ADD).status_code == 200
+    assert client.get(change_url(provider)).status_code == 200
+    assert client.get(CHANGELIST).status_code == 200
+
+
+def test_only_alice_reaches_the_provider_admin_not_bob_nor_charlie(client, alice, bob, charlie, provider):
+    client.force_login(alice)
+    assert client.get(CHANGELIST).status_code == 200
+    client.force_login(bob)
+    assert client.get(CHANGELIST).status_code == 302
+    assert client.get(change_url(provider)).status_code == 302
+    client.logout()
+    assert not client.login(username="charlie", password=PASSWORD)
+    client.force_login(charlie)
+    assert client.get(CHANGELIST).status_code == 302
+    assert client.get(ADD).status_code == 302
+
+
+def test_the_add_page_offers_presets_and_a_preset_link_prefills_the_form(client, alice):
+    client.force_login(alice)
+    assert "?preset=groq" in client.get(ADD).content.decode()
+    page = client.get(ADD + "?preset=mistral").content.decode()
+    assert 'value="https://api.mistral.ai/v1"' in page
+    assert 'value="MISTRAL_API_KEY"' in page
+    assert "alnum9" in page
+
+
+def test_alice_adds_a_provider_from_a_preset_with_a_stored_key(client, alice):
+    client.force_login(alice)
+    data = form_data(name="Groq", slug="groq", base_url="https://api.groq.com/openai/v1", preset="groq",
+                     api_key=TEST_KEY)
+    response = client.post(ADD, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    groq = Provider.objects.get(slug="groq")
+    assert groq.secret().reveal() == TEST_KEY
+    assert groq.api_key_encrypted and TEST_KEY not in groq.api_key_encrypted
+
+
+def test_the_key_input_never_renders_the_key_nor_its_token(client, alice, provider):
+    client.force_login(alice)
+    page = client.get(change_url(provider)).content.decode()
+    assert TEST_KEY not in page
+    assert provider.api_key_encrypted not in page
+    assert '<input type="password" name="api_key"' in page
+    assert "••••" + TEST_KEY[-4:] in page
+
+
+def test_a_blank_key_keeps_the_stored_one(client, alice, provider):
+    client.force_login(alice)
+    response = client.post(change_url(provider), form_data(provider, api_key=""))
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.secret().reveal() == TEST_KEY
+
+
+def test_clear_key_removes_the_stored_key(client, alice, provider):
+    client.force_login(alice)
+    client.post(change_url(provider), form_data(provider, clear_api_key="on"))
+    provider.refresh_from_db()
+    assert provider.secret() is None
+    assert provider.key_hint() == "none"
+
+
+def test_fetch_models_upserts_discovered_models(client, alice, provider, openai_fake):
+    client.force_login(alice)
+    openai_fake.models = ["fake-model", "fake-model-mini", "fake-model-large"]
+    response = act(client, "fetch_models", provider)
+    assert "Loopback: 3 models fetched." in messages_of(response)
+    rows = {m.model_id: m for m in provider.provider_models.all()}
+    assert set(rows) == {"fake-model", "fake-model-mini", "fake-model-large"}
+    assert rows["fake-model-mini"].discovered and not rows["fake-model"].discovered
+    assert rows["fake-model"].input_price_per_mtok == 1
+
+
+def test_health_check_reports_status_and_latency(client, alice, provider):
+    client.force_login(alice)
+    [message] = messages_of(act(client, "health_check", provider))
+    assert message.startswith("Loopback: healthy (status 200,") and " ms" in message
+
+
+def test_health_check_reports_the_error_of_a_rejected_key(client, alice, provider, openai_fake):
+    client.force_login(alice)
+    openai_fake.enqueue(Reply.fail(401, "invalid key"))
+    [message] = messages_of(act(client, "health_check", provider))
+    assert "unhealthy (status 401" in message and "invalid key" in message
