@@ -1,0 +1,272 @@
+"""One Generation per assistant reply.
+
+A cancellable task owned by this process: it opens the provider stream,
+coalesces deltas into frames, publishes them to the conversation's group,
+checkpoints the text at most every PLAYGROUND_CHECKPOINT_SECONDS, and
+finalizes the message once. It does not depend on any socket staying open.
+"""
+import asyncio
+import json
+import logging
+import time
+from contextlib import aclosing
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from chat import store
+from chat.validation import validate_json_text, validate_tool_calls
+from providers.streaming import ToolCallAssembler, replay
+from providers.types import PROVIDER_ERROR, ChatRequest, Finish, ProviderError, TextDelta, ToolCallDelta, Usage
+
+log = logging.getLogger(__name__)
+
+_by_request: dict[str, "Generation"] = {}
+_by_conversation: dict[int, "Generation"] = {}
+
+
+def group_name(conversation_id: int) -> str:
+    return f"conv.{conversation_id}"
+
+
+def find(request_id: str) -> "Generation | None":
+    return _by_request.get(request_id)
+
+
+def running_in(conversation_id: int) -> "Generation | None":
+    return _by_conversation.get(conversation_id)
+
+
+@dataclass
+class Job:
+    """Everything a reply needs, resolved and authorized beforehand."""
+
+    request_id: str
+    conversation_id: int
+    parent_id: int | None
+    adapter: object
+    provider_slug: str
+    model: str
+    request: ChatRequest
+    stream: bool = True
+    fallback: str | None = None
+    tools: list = field(default_factory=list)  # the OpenAI-shaped tools, for validation
+    json_schema: dict | None = None  # for structured replies
+    structured: bool = False
+    settings: dict = field(default_factory=dict)  # stored on the message
+    price: object = None  # ProviderModel, for cost
+
+
+class Generation:
+    def __init__(self, job: Job, layer):
+        self.job = job
+        self.layer = layer
+        self.group = group_name(job.conversation_id)
+        self.message_id: int | None = None
+        self.text: list[str] = []
+        self.length = 0
+        self.tools = ToolCallAssembler()
+        self._pending_text: list[str] = []
+        self._pending_tools: dict[int, dict] = {}
+        self._flush_lock = asyncio.Lock()
+        self._flush_task: asyncio.Task | None = None
+        self._last_flush = 0.0
+        self._checkpoint_task: asyncio.Task | None = None
+        self._last_checkpoint = 0.0
+        self._finishing = False
+        self.task: asyncio.Task | None = None
+
+    # Lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        _by_request[self.job.request_id] = self
+        _by_conversation[self.job.conversation_id] = self
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"generation {self.job.request_id}")
+
+    def cancel(self) -> bool:
+        """Stop now: the upstream request is closed and the partial reply kept."""
+        if self.task is None or self.task.done() or self._finishing:
+            return False
+        self.task.cancel()
+        return True
+
+    def snapshot(self) -> dict:
+        return {"request_id": self.job.request_id, "message_id": self.message_id, "content": "".join(self.text),
+                "tool_calls": [_call_dict(c) for c in self.tools.calls()],
+                "provider": self.job.provider_slug, "model": self.job.model}
+
+    async def run(self) -> None:
+        started = time.perf_counter()
+        self.timing = {"started": started, "first": None}
+        row = asyncio.create_task(self._create_row())
+        outcome = {"status": "complete", "finish_reason": None, "usage": None, "error": None}
+        try:
+            await self._consume(row, outcome)
+        except asyncio.CancelledError:
+            outcome.update(status="cancelled", finish_reason="cancelled")
+        except ProviderError as error:
+            outcome.update(status="error", finish_reason="error", error=error)
+        except Exception:
+            log.exception("Generation %s failed", self.job.request_id)
+            outcome.update(status="error", finish_reason="error",
+                           error=ProviderError(PROVIDER_ERROR, "The playground failed while streaming this reply."))
+        self._finishing = True
+        try:
+            await self._finish(row, outcome)
+        finally:
+            _by_request.pop(self.job.request_id, None)
+            if _by_conversation.get(self.job.conversation_id) is self:
+                _by_conversation.pop(self.job.conversation_id, None)
+
+    async def _consume(self, row: asyncio.Task, outcome: dict) -> None:
+        job = self.job
+        events = job.adapter.stream_chat(job.request) if job.stream else self._whole_reply()
+        async with aclosing(events) as stream:
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    self._on_text(event.text)
+                elif isinstance(event, ToolCallDelta):
+                    self._on_tool_call(event)
+                elif isinstance(event, Usage):
+                    outcome["usage"] = event
+                elif isinstance(event, Finish):
+                    outcome["finish_reason"] = event.reason
+                if self._pending_text or self._pending_tools:
+                    self._schedule_flush(row)
+                self._maybe_checkpoint(row)
+
+    async def _whole_reply(self):
+        result = await self.job.adapter.chat(self.job.request)
+        async for event in replay(result):
+            yield event
+
+    # Stream events ------------------------------------------------------------------
+
+    def _on_text(self, text: str) -> None:
+        if self.timing["first"] is None:
+            self.timing["first"] = time.perf_counter()
+        self.text.append(text)
+        self._pending_text.append(text)
+
+    def _on_tool_call(self, delta: ToolCallDelta) -> None:
+        if self.timing["first"] is None:
+            self.timing["first"] = time.perf_counter()
+        self.tools.add(delta)
+        pending = self._pending_tools.setdefault(delta.index, {"id": None, "name": None, "arguments": []})
+        pending["id"] = pending["id"] or delta.id
+        pending["name"] = pending["name"] or delta.name
+        pending["arguments"].append(delta.arguments_delta)
+
+    # Frames ----------------------------------------------------------------------------
+
+    async def publish(self, frame: dict) -> None:
+        frame["conversation_id"] = self.job.conversation_id
+        await self.layer.group_send(self.group, {"type": "chat.frame", "text": json.dumps(frame)})
+
+    def _schedule_flush(self, row: asyncio.Task) -> None:
+        """The first delta after a quiet spell goes at once; later ones at most once per interval."""
+        if self._flush_task is not None:
+            return
+        wait = self._last_flush + settings.PLAYGROUND_COALESCE_SECONDS - time.perf_counter()
+        self._flush_task = asyncio.get_running_loop().create_task(self._flush_after(max(0.0, wait), row))
+
+    async def _flush_after(self, wait: float, row: asyncio.Task) -> None:
+        if wait:
+            await asyncio.sleep(wait)
+        await asyncio.shield(row)
+        self._flush_task = None
+        await self._flush()
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            if self._pending_text:
+                text = "".join(self._pending_text)
+                self._pending_text.clear()
+                offset = self.length
+                self.length += len(text)
+                await self.publish({"type": "stream.delta", "request_id": self.job.request_id,
+                                    "message_id": self.message_id, "content": text, "offset": offset})
+            tools, self._pending_tools = self._pending_tools, {}
+            for index, piece in sorted(tools.items()):
+                await self.publish({"type": "stream.tool_call", "request_id": self.job.request_id,
+                                    "message_id": self.message_id, "index": index, "id": piece["id"],
+                                    "name": piece["name"], "arguments_delta": "".join(piece["arguments"])})
+            self._last_flush = time.perf_counter()
+
+    # Persistence ------------------------------------------------------------------------------
+
+    async def _create_row(self) -> None:
+        job = self.job
+        self.message_id = await database_sync_to_async(store.create_reply)(
+            job.conversation_id, job.parent_id, job.provider_slug, job.model, job.settings, job.fallback)
+        await self.publish({"type": "stream.start", "request_id": job.request_id, "message_id": self.message_id,
+                            "parent_id": job.parent_id, "provider": job.provider_slug, "model": job.model,
+                            "fallback": job.fallback})
+
+    def _maybe_checkpoint(self, row: asyncio.Task) -> None:
+        now = time.perf_counter()
+        if now - self._last_checkpoint < settings.PLAYGROUND_CHECKPOINT_SECONDS or not row.done():
+            return
+        if self._checkpoint_task is not None and not self._checkpoint_task.done():
+            return
+        if self._last_checkpoint == 0.0:  # the row was just created with the start: wait a full interval
+            self._last_checkpoint = now
+            return
+        self._last_checkpoint = now
+        calls = [_call_dict(c) for c in self.tools.calls()]
+        self._checkpoint_task = asyncio.get_running_loop().create_task(
+            database_sync_to_async(store.checkpoint_reply)(self.message_id, "".join(self.text), calls))
+
+    async def _finish(self, row: asyncio.Task, outcome: dict) -> None:
+        await row
+        if self._flush_task is not None:
+            self._flush_task.cancel()
+            self._flush_task = None
+        await self._flush()
+        if self._checkpoint_task is not None:
+            await asyncio.gather(self._checkpoint_task, return_exceptions=True)
+        fields = self._final_fields(outcome)
+        summary = await database_sync_to_async(store.finalize_reply)(self.message_id, self.job.conversation_id, **fields)
+        await self.publish({
+            "type": "stream.end", "request_id": self.job.request_id, "message_id": self.message_id,
+            "status": fields["status"], "finish_reason": fields["finish_reason"], "content": fields["content"],
+            "html": summary["html"], "tool_calls": fields["tool_calls"], "structured": fields["structured"],
+            "usage": fields["usage"], "metrics": fields["metrics"], "cost": fields["cost"],
+            "fallback": self.job.fallback, "message": summary,
+        })
+        error = outcome["error"]
+        if error is not None:
+            await self.publish({"type": "error", "request_id": self.job.request_id, **error.as_frame()})
+
+    def _final_fields(self, outcome: dict) -> dict:
+        job = self.job
+        content = "".join(self.text)
+        calls = validate_tool_calls([_call_dict(c) for c in self.tools.calls()], job.tools) if self.tools else []
+        structured = None
+        if job.structured and outcome["status"] == "complete" and not calls:
+            structured = validate_json_text(content, job.json_schema)
+        usage = outcome["usage"].as_dict() if outcome["usage"] else None
+        error = outcome["error"]
+        return {
+            "content": content, "tool_calls": calls, "status": outcome["status"],
+            "finish_reason": outcome["finish_reason"] or "", "usage": usage, "metrics": self._metrics(usage),
+            "cost": job.price.cost(usage["prompt_tokens"], usage["completion_tokens"]) if usage and job.price else None,
+            "structured": structured, "error_code": error.code if error else "",
+            "error_message": error.message if error else "",
+        }
+
+    def _metrics(self, usage: dict | None) -> dict:
+        end = time.perf_counter()
+        first = self.timing["first"]
+        started = self.timing["started"]
+        metrics = {"ttft_ms": round((first - started) * 1000, 1) if first else None,
+                   "duration_ms": round((end - started) * 1000, 1), "tokens_per_s": None}
+        tokens = (usage or {}).get("completion_tokens")
+        if first and tokens and end - first > 0:
+            metrics["tokens_per_s"] = round(tokens / (end - first), 1)
+        return metrics
+
+
+def _call_dict(call) -> dict:
+    return {"id": call.id, "name": call.name, "arguments": call.arguments}
