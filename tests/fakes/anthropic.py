@@ -1,0 +1,197 @@
+"""A loopback server that speaks the Anthropic Messages wire format.
+
+It checks requests the way the real API does where a wrong adapter would slip
+through otherwise: headers, max_tokens, roles, alternation, tool blocks.
+"""
+import json
+
+from tests.fakes.script import Reply
+from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
+
+STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+               404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error"}
+
+
+def sse(kind: str, data: dict) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n".encode()
+
+
+class AnthropicFake(FakeServer):
+    """Serves GET /v1/models and POST /v1/messages (streaming or not)."""
+
+    @property
+    def base_url(self) -> str:
+        return self.origin
+
+    def handle(self, request: Recorded):
+        if request.method == "GET" and request.path == "/v1/models":
+            return self.models_response(request)
+        if request.method == "POST" and request.path == "/v1/messages":
+            return self.messages_response(request)
+        return self.error(404, f"Not found: {request.path}")
+
+    # Errors -------------------------------------------------------------------------
+
+    def error(self, status: int, message: str, headers: dict | None = None) -> JsonResponse:
+        body = {"type": "error", "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": message}}
+        return JsonResponse(status, body, headers)
+
+    def error_body(self, reply: Reply, request: Recorded) -> object:
+        return self.error(reply.status, self.error_text(reply, request)).body
+
+    def sent_key(self, request: Recorded) -> str:
+        return request.headers.get("x-api-key", "")
+
+    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
+        if reply.status < 400:
+            return None
+        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
+        response = self.error(reply.status, self.error_text(reply, request), headers)
+        response.stall_before = reply.stall_before
+        return response
+
+    def refusal(self, request: Recorded) -> JsonResponse | None:
+        if not request.headers.get("x-api-key"):
+            return self.error(401, "x-api-key header is required")
+        if not request.headers.get("anthropic-version"):
+            return self.error(400, "anthropic-version: header is required")
+        return None
+
+    # Routes -------------------------------------------------------------------------
+
+    def models_response(self, request: Recorded):
+        if self.replies and self.replies[0].status >= 400:
+            return self.failure(self.replies.popleft(), request)
+        data = [{"type": "model", "id": m, "display_name": m.replace("-", " ").title(),
+                 "created_at": "2025-01-01T00:00:00Z"} for m in self.models]
+        return self.refusal(request) or JsonResponse(200, {"data": data, "has_more": False,
+                                                           "first_id": self.models[0], "last_id": self.models[-1]})
+
+    def messages_response(self, request: Recorded):
+        refused = self.refusal(request)
+        if refused:
+            return refused
+        body = request.body or {}
+        problem = validate(body)
+        if problem:
+            return self.error(400, problem)
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        forced = (body.get("tool_choice") or {}).get("name") if (body.get("tool_choice") or {}).get("type") == "tool" else None
+        if body.get("stream"):
+            return StreamResponse(self.sse_events(reply, body["model"], forced), "text/event-stream", reply)
+        return JsonResponse(200, self.whole_reply(reply, body["model"], forced))
+
+    # Rendering ------------------------------------------------------------------------
+
+    @staticmethod
+    def blocks(reply: Reply, forced: str | None) -> tuple[list[dict], str]:
+        """(content blocks with their pieces, stop reason); a forced tool gets the reply text as its input."""
+        if forced:
+            return [{"type": "tool_use", "id": "toolu_forced", "name": forced, "pieces": reply.text}], "tool_use"
+        blocks = [{"type": "text", "pieces": reply.text}] if reply.text else []
+        blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "pieces": c.pieces} for c in reply.tool_calls]
+        return blocks, STOP_REASONS[reply.finish]
+
+    def sse_events(self, reply: Reply, model: str, forced: str | None) -> list[bytes]:
+        prompt, completion = reply.usage or (0, 0)
+        message = {"id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
+                   "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": prompt, "output_tokens": 1}}
+        events = [sse("message_start", {"message": message}), sse("ping", {})]
+        blocks, stop_reason = self.blocks(reply, forced)
+        for index, block in enumerate(blocks):
+            if block["type"] == "text":
+                events.append(sse("content_block_start", {"index": index, "content_block": {"type": "text", "text": ""}}))
+                events += [sse("content_block_delta", {"index": index, "delta": {"type": "text_delta", "text": p}})
+                           for p in block["pieces"]]
+            else:
+                start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+                events.append(sse("content_block_start", {"index": index, "content_block": start}))
+                events += [sse("content_block_delta", {"index": index, "delta": {"type": "input_json_delta", "partial_json": p}})
+                           for p in block["pieces"]]
+            events.append(sse("content_block_stop", {"index": index}))
+        events.append(sse("message_delta", {"delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                                            "usage": {"output_tokens": completion}}))
+        events.append(sse("message_stop", {}))
+        return events
+
+    def whole_reply(self, reply: Reply, model: str, forced: str | None) -> dict:
+        blocks, stop_reason = self.blocks(reply, forced)
+        content = [{"type": "text", "text": "".join(b["pieces"])} if b["type"] == "text" else
+                   {"type": "tool_use", "id": b["id"], "name": b["name"], "input": json.loads("".join(b["pieces"]) or "{}")}
+                   for b in blocks]
+        prompt, completion = reply.usage or (0, 0)
+        return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": content,
+                "stop_reason": stop_reason, "stop_sequence": None,
+                "usage": {"input_tokens": prompt, "output_tokens": completion}}
+
+
+# Request validation: what the real API answers 400 to ------------------------------------
+
+
+def validate(body: dict) -> str | None:
+    if not isinstance(body.get("max_tokens"), int):
+        return "max_tokens: Field required"
+    if not body.get("model"):
+        return "model: Field required"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    return validate_messages(messages) or validate_tools(body)
+
+
+def validate_messages(messages: list) -> str | None:
+    previous_role, tool_ids = None, set()
+    for number, message in enumerate(messages):
+        role = message.get("role")
+        if role not in ("user", "assistant"):
+            return f'messages.{number}.role: Input should be \'user\' or \'assistant\' (got "{role}"; system goes at the top level)'
+        if role == previous_role:
+            return f"messages: roles must alternate between \"user\" and \"assistant\" (two {role} turns at {number})"
+        previous_role = role
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        if not blocks:
+            return f"messages.{number}: content must not be empty"
+        for block in blocks:
+            problem = validate_block(block, role, tool_ids, number)
+            if problem:
+                return problem
+    return None
+
+
+def validate_block(block: dict, role: str, tool_ids: set, number: int) -> str | None:
+    kind = block.get("type")
+    if kind == "text" and not block.get("text"):
+        return f"messages.{number}: text content blocks must be non-empty"
+    if kind == "tool_use":
+        if role != "assistant" or not isinstance(block.get("input"), dict) or not block.get("id"):
+            return f"messages.{number}: tool_use blocks need an id and an object input, in an assistant turn"
+        tool_ids.add(block["id"])
+    elif kind == "tool_result":
+        if role != "user" or block.get("tool_use_id") not in tool_ids:
+            return f"messages.{number}: tool_result block(s) provided for an unknown tool_use id {block.get('tool_use_id')!r}"
+    elif kind not in ("text", "image", "document"):
+        return f"messages.{number}: unknown content block type {kind!r}"
+    return None
+
+
+def validate_tools(body: dict) -> str | None:
+    tools = body.get("tools") or []
+    names = set()
+    for tool in tools:
+        if not tool.get("name") or not isinstance(tool.get("input_schema"), dict):
+            return "tools: each tool needs a name and an input_schema"
+        names.add(tool["name"])
+    choice = body.get("tool_choice")
+    if choice is not None:
+        if choice.get("type") not in ("auto", "any", "tool", "none"):
+            return f"tool_choice.type: unknown {choice.get('type')!r}"
+        if choice["type"] == "tool" and choice.get("name") not in names:
+            return f"tool_choice: no tool named {choice.get('name')!r}"
+        if not tools:
+            return "tool_choice may only be specified while providing tools"
+    return None

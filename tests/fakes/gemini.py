@@ -1,0 +1,166 @@
+"""A loopback server that speaks the Google Gemini (v1beta) wire format.
+
+Function calls come whole and without ids, as Gemini sends them. Requests are
+checked the way the real API does: roles user/model only, functionResponse
+parts with a name and an object, one response per call of the previous turn.
+"""
+import json
+import re
+
+from tests.fakes.script import Reply
+from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
+
+FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
+STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+GENERATION_FIELDS = {"temperature", "topP", "topK", "maxOutputTokens", "stopSequences", "seed", "presencePenalty",
+                     "frequencyPenalty", "responseMimeType", "responseSchema", "responseJsonSchema", "candidateCount"}
+ROUTE = re.compile(r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>streamGenerateContent|generateContent)$")
+
+
+class GeminiFake(FakeServer):
+    """Serves GET /v1beta/models and POST /v1beta/models/{model}:(stream)generateContent."""
+
+    gives_call_ids = False
+
+    @property
+    def base_url(self) -> str:
+        return self.origin
+
+    def handle(self, request: Recorded):
+        route = ROUTE.match(request.path)
+        if request.method == "GET" and request.path == "/v1beta/models":
+            return self.models_response(request)
+        if request.method == "POST" and route:
+            return self.generate_response(request, route["method"] == "streamGenerateContent")
+        return self.error(404, f"Not found: {request.path}")
+
+    # Errors -------------------------------------------------------------------------
+
+    def error(self, status: int, message: str, headers: dict | None = None) -> JsonResponse:
+        body = {"error": {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}}
+        return JsonResponse(status, body, headers)
+
+    def error_body(self, reply: Reply, request: Recorded) -> object:
+        return self.error(reply.status, self.error_text(reply, request)).body
+
+    def sent_key(self, request: Recorded) -> str:
+        return request.headers.get("x-goog-api-key", "")
+
+    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
+        if reply.status < 400:
+            return None
+        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
+        response = self.error(reply.status, self.error_text(reply, request), headers)
+        response.stall_before = reply.stall_before
+        return response
+
+    # Routes -------------------------------------------------------------------------
+
+    def models_response(self, request: Recorded):
+        if self.replies and self.replies[0].status >= 400:
+            return self.failure(self.replies.popleft(), request)
+        if not self.sent_key(request):
+            return self.error(403, "Method doesn't allow unregistered callers. Please use an API key.")
+        models = [{"name": f"models/{m}", "displayName": m.title(), "inputTokenLimit": 1048576, "outputTokenLimit": 8192,
+                   "supportedGenerationMethods": ["generateContent", "countTokens"]} for m in self.models]
+        models.append({"name": "models/embedding-001", "supportedGenerationMethods": ["embedContent"]})
+        return JsonResponse(200, {"models": models})
+
+    def generate_response(self, request: Recorded, stream: bool):
+        if not self.sent_key(request):
+            return self.error(403, "Method doesn't allow unregistered callers. Please use an API key.")
+        if stream and request.query.get("alt") != ["sse"]:
+            return self.error(400, "This fake streams only as server-sent events: add ?alt=sse")
+        problem = validate(request.body or {})
+        if problem:
+            return self.error(400, problem)
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        if stream:
+            return StreamResponse(self.sse_events(reply), "text/event-stream", reply)
+        return JsonResponse(200, self.chunk(self.all_parts(reply), reply, final=True))
+
+    # Rendering ------------------------------------------------------------------------
+
+    @staticmethod
+    def call_parts(reply: Reply) -> list[dict]:
+        return [{"functionCall": {"name": c.name, "args": json.loads(c.arguments or "{}")}} for c in reply.tool_calls]
+
+    def all_parts(self, reply: Reply) -> list[dict]:
+        return ([{"text": reply.content}] if reply.text else []) + self.call_parts(reply)
+
+    def chunk(self, parts: list[dict], reply: Reply, final: bool) -> dict:
+        candidate: dict = {"content": {"role": "model", "parts": parts}, "index": 0}
+        result: dict = {"candidates": [candidate], "modelVersion": "fake-model", "responseId": "resp-fake"}
+        if final:
+            candidate["finishReason"] = FINISH[reply.finish]
+            if reply.usage:
+                prompt, completion = reply.usage
+                result["usageMetadata"] = {"promptTokenCount": prompt, "candidatesTokenCount": completion,
+                                           "totalTokenCount": prompt + completion}
+        return result
+
+    def sse_events(self, reply: Reply) -> list[bytes]:
+        chunks = [self.chunk([{"text": piece}], reply, final=False) for piece in reply.text]
+        if reply.tool_calls:
+            chunks.append(self.chunk(self.call_parts(reply), reply, final=False))
+        chunks.append(self.chunk([{"text": ""}], reply, final=True))
+        return [b"data: " + json.dumps(c).encode() + b"\r\n\r\n" for c in chunks]
+
+
+# Request validation: what the real API answers 400 to ------------------------------------
+
+
+def validate(body: dict) -> str | None:
+    contents = body.get("contents")
+    if not isinstance(contents, list) or not contents:
+        return "* GenerateContentRequest.contents: contents is not specified"
+    calls_before = 0
+    for number, content in enumerate(contents):
+        if content.get("role") not in ("user", "model"):
+            return f"Please use a valid role: user, model. (contents[{number}].role = {content.get('role')!r})"
+        parts = content.get("parts") or []
+        if not parts:
+            return f"* GenerateContentRequest.contents[{number}].parts: contents.parts must not be empty."
+        problem = validate_parts(parts, number)
+        if problem:
+            return problem
+        responses = sum(1 for p in parts if "functionResponse" in p)
+        if responses and responses != calls_before:
+            return ("Please ensure that the number of function response parts is equal to the number of "
+                    "function call parts of the function call turn.")
+        calls_before = sum(1 for p in parts if "functionCall" in p)
+    return validate_config(body)
+
+
+def validate_parts(parts: list, number: int) -> str | None:
+    for part in parts:
+        if len(part) != 1 and not set(part) <= {"text", "thought", "thoughtSignature"}:
+            return f"contents[{number}]: a part holds exactly one kind of data, got {sorted(part)}"
+        if "functionResponse" in part:
+            response = part["functionResponse"]
+            if not response.get("name") or not isinstance(response.get("response"), dict):
+                return f"* contents[{number}].parts.function_response: name and an object response are required"
+        if "functionCall" in part and not isinstance(part["functionCall"].get("args", {}), dict):
+            return f"* contents[{number}].parts.function_call.args: must be an object"
+    return None
+
+
+def validate_config(body: dict) -> str | None:
+    config = body.get("generationConfig") or {}
+    unknown = set(config) - GENERATION_FIELDS
+    if unknown:
+        return f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}" at \'generation_config\''
+    if ("responseJsonSchema" in config or "responseSchema" in config) and config.get("responseMimeType") != "application/json":
+        return "* GenerationConfig.response_mime_type: must be application/json when a response schema is set"
+    mode = ((body.get("toolConfig") or {}).get("functionCallingConfig") or {}).get("mode")
+    if mode is not None and mode not in ("AUTO", "ANY", "NONE", "VALIDATED"):
+        return f"Invalid value at 'tool_config.function_calling_config.mode' ({mode!r})"
+    for tool in body.get("tools") or []:
+        for declaration in tool.get("functionDeclarations", []):
+            if not declaration.get("name"):
+                return "* tools.function_declarations.name: a name is required"
+    return None
