@@ -1,0 +1,95 @@
+"""`make run`'s start-up path on a fresh database: migrate, bootstrap, Daphne."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DAPHNE = Path(sys.executable).with_name("daphne")
+PASSWORD_LINE = re.compile(r"Created admin user 'admin' with password: (\S+)")
+
+
+@pytest.fixture
+def fresh_env(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("DJANGO_SUPERUSER_") and k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    return env
+
+
+def manage(env, *args) -> str:
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "daphne exited during start-up"
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"daphne did not listen on {port} within {seconds} s")
+
+
+@pytest.fixture
+def daphne(fresh_env, bootstrapped):
+    port = free_port()
+    process = subprocess.Popen([str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
+                               cwd=ROOT, env=fresh_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture
+def bootstrapped(fresh_env):
+    """Migrate and bootstrap twice, as two `make run`s would; returns both outputs."""
+    manage(fresh_env, "migrate", "--noinput")
+    return manage(fresh_env, "bootstrap"), manage(fresh_env, "bootstrap")
+
+
+def sign_in(base_url: str, password: str) -> httpx.Response:
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        page = http.get("/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        return http.post("/accounts/login/", data={"csrfmiddlewaretoken": token, "username": "admin",
+                                                   "password": password, "next": "/"}, headers={"Referer": base_url})
+
+
+def test_bootstrap_prints_the_generated_admin_password_once(bootstrapped):
+    first, second = bootstrapped
+    assert len(PASSWORD_LINE.findall(first)) == 1
+    assert "password" not in second
+
+
+def test_a_fresh_start_serves_the_login_page_and_the_printed_password_signs_in(bootstrapped, daphne):
+    password = PASSWORD_LINE.search(bootstrapped[0]).group(1)
+    page = httpx.get(daphne + "/", timeout=10)
+    assert page.status_code == 200
+    assert 'name="password"' in page.text
+    signed_in = sign_in(daphne, password)
+    assert signed_in.status_code == 302 and signed_in.headers["location"] == "/"
