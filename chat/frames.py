@@ -134,6 +134,7 @@ def parse(frame) -> dict:
         _require(frame, "conversation_id", int, nullable=True)
         _require(frame, "content", str)
         _optional(frame, "parent_id", int)
+        _optional(frame, "root", bool)  # extension: a new root message (editing the first one)
     elif kind == "chat.tool_result":
         _require(frame, "conversation_id", int)
         results = _require(frame, "results", list)

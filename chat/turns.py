@@ -73,7 +73,7 @@ def send(user, frame: dict) -> Turn:
     created = conversation is None
     if created:
         conversation = store.new_conversation(user, frame["content"])
-    parent_id = store.check_parent(conversation, frame.get("parent_id"))
+    parent_id = None if frame.get("root") else store.check_parent(conversation, frame.get("parent_id"))
     message = store.add_user_message(user, conversation, parent_id, frame["content"], settings.as_dict())
     job = _job(frame["request_id"], conversation, message.pk, settings)
     return Turn(job, _describe(conversation), created, [message.summary()])
