@@ -4,4 +4,11 @@ from chat import views
 
 urlpatterns = [
     path("", views.playground, name="playground"),
+    path("c/<int:conversation_id>/", views.playground, name="conversation-page"),
+    path("api/conversations", views.conversations, name="api-conversations"),
+    path("api/conversations/<int:conversation_id>", views.conversation, name="api-conversation"),
+    path("api/conversations/<int:conversation_id>/fork", views.fork, name="api-fork"),
+    path("api/conversations/<int:conversation_id>/export.json", views.export_json, name="api-export-json"),
+    path("api/conversations/<int:conversation_id>/export.md", views.export_markdown, name="api-export-md"),
+    path("api/conversations/<int:conversation_id>/code", views.code, name="api-code"),
 ]

@@ -1,10 +1,250 @@
-"""Pages and JSON endpoints of the playground."""
+"""Pages and JSON endpoints of the playground.
+
+Reading a conversation needs `can_read` (a private one of someone else is a
+404, like a missing id); changing it needs `can_write` (403 otherwise).
+"""
+import json
+from datetime import datetime
+from functools import wraps
+
 from django.contrib.auth.views import LoginView
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from chat import code_samples, export
+from chat.history import branch
+from chat.models import Conversation, Message
+from providers.models import Provider
+
+PAGE_SIZE = 50
 
 
-def playground(request):
+def playground(request, conversation_id=None):
     """The playground for a signed-in user; the sign-in page for anyone else."""
     if not request.user.is_authenticated:
         return LoginView.as_view()(request)
-    return render(request, "chat/playground.html")
+    context = {"providers": provider_choices(), "initial_conversation": conversation_id,
+               "me": {"id": request.user.pk, "username": request.user.get_username()}}
+    return render(request, "chat/playground.html", context)
+
+
+def provider_choices() -> list[dict]:
+    """Enabled providers and their enabled models, as the pickers show them: never a key or its hint."""
+    choices = []
+    for provider in Provider.objects.filter(enabled=True).prefetch_related("provider_models"):
+        models = [_model_choice(m) for m in provider.provider_models.all() if m.enabled]
+        choices.append({"slug": provider.slug, "name": provider.name, "models": models,
+                        "default_model": provider.default_model or (models[0]["id"] if models else "")})
+    return choices
+
+
+def _model_choice(model) -> dict:
+    price = None
+    if model.input_price_per_mtok is not None and model.output_price_per_mtok is not None:
+        price = {"input": float(model.input_price_per_mtok), "output": float(model.output_price_per_mtok)}
+    return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price}
+
+
+# Helpers ------------------------------------------------------------------------
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def api(view):
+    """Session auth for a JSON endpoint: anonymous callers get a 403 with a JSON body."""
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _error(403, "Sign in first.")
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+def _readable(request, conversation_id: int) -> Conversation | None:
+    conversation = Conversation.objects.select_related("owner").filter(pk=conversation_id).first()
+    if conversation is None or not conversation.can_read(request.user):
+        return None
+    return conversation
+
+
+def _body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def conversation_item(conversation: Conversation) -> dict:
+    return {
+        "id": conversation.pk, "title": conversation.title, "owner": conversation.owner.get_username(),
+        "visibility": conversation.visibility, "model": (conversation.settings or {}).get("model"),
+        "provider": (conversation.settings or {}).get("provider"), "updated": conversation.updated.isoformat(),
+        "forked_from_id": conversation.forked_from_id,
+    }
+
+
+# The list ------------------------------------------------------------------------
+
+def _cursor(conversation: Conversation) -> str:
+    return f"{conversation.updated.isoformat()}|{conversation.pk}"
+
+
+def _before(queryset, cursor: str):
+    try:
+        stamp, pk = cursor.rsplit("|", 1)
+        updated, pk = datetime.fromisoformat(stamp), int(pk)
+    except ValueError:
+        return None
+    return queryset.filter(Q(updated__lt=updated) | Q(updated=updated, id__lt=pk))
+
+
+@api
+@require_http_methods(["GET"])
+def conversations(request):
+    """GET ?scope=mine|team&q=&before=: newest first, 50 a page, keyset on (updated, id)."""
+    scope = request.GET.get("scope", "mine")
+    if scope == "team":
+        queryset = Conversation.objects.filter(visibility=Conversation.TEAM).exclude(owner=request.user)
+    elif scope == "mine":
+        queryset = Conversation.objects.filter(owner=request.user)
+    else:
+        return _error(400, "scope must be mine or team.")
+    query = request.GET.get("q", "").strip()
+    if query:
+        matching = Message.objects.filter(conversation=OuterRef("pk"), content__icontains=query)
+        queryset = queryset.filter(Q(title__icontains=query) | Exists(matching))
+    if request.GET.get("before"):
+        queryset = _before(queryset, request.GET["before"])
+        if queryset is None:
+            return _error(400, "before is not a cursor this endpoint gave.")
+    page = list(queryset.select_related("owner").order_by("-updated", "-id")[:PAGE_SIZE + 1])
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    return JsonResponse({"items": [conversation_item(c) for c in page],
+                         "next": _cursor(page[-1]) if more else None})
+
+
+# One conversation ------------------------------------------------------------------
+
+@api
+@require_http_methods(["GET", "PATCH", "DELETE"])
+def conversation(request, conversation_id: int):
+    found = _readable(request, conversation_id)
+    if found is None:
+        return _error(404, "No such conversation.")
+    if request.method == "GET":
+        return JsonResponse(conversation_detail(found, request.user))
+    if not found.can_write(request.user):
+        return _error(403, "Only the owner can change this conversation.")
+    if request.method == "DELETE":
+        found.delete()
+        return HttpResponse(status=204)
+    return _update(found, _body(request), request.user)
+
+
+def conversation_detail(conversation: Conversation, user) -> dict:
+    messages = [m.summary() for m in conversation.messages.all()]
+    return {"conversation": {**conversation_item(conversation), "settings": conversation.settings or {},
+                             "created": conversation.created.isoformat()},
+            "messages": messages, "current_leaf_id": conversation.latest_message_id(),
+            "can_write": conversation.can_write(user)}
+
+
+def _update(conversation: Conversation, data: dict, user) -> JsonResponse:
+    fields = []
+    if "title" in data:
+        if not isinstance(data["title"], str) or len(data["title"].strip()) > 200:
+            return _error(400, "title must be text of at most 200 characters.")
+        conversation.title = data["title"].strip()
+        fields.append("title")
+    if "visibility" in data:
+        if data["visibility"] not in (Conversation.PRIVATE, Conversation.TEAM):
+            return _error(400, "visibility must be private or team.")
+        conversation.visibility = data["visibility"]
+        fields.append("visibility")
+    if fields:
+        conversation.save(update_fields=[*fields, "updated"])
+    return JsonResponse(conversation_detail(conversation, user))
+
+
+@api
+@require_http_methods(["POST"])
+def fork(request, conversation_id: int):
+    """Copy the branch up to `message_id` (or the current leaf) into a new conversation of the caller."""
+    original = _readable(request, conversation_id)
+    if original is None:
+        return _error(404, "No such conversation.")
+    leaf_id = _body(request).get("message_id") or original.latest_message_id()
+    if not isinstance(leaf_id, int) or (leaf_id and not original.messages.filter(pk=leaf_id).exists()):
+        return _error(400, "message_id must be a message of this conversation.")
+    copy = fork_conversation(original, leaf_id, request.user)
+    return JsonResponse(conversation_detail(copy, request.user), status=201)
+
+
+@transaction.atomic
+def fork_conversation(original: Conversation, leaf_id: int | None, user) -> Conversation:
+    title = f"{original.title or 'Conversation'} (fork)"[:200]
+    copy = Conversation.objects.create(owner=user, title=title, visibility=original.visibility,
+                                       settings=original.settings or {}, forked_from=original)
+    parent = None
+    for message in branch(original.pk, leaf_id):
+        parent = _copy_message(message, copy, parent)
+    copy.current_leaf = parent
+    copy.save(update_fields=["current_leaf"])
+    return copy
+
+
+def _copy_message(message: Message, conversation: Conversation, parent: Message | None) -> Message:
+    message.pk = None
+    message.id = None
+    message.conversation = conversation
+    message.parent = parent
+    if message.status == Message.STREAMING:
+        message.status = Message.INTERRUPTED  # the copy never receives the rest
+    message.save()
+    return message
+
+
+# Export and code ---------------------------------------------------------------------
+
+@api
+@require_http_methods(["GET"])
+def export_json(request, conversation_id: int):
+    found = _readable(request, conversation_id)
+    if found is None:
+        return _error(404, "No such conversation.")
+    response = JsonResponse(export.as_json(found), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "json")}"'
+    return response
+
+
+@api
+@require_http_methods(["GET"])
+def export_markdown(request, conversation_id: int):
+    found = _readable(request, conversation_id)
+    if found is None:
+        return _error(404, "No such conversation.")
+    response = HttpResponse(export.as_markdown(found), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "md")}"'
+    return response
+
+
+@api
+@require_http_methods(["GET"])
+def code(request, conversation_id: int):
+    """The request behind an assistant message (?message_id=) or the next one of the current branch."""
+    found = _readable(request, conversation_id)
+    if found is None:
+        return _error(404, "No such conversation.")
+    message_id = request.GET.get("message_id")
+    try:
+        sample = code_samples.for_conversation(found, int(message_id) if message_id else None,
+                                               request.GET.get("content", ""))
+    except code_samples.NoSample as problem:
+        return _error(400, str(problem))
+    return JsonResponse(sample)

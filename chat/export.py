@@ -1,0 +1,112 @@
+"""A conversation as a JSON document (the whole tree) or Markdown (the current branch).
+
+Both carry the settings a person would need to repeat the chat (system prompt,
+params, tools, tool_choice, response format) and every tool call and tool
+result; neither carries anything about a provider's key.
+"""
+import json
+
+from django.utils.text import slugify
+
+from chat.history import branch
+from chat.models import Conversation, Message
+
+FORMAT_VERSION = 1
+SETTING_NAMES = ("provider", "model", "system", "params", "tools", "tool_choice", "parallel_tool_calls",
+                 "response_format")
+MESSAGE_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status",
+                  "finish_reason", "usage", "metrics", "cost", "structured", "provider", "model", "error",
+                  "created")
+
+
+def filename(conversation: Conversation, extension: str) -> str:
+    stem = slugify(conversation.title)[:60] or "conversation"
+    return f"{stem}-{conversation.pk}.{extension}"
+
+
+def _settings(raw: dict | None) -> dict:
+    """Only the known generation settings: an allow-list, so nothing else stored can leak out."""
+    raw = raw or {}
+    return {name: raw[name] for name in SETTING_NAMES if raw.get(name) not in (None, "", [], {})}
+
+
+def _message(message: Message) -> dict:
+    summary = message.summary()
+    data = {name: summary[name] for name in MESSAGE_FIELDS}
+    data["request"] = _settings(message.request)
+    return data
+
+
+def as_json(conversation: Conversation) -> dict:
+    messages = list(conversation.messages.all())
+    path = branch(conversation.pk, conversation.latest_message_id())
+    return {
+        "format": "team-llm-playground/conversation", "version": FORMAT_VERSION,
+        "conversation": {
+            "id": conversation.pk, "title": conversation.title, "owner": conversation.owner.get_username(),
+            "visibility": conversation.visibility, "created": conversation.created.isoformat(),
+            "updated": conversation.updated.isoformat(), "forked_from_id": conversation.forked_from_id,
+            "settings": _settings(conversation.settings),
+        },
+        "current_leaf_id": conversation.latest_message_id(),
+        "current_branch": [m.pk for m in path],
+        "messages": [_message(m) for m in messages],
+    }
+
+
+def _fence(text: str, lang: str = "") -> str:
+    """A fenced block that the text inside cannot close."""
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
+def _json_block(value) -> str:
+    return _fence(json.dumps(value, indent=2, ensure_ascii=False), "json")
+
+
+def _settings_markdown(settings: dict) -> list[str]:
+    lines = []
+    if settings.get("provider") or settings.get("model"):
+        lines.append(f"- **Model:** {settings.get('model') or '?'} ({settings.get('provider') or '?'})")
+    for name, value in (settings.get("params") or {}).items():
+        lines.append(f"- **{name}:** {json.dumps(value)}")
+    if settings.get("tool_choice") is not None:
+        lines.append(f"- **tool_choice:** {json.dumps(settings['tool_choice'])}")
+    if settings.get("response_format"):
+        lines.append(f"- **response_format:** {json.dumps(settings['response_format'])}")
+    out = lines and ["\n".join(lines), ""] or []
+    if settings.get("system"):
+        out += ["### System prompt", "", _fence(settings["system"]), ""]
+    if settings.get("tools"):
+        out += ["### Tools", "", _json_block(settings["tools"]), ""]
+    return out
+
+
+def _message_markdown(message: Message) -> list[str]:
+    heading = {"user": "User", "assistant": "Assistant", "tool": "Tool", "system": "System"}[message.role]
+    if message.role == Message.ASSISTANT and message.model:
+        heading += f" · {message.model}"
+    if message.role == Message.TOOL:
+        heading += f" · {message.name or 'result'} ({message.tool_call_id})"
+    out = [f"## {heading}", ""]
+    if message.content:
+        out += [_fence(message.content) if message.role == Message.TOOL else message.content, ""]
+    for call in message.tool_calls or ():
+        out += [f"**Tool call** `{call.get('name')}` ({call.get('id')}):", "", _fence(call.get("arguments") or "", "json"), ""]
+    if message.status not in (Message.COMPLETE, Message.STREAMING):
+        note = f"_({message.status}"
+        note += f": {message.error_message})_" if message.error_message else ")_"
+        out += [note, ""]
+    return out
+
+
+def as_markdown(conversation: Conversation) -> str:
+    out = [f"# {conversation.title or 'Conversation'}", "",
+           f"_Exported from the team playground · {conversation.owner.get_username()} · "
+           f"{conversation.visibility} · {conversation.updated:%Y-%m-%d %H:%M} UTC_", ""]
+    out += _settings_markdown(_settings(conversation.settings))
+    for message in branch(conversation.pk, conversation.latest_message_id()):
+        out += _message_markdown(message)
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,377 @@
+// The playground page: wires the socket, the sidebar, the thread and the settings.
+import { api, copyText, flash } from "./api.js";
+import { Thread } from "./messages.js";
+import { SettingsPanel } from "./settings.js";
+import { Sidebar } from "./sidebar.js";
+import { ChatSocket } from "./socket.js";
+
+const $ = (id) => document.getElementById(id);
+const data = (id) => JSON.parse($(id).textContent);
+
+const state = {
+  conversation: null, // {id, title, visibility, owner, ...} or null for a new one
+  canWrite: true,
+  pending: new Map(), // request_id -> {content, parentId, messageId, kind}
+};
+let counter = 0;
+const newRequestId = () => `r${Date.now().toString(36)}-${++counter}`;
+
+const prompt = $("prompt");
+const settings = new SettingsPanel($("settings-form"), data("providers-data"));
+const sidebar = new Sidebar({ onOpen: (id) => openConversation(id) });
+const thread = new Thread($("messages"), { onAction: messageAction });
+const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+const socket = new ChatSocket(`${scheme}://${window.location.host}/ws/chat/`);
+
+// Conversations ----------------------------------------------------------------------
+
+function currentId() {
+  return state.conversation ? state.conversation.id : null;
+}
+
+function watch() {
+  if (currentId() !== null) socket.send({ type: "conversation.watch", conversation_id: currentId() }, { queue: false });
+}
+
+function showConversation(detail) {
+  state.conversation = detail ? detail.conversation : null;
+  state.canWrite = detail ? detail.can_write : true;
+  const conversation = state.conversation;
+  $("conversation-title").textContent = conversation ? conversation.title || "Untitled" : "New conversation";
+  $("conversation-owner").textContent = conversation && !state.canWrite ? `by ${conversation.owner}` : "";
+  $("conversation-actions").hidden = !conversation;
+  document.querySelectorAll(".owner-only").forEach((node) => { node.hidden = !state.canWrite; });
+  if (conversation) {
+    $("visibility").value = conversation.visibility;
+    $("export-json").href = `/api/conversations/${conversation.id}/export.json`;
+    $("export-md").href = `/api/conversations/${conversation.id}/export.md`;
+    if (detail.conversation.settings) settings.apply(detail.conversation.settings);
+  }
+  $("composer").hidden = !state.canWrite;
+  $("readonly").hidden = state.canWrite;
+  $("readonly-owner").textContent = conversation ? conversation.owner : "";
+  $("alerts").replaceChildren();
+  sidebar.setActive(currentId());
+  updateButtons();
+}
+
+async function openConversation(id, { push = true } = {}) {
+  const previous = currentId();
+  let detail;
+  try {
+    detail = await api("GET", `/api/conversations/${id}`);
+  } catch (error) {
+    showAlert(error.status === 404 ? "That conversation does not exist or is private." : error.message);
+    return;
+  }
+  if (previous !== null && previous !== id) socket.send({ type: "conversation.unwatch", conversation_id: previous }, { queue: false });
+  showConversation(detail);
+  thread.load(detail);
+  watch();
+  if (push) history.pushState({ id }, "", `/c/${id}/`);
+  updateButtons();
+}
+
+function newConversation({ push = true } = {}) {
+  if (currentId() !== null) socket.send({ type: "conversation.unwatch", conversation_id: currentId() }, { queue: false });
+  showConversation(null);
+  thread.clear();
+  if (push) history.pushState({ id: null }, "", "/");
+  prompt.focus();
+}
+
+// Sending ------------------------------------------------------------------------------
+
+function send(content, parentId, { root = false } = {}) {
+  const values = settings.values();
+  if (!values.provider || !values.model) {
+    showAlert("Pick a provider and a model in the settings first.");
+    return;
+  }
+  const requestId = newRequestId();
+  state.pending.set(requestId, { kind: "send", content, parentId, root });
+  const frame = {
+    type: "chat.send", request_id: requestId, conversation_id: currentId(), parent_id: parentId, content, ...values,
+  };
+  if (root) frame.root = true; // an edit of the first message: a new root, not an append
+  socket.send(frame);
+  $("alerts").replaceChildren();
+  updateButtons();
+}
+
+function submit() {
+  const content = prompt.value;
+  if (!content.trim() || !state.canWrite || busy()) return;
+  send(content, currentId() === null ? null : thread.leafId);
+}
+
+function regenerate(message) {
+  const requestId = newRequestId();
+  state.pending.set(requestId, { kind: "regenerate", messageId: message.id });
+  socket.send({
+    type: "chat.regenerate", request_id: requestId, conversation_id: currentId(), message_id: message.id,
+    ...settings.values(),
+  });
+  $("alerts").replaceChildren();
+  updateButtons();
+}
+
+function myStreams() {
+  return [...state.pending.entries()].filter(([, p]) => p.streamId !== undefined && p.conversationId === currentId());
+}
+
+function busy() {
+  return [...state.pending.values()].some((p) => p.conversationId === undefined || p.conversationId === currentId());
+}
+
+function stop() {
+  for (const [requestId] of myStreams()) socket.send({ type: "chat.cancel", request_id: requestId });
+}
+
+function updateButtons() {
+  const streaming = myStreams().length > 0;
+  $("stop").hidden = !streaming;
+  $("send").hidden = streaming;
+  $("send").disabled = busy();
+}
+
+function messageAction(action, { message, content }) {
+  if (action === "regenerate" || action === "retry") return regenerate(message);
+  if (action === "edit") return send(content, message.parent_id ?? null, { root: message.parent_id == null });
+  if (action === "code") return showCode(message.id);
+  return undefined; // "leaf": switching branches is a view; every send names its parent
+}
+
+// Frames ---------------------------------------------------------------------------------
+
+function mine(frame) {
+  return frame.request_id && state.pending.get(frame.request_id);
+}
+
+function here(frame) {
+  return frame.conversation_id === undefined || frame.conversation_id === currentId();
+}
+
+socket.on("conversation.created", (frame) => {
+  const pending = mine(frame);
+  if (!pending) return;
+  pending.conversationId = frame.conversation.id;
+  showConversation({ conversation: frame.conversation, can_write: true, messages: [] });
+  thread.canWrite = true;
+  history.pushState({ id: frame.conversation.id }, "", `/c/${frame.conversation.id}/`);
+  sidebar.refreshSoon();
+});
+
+socket.on("message.created", (frame) => {
+  const pending = mine(frame);
+  if (pending) {
+    pending.conversationId = frame.conversation_id;
+    if (pending.kind === "send" && frame.message.role === "user" && prompt.value === pending.content) prompt.value = "";
+  }
+  if (here(frame)) thread.upsert(frame.message);
+  sidebar.refreshSoon();
+});
+
+socket.on("stream.start", (frame) => {
+  const pending = mine(frame);
+  if (pending) {
+    pending.streamId = frame.message_id;
+    pending.conversationId = frame.conversation_id;
+  }
+  if (here(frame)) thread.startStream(frame);
+  updateButtons();
+});
+
+socket.on("stream.delta", (frame) => thread.delta(frame));
+socket.on("stream.tool_call", (frame) => thread.toolCallDelta(frame));
+
+socket.on("stream.end", (frame) => {
+  if (here(frame)) thread.endStream(frame);
+  const pending = mine(frame);
+  if (pending && frame.status !== "error") state.pending.delete(frame.request_id);
+  updateButtons();
+  sidebar.refreshSoon();
+});
+
+socket.on("conversation.state", (frame) => {
+  if (!here(frame)) return;
+  const unknown = (frame.streaming || []).some((s) => !thread.messages.has(s.message_id));
+  if (!unknown) return thread.resume(frame.streaming || []);
+  // A reply began between loading the conversation and watching it: load again.
+  return api("GET", `/api/conversations/${currentId()}`).then((detail) => {
+    thread.load(detail);
+    thread.resume(frame.streaming || []);
+  });
+});
+
+socket.on("error", (frame) => {
+  const pending = mine(frame);
+  state.pending.delete(frame.request_id);
+  updateButtons();
+  const error = { code: frame.code, message: frame.message };
+  if (pending && pending.streamId !== undefined) {
+    thread.setError(pending.streamId, error);
+    return;
+  }
+  const retry = pending && pending.kind === "send" ? () => send(pending.content, pending.parentId, { root: pending.root }) : null;
+  const again = pending && pending.kind === "regenerate" ? () => regenerate(thread.messages.get(pending.messageId)) : retry;
+  showAlert(frame.message || frame.code, again);
+});
+
+function showAlert(text, retry) {
+  const box = document.createElement("div");
+  box.className = "alert";
+  box.setAttribute("role", "alert");
+  const span = document.createElement("span");
+  span.textContent = text;
+  box.append(span);
+  if (retry) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "small";
+    button.textContent = "Retry";
+    button.addEventListener("click", () => { box.remove(); retry(); });
+    box.append(button);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "ghost small";
+  close.textContent = "Dismiss";
+  close.addEventListener("click", () => box.remove());
+  box.append(close);
+  $("alerts").replaceChildren(box);
+}
+
+socket.onopen = () => {
+  watch();
+};
+socket.onstate = (value) => {
+  const node = $("connection");
+  node.dataset.state = value;
+  node.textContent = { online: "connected", offline: "reconnecting…", connecting: "connecting…" }[value];
+  if (value === "offline") {
+    // Replies in flight are resumed by the re-watch; nothing of ours is waiting on this socket any more.
+    for (const [requestId, pending] of state.pending) if (pending.streamId === undefined) state.pending.delete(requestId);
+    updateButtons();
+  }
+};
+
+// Conversation actions ---------------------------------------------------------------------
+
+async function patch(changes) {
+  try {
+    const detail = await api("PATCH", `/api/conversations/${currentId()}`, changes);
+    state.conversation = detail.conversation;
+    $("conversation-title").textContent = detail.conversation.title || "Untitled";
+    $("visibility").value = detail.conversation.visibility;
+    sidebar.refreshSoon();
+  } catch (error) {
+    showAlert(error.message);
+  }
+}
+
+function startRename() {
+  $("rename-input").value = state.conversation.title;
+  $("rename-form").hidden = false;
+  $("conversation-title").hidden = true;
+  $("rename-input").focus();
+}
+
+function endRename() {
+  $("rename-form").hidden = true;
+  $("conversation-title").hidden = false;
+}
+
+async function fork() {
+  try {
+    const detail = await api("POST", `/api/conversations/${currentId()}/fork`, { message_id: thread.leafId });
+    await openConversation(detail.conversation.id);
+    sidebar.refreshSoon();
+  } catch (error) {
+    showAlert(error.message);
+  }
+}
+
+let codeSample = null;
+async function showCode(messageId) {
+  const params = new URLSearchParams();
+  if (messageId) params.set("message_id", messageId);
+  else if (prompt.value.trim()) params.set("content", prompt.value);
+  try {
+    codeSample = await api("GET", `/api/conversations/${currentId()}/code?${params}`);
+  } catch (error) {
+    showAlert(error.message);
+    return;
+  }
+  $("code-note").textContent = `${codeSample.provider} · ${codeSample.model} · the key is read from $${codeSample.env_var}`;
+  selectTab("curl");
+  $("code-dialog").showModal();
+}
+
+function selectTab(name) {
+  document.querySelectorAll("#code-dialog [role=tab]").forEach((tab) => {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  });
+  $("code-text").textContent = codeSample[name];
+  $("code-text").dataset.tab = name;
+}
+
+function bind() {
+  $("composer").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  prompt.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !document.querySelector("dialog[open]")) stop();
+  });
+  $("stop").addEventListener("click", stop);
+  $("new-conversation").addEventListener("click", () => newConversation());
+  $("rename").addEventListener("click", startRename);
+  $("rename-cancel").addEventListener("click", endRename);
+  $("rename-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    patch({ title: $("rename-input").value });
+    endRename();
+  });
+  $("visibility").addEventListener("change", () => patch({ visibility: $("visibility").value }));
+  $("fork").addEventListener("click", fork);
+  $("fork-readonly").addEventListener("click", fork);
+  $("view-code").addEventListener("click", () => showCode(null));
+  $("delete").addEventListener("click", () => $("delete-dialog").showModal());
+  $("delete-confirm").addEventListener("click", async () => {
+    $("delete-dialog").close();
+    try {
+      await api("DELETE", `/api/conversations/${currentId()}`);
+    } catch (error) {
+      showAlert(error.message);
+      return;
+    }
+    newConversation();
+    sidebar.refresh();
+  });
+  document.querySelectorAll("dialog [data-close]").forEach((node) => {
+    node.addEventListener("click", () => node.closest("dialog").close());
+  });
+  document.querySelectorAll("#code-dialog [role=tab]").forEach((tab) => {
+    tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+  });
+  $("code-copy").addEventListener("click", (event) => {
+    copyText($("code-text").textContent).then(() => flash(event.target));
+  });
+  window.addEventListener("popstate", (event) => {
+    const id = event.state && event.state.id;
+    if (id) openConversation(id, { push: false });
+    else newConversation({ push: false });
+  });
+  window.addEventListener("focus", () => sidebar.refreshSoon());
+  setInterval(() => sidebar.refresh(), 20000);
+}
+
+bind();
+sidebar.refresh();
+const initial = data("initial-conversation");
+if (initial) openConversation(initial, { push: false });
+else showConversation(null);
