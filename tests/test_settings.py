@@ -1,0 +1,57 @@
+"""A misconfiguration stops start-up with a message naming the variable to set."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_VARIABLES = ("DEBUG", "SECRET_KEY", "PLAYGROUND_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL",
+                      "DJANGO_SETTINGS_MODULE")
+
+
+def check(**variables) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env.update(variables)
+    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def production(**variables) -> dict:
+    return {"DEBUG": "False", "SECRET_KEY": "x" * 50, "PLAYGROUND_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            **variables}
+
+
+def test_a_complete_production_configuration_starts():
+    done = check(**production())
+    assert done.returncode == 0, done.stderr
+
+
+def test_production_without_secret_key_stops_naming_it():
+    settings = production()
+    del settings["SECRET_KEY"]
+    done = check(**settings)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured: Set SECRET_KEY" in done.stderr
+
+
+def test_production_without_encryption_keys_stops_naming_them():
+    settings = production()
+    del settings["PLAYGROUND_ENCRYPTION_KEYS"]
+    done = check(**settings)
+    assert done.returncode != 0
+    assert "Set PLAYGROUND_ENCRYPTION_KEYS" in done.stderr
+
+
+def test_a_bad_encryption_key_stops_naming_the_variable():
+    done = check(PLAYGROUND_ENCRYPTION_KEYS=f"{Fernet.generate_key().decode()},not-a-fernet-key")
+    assert done.returncode != 0
+    assert "PLAYGROUND_ENCRYPTION_KEYS must be comma-separated Fernet keys" in done.stderr
+    assert "not-a-fernet-key" not in done.stderr
+
+
+def test_a_bad_database_url_stops_start_up():
+    done = check(DATABASE_URL="nosuchdb://somewhere/db")
+    assert done.returncode != 0
+    assert "nosuchdb" in done.stderr
