@@ -271,3 +271,12 @@ async def test_azure_bearer_auth_and_models_fallback(served):
     assert [m.id for m in await adapter.list_models()] == fake.models
     assert [r.path for r in fake.requests] == ["/openai/deployments", "/openai/models"]
     assert fake.requests[-1].headers["authorization"] == f"Bearer {TEST_KEY}"
+
+
+async def test_gemini_reports_an_invalid_key_400_as_a_key_problem(served):
+    fake, adapter = served("gemini")
+    fake.enqueue(Reply.fail(400, "API key not valid. Please pass a valid API key."))
+    with pytest.raises(ProviderError) as caught:
+        await collect(adapter.stream_chat(ask()))
+    assert caught.value.code == PROVIDER_AUTH and caught.value.status == 400
+    assert "Loopback gemini" in caught.value.message and "API key not valid" in caught.value.message

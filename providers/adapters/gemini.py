@@ -5,12 +5,14 @@ ids are synthesized from the call itself; tool results go back by function name.
 """
 import hashlib
 import json
+from contextlib import contextmanager
 from typing import AsyncIterable, AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter
 from providers.streaming import collect
 from providers.types import (
+    PROVIDER_AUTH,
     PROVIDER_ERROR,
     Capabilities,
     ChatRequest,
@@ -54,6 +56,17 @@ def synthesized_id(response_id: str, index: int, name: str, arguments: str) -> s
     """A stable id for a call Gemini sent without one: the same call always gets the same id."""
     digest = hashlib.sha256(f"{response_id}|{index}|{name}|{arguments}".encode()).hexdigest()
     return f"call_{digest[:24]}"
+
+
+@contextmanager
+def key_errors():
+    """Gemini answers a wrong key with 400 INVALID_ARGUMENT "API key not valid": report it as a key problem."""
+    try:
+        yield
+    except ProviderError as error:
+        if error.status == 400 and "API key" in error.message:
+            raise ProviderError(PROVIDER_AUTH, error.message, status=400) from None
+        raise
 
 
 def wire_contents(messages: list[Message]) -> tuple[dict | None, list[dict]]:
@@ -138,15 +151,17 @@ class GeminiAdapter(Adapter):
     # Calls ----------------------------------------------------------------------
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        async with http.open_response(self.config, "POST", self.model_url(request.model, "streamGenerateContent"),
-                                      json_body=self.build_body(request), headers=self.headers(),
-                                      params={"alt": "sse"}) as response:
-            async for event in self.translate(http.sse_data(response, self.config)):
-                yield event
+        url = self.model_url(request.model, "streamGenerateContent")
+        with key_errors():
+            async with http.open_response(self.config, "POST", url, json_body=self.build_body(request),
+                                          headers=self.headers(), params={"alt": "sse"}) as response:
+                async for event in self.translate(http.sse_data(response, self.config)):
+                    yield event
 
     async def chat(self, request: ChatRequest) -> ChatResult:
-        data = await http.request_json(self.config, "POST", self.model_url(request.model, "generateContent"),
-                                       json_body=self.build_body(request), headers=self.headers())
+        with key_errors():
+            data = await http.request_json(self.config, "POST", self.model_url(request.model, "generateContent"),
+                                           json_body=self.build_body(request), headers=self.headers())
 
         async def one():
             yield data if isinstance(data, dict) else {}
@@ -190,8 +205,9 @@ class GeminiAdapter(Adapter):
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error mid-stream: {detail}")
 
     async def list_models(self) -> list[ModelInfo]:
-        data = await http.request_json(self.config, "GET", f"{self.config.base_url.rstrip('/')}/v1beta/models",
-                                       headers=self.headers(), params={"pageSize": 1000})
+        with key_errors():
+            data = await http.request_json(self.config, "GET", f"{self.config.base_url.rstrip('/')}/v1beta/models",
+                                           headers=self.headers(), params={"pageSize": 1000})
         items = data.get("models", []) if isinstance(data, dict) else []
         return [ModelInfo(id=m["name"].removeprefix("models/"), display_name=m.get("displayName") or m["name"],
                           context_window=m.get("inputTokenLimit"))
