@@ -126,3 +126,18 @@ def test_health_check_reports_the_error_of_a_rejected_key(client, alice, provide
     openai_fake.enqueue(Reply.fail(401, "invalid key"))
     [message] = messages_of(act(client, "health_check", provider))
     assert "unhealthy (status 401" in message and "invalid key" in message
+
+
+def test_every_preset_is_complete_and_names_a_known_kind():
+    from providers import registry
+    from providers.models import CAPABILITY_FIELDS
+    from providers.presets import all_presets
+
+    kinds = {kind for kind, _ in registry.kind_choices()}
+    required = {"slug", "name", "kind", "base_url", "api_key_env", "default_model", "options", "notes",
+                *CAPABILITY_FIELDS.values()}
+    presets = all_presets()
+    assert len({p["slug"] for p in presets}) == len(presets)
+    for preset in presets:
+        assert required <= set(preset), preset["slug"]
+        assert preset["kind"] in kinds

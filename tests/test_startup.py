@@ -93,3 +93,25 @@ def test_a_fresh_start_serves_the_login_page_and_the_printed_password_signs_in(b
     assert 'name="password"' in page.text
     signed_in = sign_in(daphne, password)
     assert signed_in.status_code == 302 and signed_in.headers["location"] == "/"
+
+
+@pytest.mark.django_db
+def test_provisioning_adds_one_provider_per_key_variable_without_copying_the_key():
+    from providers.models import Provider
+    from providers.provisioning import provision_from_environment
+
+    environ = {"GROQ_API_KEY": "gsk-secret-value-1234", "ANTHROPIC_API_KEY": "sk-ant-secret-5678", "UNRELATED": "x"}
+    created = provision_from_environment(environ)
+    assert sorted(p.slug for p in created) == ["anthropic", "groq"]
+    groq = Provider.objects.get(slug="groq")
+    assert (groq.api_key_env, groq.api_key_encrypted, groq.base_url) == ("GROQ_API_KEY", "", "https://api.groq.com/openai/v1")
+    assert provision_from_environment(environ) == []
+
+
+@pytest.mark.django_db
+def test_provisioning_keeps_a_provider_an_admin_already_made_for_that_variable(provider):
+    from providers.provisioning import provision_from_environment
+
+    provider.api_key_env = "OPENAI_API_KEY"
+    provider.save()
+    assert provision_from_environment({"OPENAI_API_KEY": "sk-1"}) == []
