@@ -43,3 +43,11 @@ def provider(db, openai_fake):
     ProviderModel.objects.create(provider=p, model_id="fake-model", display_name="Fake model",
                                  input_price_per_mtok=1, output_price_per_mtok=2)
     return p
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Close worker-thread connections after each use so the test database can be dropped."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
