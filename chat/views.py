@@ -194,8 +194,6 @@ def fork_conversation(original: Conversation, leaf_id: int | None, user) -> Conv
     parent = None
     for message in branch(original.pk, leaf_id):
         parent = _copy_message(message, copy, parent)
-    copy.current_leaf = parent
-    copy.save(update_fields=["current_leaf"])
     return copy
 
 
