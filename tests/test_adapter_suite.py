@@ -79,6 +79,12 @@ async def test_it_streams_plain_text_with_usage_and_stop(adapter, fake):
     assert isinstance(events[-1], Finish) and events[-1].reason == "stop"
 
 
+async def test_a_reply_cut_at_max_tokens_finishes_with_length(adapter, fake):
+    fake.enqueue(Reply.text_of("Cut off in the mid", pieces=2, finish="length"))
+    result = await collect(adapter.stream_chat(ask(params=Params(max_tokens=5))))
+    assert result.content == "Cut off in the mid" and result.finish_reason == "length"
+
+
 async def test_it_assembles_two_parallel_tool_calls(adapter, fake, case):
     calls = [ScriptedCall("call_w1", "get_weather", pieces({"city": "Paris"}, 3)),
              ScriptedCall("call_t2", "get_time", pieces({"zone": "Europe/Paris"}, 2))]
@@ -280,3 +286,22 @@ async def test_gemini_reports_an_invalid_key_400_as_a_key_problem(served):
         await collect(adapter.stream_chat(ask()))
     assert caught.value.code == PROVIDER_AUTH and caught.value.status == 400
     assert "Loopback gemini" in caught.value.message and "API key not valid" in caught.value.message
+
+
+@pytest.mark.parametrize("choice, parallel, wire", [
+    (ToolChoice("required"), False, {"type": "any", "disable_parallel_tool_use": True}),
+    (ToolChoice("function", "get_weather"), None, {"type": "tool", "name": "get_weather"}),
+    (ToolChoice("none"), False, {"type": "none"}),
+])
+async def test_anthropic_maps_tool_choice(served, choice, parallel, wire):
+    fake, adapter = served("anthropic")
+    fake.enqueue(Reply.text_of("ok"))
+    await collect(adapter.stream_chat(ask(tools=(WEATHER,), tool_choice=choice, parallel_tool_calls=parallel)))
+    assert fake.chat_requests()[-1].body["tool_choice"] == wire
+
+
+async def test_anthropic_tool_call_without_input_gets_empty_object_arguments(served):
+    fake, adapter = served("anthropic")
+    fake.enqueue(Reply(tool_calls=[ScriptedCall("toolu_1", "get_time", [])], finish="tool_calls"))
+    result = await collect(adapter.stream_chat(ask(tools=(TIME,))))
+    assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [("toolu_1", "get_time", "{}")]
