@@ -81,17 +81,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if conversation_id is not None and generation.running_in(conversation_id):
             raise Refused("bad_request", "A reply is already streaming in this conversation; stop it or wait.")
         turn = await database_sync_to_async(prepare)(self.user, frame)
-        job = turn.job
-        if generation.running_in(job.conversation_id):
+        conversation_id = turn.conversation["id"]
+        if generation.running_in(conversation_id):
             raise Refused("bad_request", "A reply is already streaming in this conversation; stop it or wait.")
-        await self.watch(job.conversation_id)
+        await self.watch(conversation_id)
         if turn.created_conversation:
-            await self.send_frame({"type": "conversation.created", "request_id": job.request_id,
-                                   "conversation_id": job.conversation_id, "conversation": turn.conversation})
-        reply = generation.Generation(job, self.channel_layer)
-        reply.start()
+            await self.send_frame({"type": "conversation.created", "request_id": frame["request_id"],
+                                   "conversation_id": conversation_id, "conversation": turn.conversation})
         for message in turn.messages:
-            await reply.publish({"type": "message.created", "request_id": job.request_id, "message": message})
+            await generation.publish(self.channel_layer, conversation_id,
+                                     {"type": "message.created", "request_id": frame["request_id"], "message": message})
+        for job in turn.jobs:
+            generation.Generation(job, self.channel_layer).start()
 
     async def on_cancel(self, frame):
         reply = generation.find(frame["request_id"])
@@ -106,8 +107,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conversation_id = frame["conversation_id"]
         stored = await database_sync_to_async(turns.watch_state)(self.user, conversation_id)
         await self.watch(conversation_id)
-        live = generation.running_in(conversation_id)
-        streaming = [live.snapshot()] if live and live.message_id else []
+        streaming = [live.snapshot() for live in generation.running_in(conversation_id) if live.message_id]
         known = {s["message_id"] for s in streaming}
         streaming += [s for s in stored if s["message_id"] not in known]
         await self.send_frame({"type": "conversation.state", "conversation_id": conversation_id, "streaming": streaming})

@@ -121,6 +121,17 @@ def settings_from(frame: dict) -> Settings:
     )
 
 
+def _compare(frame: dict) -> None:
+    """Extension: `compare`, 2 to 4 {provider, model} pairs answering the same message side by side."""
+    targets = frame.get("compare")
+    if targets is None:
+        return
+    if not isinstance(targets, list) or not 2 <= len(targets) <= 4 or not all(
+        isinstance(t, dict) and isinstance(t.get("provider"), str) and isinstance(t.get("model"), str) for t in targets
+    ):
+        raise BadFrame("`compare` must list 2 to 4 {provider, model} pairs.")
+
+
 def parse(frame) -> dict:
     """Check a decoded frame's shape; returns it with settings parsed under `settings`."""
     if not isinstance(frame, dict):
@@ -135,6 +146,7 @@ def parse(frame) -> dict:
         _require(frame, "content", str)
         _optional(frame, "parent_id", int)
         _optional(frame, "root", bool)  # extension: a new root message (editing the first one)
+        _compare(frame)
     elif kind == "chat.tool_result":
         _require(frame, "conversation_id", int)
         results = _require(frame, "results", list)

@@ -23,19 +23,26 @@ from providers.types import PROVIDER_ERROR, ChatRequest, Finish, ProviderError, 
 log = logging.getLogger(__name__)
 
 _by_request: dict[str, "Generation"] = {}
-_by_conversation: dict[int, "Generation"] = {}
+_by_conversation: dict[int, set["Generation"]] = {}
 
 
 def group_name(conversation_id: int) -> str:
     return f"conv.{conversation_id}"
 
 
+async def publish(layer, conversation_id: int, frame: dict) -> None:
+    """Send a frame to everyone watching a conversation (encoded once for all of them)."""
+    frame["conversation_id"] = conversation_id
+    await layer.group_send(group_name(conversation_id), {"type": "chat.frame", "text": json.dumps(frame)})
+
+
 def find(request_id: str) -> "Generation | None":
     return _by_request.get(request_id)
 
 
-def running_in(conversation_id: int) -> "Generation | None":
-    return _by_conversation.get(conversation_id)
+def running_in(conversation_id: int) -> set["Generation"]:
+    """The replies streaming in a conversation in this process (several when comparing models)."""
+    return _by_conversation.get(conversation_id, set())
 
 
 @dataclass
@@ -62,7 +69,6 @@ class Generation:
     def __init__(self, job: Job, layer):
         self.job = job
         self.layer = layer
-        self.group = group_name(job.conversation_id)
         self.message_id: int | None = None
         self.text: list[str] = []
         self.length = 0
@@ -81,7 +87,7 @@ class Generation:
 
     def start(self) -> None:
         _by_request[self.job.request_id] = self
-        _by_conversation[self.job.conversation_id] = self
+        _by_conversation.setdefault(self.job.conversation_id, set()).add(self)
         self.task = asyncio.get_running_loop().create_task(self.run(), name=f"generation {self.job.request_id}")
 
     def cancel(self) -> bool:
@@ -116,7 +122,9 @@ class Generation:
             await self._finish(row, outcome)
         finally:
             _by_request.pop(self.job.request_id, None)
-            if _by_conversation.get(self.job.conversation_id) is self:
+            running = _by_conversation.get(self.job.conversation_id, set())
+            running.discard(self)
+            if not running:
                 _by_conversation.pop(self.job.conversation_id, None)
 
     async def _consume(self, row: asyncio.Task, outcome: dict) -> None:
@@ -161,8 +169,7 @@ class Generation:
     # Frames ----------------------------------------------------------------------------
 
     async def publish(self, frame: dict) -> None:
-        frame["conversation_id"] = self.job.conversation_id
-        await self.layer.group_send(self.group, {"type": "chat.frame", "text": json.dumps(frame)})
+        await publish(self.layer, self.job.conversation_id, frame)
 
     def _schedule_flush(self, row: asyncio.Task) -> None:
         """The first delta after a quiet spell goes at once; later ones at most once per interval."""

@@ -2,7 +2,7 @@
 
 Everything here is synchronous ORM work; the consumer runs it off the event loop.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chat import capabilities, store
 from chat.frames import Settings
@@ -14,7 +14,7 @@ from chat.requests import chat_request
 
 @dataclass
 class Turn:
-    job: Job
+    jobs: list[Job]
     conversation: dict  # id, title, visibility, owner
     created_conversation: bool = False
     messages: list[dict] = field(default_factory=list)  # summaries of the stored user/tool messages
@@ -66,17 +66,27 @@ def _preflight(settings: Settings) -> None:
         raise store.Refused("bad_request", str(error)) from None
 
 
+def _columns(frame: dict, settings: Settings) -> list[tuple[str, Settings]]:
+    """(request_id, settings) per reply: one, or one per compared model (`request_id:N`)."""
+    if not frame.get("compare"):
+        return [(frame["request_id"], settings)]
+    return [(f"{frame['request_id']}:{n}", replace(settings, provider=target["provider"], model=target["model"]))
+            for n, target in enumerate(frame["compare"])]
+
+
 def send(user, frame: dict) -> Turn:
     conversation = _check_ready(user, frame["settings"], frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
-    _preflight(settings)
+    columns = _columns(frame, settings)
+    for _, column in columns:
+        _preflight(column)
     created = conversation is None
     if created:
         conversation = store.new_conversation(user, frame["content"])
     parent_id = None if frame.get("root") else store.check_parent(conversation, frame.get("parent_id"))
     message = store.add_user_message(user, conversation, parent_id, frame["content"], settings.as_dict())
-    job = _job(frame["request_id"], conversation, message.pk, settings)
-    return Turn(job, _describe(conversation), created, [message.summary()])
+    jobs = [_job(request_id, conversation, message.pk, column) for request_id, column in columns]
+    return Turn(jobs, _describe(conversation), created, [message.summary()])
 
 
 def tool_results(user, frame: dict) -> Turn:
@@ -85,7 +95,7 @@ def tool_results(user, frame: dict) -> Turn:
     _preflight(settings)
     messages = store.add_tool_results(user, conversation, frame["results"], settings.as_dict())
     job = _job(frame["request_id"], conversation, messages[-1].pk, settings)
-    return Turn(job, _describe(conversation), False, [m.summary() for m in messages])
+    return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
 
 
 def regenerate(user, frame: dict) -> Turn:
@@ -94,7 +104,7 @@ def regenerate(user, frame: dict) -> Turn:
     parent_id = store.regenerate_parent(conversation, frame["message_id"])
     base = {**conversation.settings, **((original.request or {}) if original else {})}
     settings = frame["settings"].merged_over(base)
-    return Turn(_job(frame["request_id"], conversation, parent_id, settings), _describe(conversation))
+    return Turn([_job(frame["request_id"], conversation, parent_id, settings)], _describe(conversation))
 
 
 def watch_state(user, conversation_id: int) -> list[dict]:
