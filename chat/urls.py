@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from chat import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/conversations/<int:conversation_id>/export.json", views.export_json, name="api-export-json"),
     path("api/conversations/<int:conversation_id>/export.md", views.export_markdown, name="api-export-md"),
     path("api/conversations/<int:conversation_id>/code", views.code, name="api-code"),
+    path("", include("chat.experiments.urls")),
 ]

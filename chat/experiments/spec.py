@@ -1,0 +1,137 @@
+"""Checking an experiment as submitted (JSON from the page or an API client).
+
+Settings are parsed exactly like a `chat.send` frame (chat.frames.settings_from),
+and every target is resolved and checked against its capabilities before
+anything is stored. A problem raises Invalid with a message for a person.
+"""
+from chat import capabilities
+from chat.frames import BadFrame, settings_from
+from chat.models import Experiment
+from chat.requests import chat_request
+from chat.store import Refused, resolve_model
+from chat.validation import check_schema
+
+MAX_TARGETS = 20
+FIELDS = ("name", "system", "prompt", "messages", "tools", "tool_choice", "response_format", "params", "targets",
+          "repeats", "concurrency")
+
+
+class Invalid(ValueError):
+    """A submitted experiment that cannot be saved; the message says what to fix."""
+
+
+def clean(data: dict, current: Experiment | None = None) -> dict:
+    """The model fields for a new experiment (or, with `current`, an edit: unset fields are kept)."""
+    if not isinstance(data, dict):
+        raise Invalid("Send a JSON object.")
+    merged = {**(_fields_of(current) if current else {}), **{k: v for k, v in data.items() if k in FIELDS}}
+    if "prompt" in data and "messages" not in data:
+        merged.pop("messages", None)
+    messages = _messages(merged)
+    settings = _settings(merged)
+    cleaned = {
+        "system": settings.system or "", "messages": messages, "tools": settings.tools,
+        "tool_choice": settings.tool_choice, "response_format": settings.response_format,
+        "params": settings.params, "targets": _targets(merged.get("targets"), settings),
+        "repeats": _int(merged.get("repeats", 1), "repeats", 1, Experiment.MAX_REPEATS),
+        "concurrency": _concurrency(merged.get("concurrency")),
+    }
+    cleaned["name"] = _name(merged.get("name"), messages)
+    return cleaned
+
+
+def _fields_of(experiment: Experiment) -> dict:
+    return {"name": experiment.name, **experiment.spec()}
+
+
+def _name(raw, messages: list[dict]) -> str:
+    if raw is not None and not isinstance(raw, str):
+        raise Invalid("name must be text.")
+    name = " ".join((raw or "").split())
+    if not name:
+        first = " ".join(messages[-1]["content"].split())
+        name = first[:77] + "…" if len(first) > 80 else first
+    if len(name) > 200:
+        raise Invalid("name must be at most 200 characters.")
+    return name
+
+
+def _messages(data: dict) -> list[dict]:
+    """`messages` ([{role, content}], user and assistant turns ending with a user one), or one `prompt`."""
+    raw = data.get("messages")
+    if raw is None:
+        prompt = data.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise Invalid("Write the user message (prompt).")
+        return [{"role": "user", "content": prompt}]
+    if not isinstance(raw, list) or not raw:
+        raise Invalid("messages must be a non-empty list of {role, content}.")
+    for message in raw:
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant") \
+                or not isinstance(message.get("content"), str):
+            raise Invalid("Each message must be {role: user or assistant, content: text}.")
+    if raw[-1]["role"] != "user" or not raw[-1]["content"].strip():
+        raise Invalid("The last message must be a non-empty user message.")
+    return [{"role": m["role"], "content": m["content"]} for m in raw]
+
+
+def _settings(data: dict):
+    frame = {name: data.get(name) for name in ("system", "params", "tools", "tool_choice", "response_format")}
+    try:
+        settings = settings_from(frame)
+    except BadFrame as error:
+        raise Invalid(str(error)) from None
+    fmt = settings.response_format or {}
+    if fmt.get("type") == "json_schema":
+        problems = check_schema(fmt["json_schema"]["schema"])
+        if problems:
+            raise Invalid(f"The response schema is not a valid JSON Schema: {problems[0]}")
+    return settings
+
+
+def _targets(raw, settings) -> list[dict]:
+    if not isinstance(raw, list) or not raw:
+        raise Invalid("Pick at least one model (targets: [{provider, model}]).")
+    if len(raw) > MAX_TARGETS:
+        raise Invalid(f"Compare at most {MAX_TARGETS} models at once.")
+    targets, seen = [], set()
+    for target in raw:
+        if not isinstance(target, dict) or not isinstance(target.get("provider"), str) \
+                or not isinstance(target.get("model") or "", str):
+            raise Invalid("Each target must be {provider: slug, model: id}.")
+        provider, row, model_id = _resolve(target["provider"], target.get("model"))
+        if (provider.slug, model_id) in seen:
+            raise Invalid(f"{provider.name} · {model_id} is listed twice.")
+        seen.add((provider.slug, model_id))
+        _preflight(provider, row, model_id, settings)
+        targets.append({"provider": provider.slug, "model": model_id})
+    return targets
+
+
+def _resolve(provider_slug: str, model_id: str | None):
+    try:
+        return resolve_model(provider_slug, model_id)
+    except Refused as refused:
+        raise Invalid(refused.message) from None
+
+
+def _preflight(provider, row, model_id: str, settings) -> None:
+    caps = row.capabilities() if row else provider.capabilities()
+    try:
+        capabilities.plan(chat_request(settings, model_id, []), caps, f"{provider.name} · {model_id}")
+    except capabilities.CapabilityError as error:
+        raise Invalid(str(error)) from None
+
+
+def _int(raw, name: str, low: int, high: int) -> int:
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise Invalid(f"{name} must be a whole number from {low} to {high}.")
+    return raw
+
+
+def _concurrency(raw) -> int | None:
+    if raw in (None, ""):
+        return None
+    return _int(raw, "concurrency", 1, Experiment.MAX_CONCURRENCY)
