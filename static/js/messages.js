@@ -108,7 +108,8 @@ export class Thread {
   upsert(summary, { follow = true } = {}) {
     const old = this.messages.get(summary.id) || {};
     this.messages.set(summary.id, { ...old, ...summary });
-    this.nodes.delete(summary.id);
+    // Its siblings' "‹ i/n ›" counts change with it.
+    this.children(this.messages.get(summary.id).parent_id ?? null).forEach((id) => this.nodes.delete(id));
     if (follow) this.leafId = summary.id;
     this.render();
   }

@@ -1,0 +1,170 @@
+"""A real browser against the real ASGI app.
+
+Daphne runs in a subprocess on an ephemeral port, pointed at the pytest test
+database (so tests here use `transactional_db`: data must be committed to be
+seen). Chromium is Debian's, launched headless by sync Playwright. A failing
+test leaves a screenshot of each of its pages under test-results/<test>/.
+"""
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(db: dict) -> str:
+    """The test database as a DATABASE_URL for another process."""
+    if db["ENGINE"].endswith("sqlite3"):
+        name = str(db["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            raise RuntimeError("Browser tests need a file-backed sqlite test database, not an in-memory one.")
+        return f"sqlite:///{Path(name).resolve()}"
+    if "postgresql" in db["ENGINE"]:
+        user = db.get("USER") or "postgres"
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or 5432
+        return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    raise RuntimeError(f"No DATABASE_URL form for {db['ENGINE']}.")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Daphne exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"Daphne did not listen on {port} within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup, django_db_blocker):
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+        url = database_url(db)
+    port = _free_port()
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DATABASE_URL": url, "SECRET_KEY": settings.SECRET_KEY,
+           "PLAYGROUND_ENCRYPTION_KEYS": ",".join(settings.PLAYGROUND_ENCRYPTION_KEYS),
+           "DJANGO_SETTINGS_MODULE": "playground.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    if getattr(settings, "REDIS_URL", ""):
+        env["REDIS_URL"] = settings.REDIS_URL
+    RESULTS.mkdir(exist_ok=True)
+    log = RESULTS / "daphne.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    # Sync Playwright keeps an event loop marked running on this thread while the browser is open; the
+    # test code here is plain sync code, so Django's guard against ORM calls inside a loop is lifted for
+    # these tests only, from before their fixtures are set up until after they are torn down.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="package")
+def browser(live_server_url):
+    """Closed when this folder's tests end, so no loop is left running for the tests after them."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture
+def new_page(request, browser, live_server_url):
+    """Opens pages in fresh browser contexts (one per persona); screenshots them all if the test fails."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(base_url=live_server_url, viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.console_errors = []
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        return page
+
+    yield open_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n, context in enumerate(contexts):
+            for m, page in enumerate(context.pages):
+                page.screenshot(path=str(folder / f"page-{n}-{m}.png"), full_page=True)
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, user, password: str = PASSWORD):
+    """The sign-in form, as a person uses it; returns once the playground is connected."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#connection[data-state=online]")
+    return page
+
+
+@pytest.fixture
+def signed_in(new_page):
+    def open_as(user):
+        return sign_in(new_page(), user)
+    return open_as
