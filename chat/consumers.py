@@ -96,12 +96,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_cancel(self, frame):
         reply = generation.find(frame["request_id"])
-        if reply is None:
+        conversation_id = reply.job.conversation_id if reply else frame.get("conversation_id")
+        if conversation_id is None:
             raise Refused("not_found", "No reply with that request_id is streaming here.")
-        allowed = await database_sync_to_async(turns.can_cancel)(self.user, reply.job.conversation_id)
+        allowed = await database_sync_to_async(turns.can_cancel)(self.user, conversation_id)
         if not allowed:
             raise Refused("forbidden", "Only the conversation's owner can stop its replies.")
-        reply.cancel()
+        if reply:
+            reply.cancel()
+        else:
+            await generation.cancel_elsewhere(self.channel_layer, conversation_id, frame["request_id"])
 
     async def on_watch(self, frame):
         conversation_id = frame["conversation_id"]

@@ -156,6 +156,8 @@ def parse(frame) -> dict:
     elif kind == "chat.regenerate":
         _require(frame, "conversation_id", int)
         _require(frame, "message_id", int)
+    elif kind == "chat.cancel":
+        _optional(frame, "conversation_id", int)  # extension: reach a reply running in another process
     elif kind.startswith("conversation."):
         _require(frame, "conversation_id", int)
     if kind in ("chat.send", "chat.tool_result", "chat.regenerate"):

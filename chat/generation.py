@@ -36,6 +36,15 @@ async def publish(layer, conversation_id: int, frame: dict) -> None:
     await layer.group_send(group_name(conversation_id), {"type": "chat.frame", "text": json.dumps(frame)})
 
 
+def control_group(conversation_id: int) -> str:
+    return f"ctl.conv.{conversation_id}"
+
+
+async def cancel_elsewhere(layer, conversation_id: int, request_id: str) -> None:
+    """Ask whichever process runs a reply to stop it (scale-out: several Daphne processes)."""
+    await layer.group_send(control_group(conversation_id), {"type": "generation.cancel", "request_id": request_id})
+
+
 def find(request_id: str) -> "Generation | None":
     return _by_request.get(request_id)
 
@@ -88,7 +97,23 @@ class Generation:
     def start(self) -> None:
         _by_request[self.job.request_id] = self
         _by_conversation.setdefault(self.job.conversation_id, set()).add(self)
-        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"generation {self.job.request_id}")
+        loop = asyncio.get_running_loop()
+        self.task = loop.create_task(self.run(), name=f"generation {self.job.request_id}")
+        if settings.PLAYGROUND_CROSS_PROCESS_CANCEL:
+            self._listener = loop.create_task(self._listen_for_cancel())
+            self.task.add_done_callback(lambda _: self._listener.cancel())
+
+    async def _listen_for_cancel(self) -> None:
+        channel = await self.layer.new_channel()
+        group = control_group(self.job.conversation_id)
+        await self.layer.group_add(group, channel)
+        try:
+            while True:
+                message = await self.layer.receive(channel)
+                if message.get("request_id") == self.job.request_id:
+                    self.cancel()
+        finally:
+            await asyncio.shield(self.layer.group_discard(group, channel))
 
     def cancel(self) -> bool:
         """Stop now: the upstream request is closed and the partial reply kept."""

@@ -105,11 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, so a live Daphne started by the tests sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(LOCAL_DIR / f"test-db-{os.getpid()}.sqlite3")}
 else:
+    # One test database per test process, so parallel runs on one server do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Replies listen for a cancel sent from another process; only needed when several processes share Redis.
+PLAYGROUND_CROSS_PROCESS_CANCEL = env.bool("PLAYGROUND_CROSS_PROCESS_CANCEL", default=bool(REDIS_URL))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
