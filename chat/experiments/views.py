@@ -104,7 +104,7 @@ def experiment_page(request, experiment_id: int):
     context = {"experiment": experiment, "can_edit": experiment.can_edit(request.user),
                "providers": provider_choices(), "default_concurrency": runner.default_concurrency(),
                "max_repeats": Experiment.MAX_REPEATS}
-    return render(request, "chat/experiment_detail.html", context)
+    return render(request, "chat/experiments_detail.html", context)
 
 
 # The list and one experiment -----------------------------------------------------------------
