@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/conversations/<int:conversation_id>/export.md", views.export_markdown, name="api-export-md"),
     path("api/conversations/<int:conversation_id>/code", views.code, name="api-code"),
     path("", include("chat.experiments.urls")),
+    path("", include("chat.library_urls")),
 ]
