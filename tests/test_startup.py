@@ -115,3 +115,17 @@ def test_provisioning_keeps_a_provider_an_admin_already_made_for_that_variable(p
     provider.api_key_env = "OPENAI_API_KEY"
     provider.save()
     assert provision_from_environment({"OPENAI_API_KEY": "sk-1"}) == []
+
+
+@pytest.mark.django_db
+def test_bootstrap_uses_the_superuser_variables_and_never_prints_that_password(monkeypatch, django_user_model):
+    import io
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "root")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-chosen-password-42")
+    out = io.StringIO()
+    call_command("bootstrap", stdout=out)
+    assert django_user_model.objects.get(username="root").check_password("a-chosen-password-42")
+    assert "a-chosen-password-42" not in out.getvalue()

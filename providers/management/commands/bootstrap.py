@@ -25,15 +25,16 @@ class Command(BaseCommand):
         if users.filter(is_superuser=True).exists():
             return
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME") or "admin"
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
-        email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
-        if password:
-            users.create_superuser(username, email, password)
-            self.stdout.write(f"Created admin user {username!r} with the password from DJANGO_SUPERUSER_PASSWORD.")
+        if users.filter(username=username).exists():
+            self.stderr.write(f"No superuser exists and user {username!r} is taken: set DJANGO_SUPERUSER_USERNAME "
+                              "to another name, or run `manage.py createsuperuser`.")
             return
-        password = secrets.token_urlsafe(12)
-        users.create_superuser(username, email, password)
-        self.stdout.write(self.style.WARNING(
-            f"Created admin user {username!r} with password: {password}\n"
-            "It is shown only this once: sign in and change it (admin > Users)."
-        ))
+        given = os.environ.get("DJANGO_SUPERUSER_PASSWORD")
+        password = given or secrets.token_urlsafe(12)
+        users.create_superuser(username, os.environ.get("DJANGO_SUPERUSER_EMAIL", ""), password)
+        if given:
+            self.stdout.write(f"Created admin user {username!r} with the password from DJANGO_SUPERUSER_PASSWORD.")
+        else:
+            self.stdout.write(self.style.WARNING(
+                f"Created admin user {username!r} with password: {password}\n"
+                "It is shown only this once: sign in and change it (admin > Users)."))
