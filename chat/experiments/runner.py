@@ -8,6 +8,7 @@ watching socket. Cancel stops it at once: runs waiting for a slot never start,
 running ones are cancelled, which closes their upstream HTTP streams.
 """
 import asyncio
+import contextvars
 import json
 import logging
 import time
@@ -86,13 +87,18 @@ class BatchRunner:
         self.semaphores: dict[str, asyncio.Semaphore] = {}
         self.streams: dict[int, asyncio.Task] = {}
         self.cancelled = False
+        self._publishing = asyncio.Lock()
         self.task: asyncio.Task | None = None
 
     # Lifecycle ----------------------------------------------------------------------
 
     def start(self) -> None:
         _by_experiment[self.experiment_id] = self
-        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"experiment batch {self.batch.pk}")
+        # A fresh context: the request that started it ends soon, and with it Django's per-request
+        # thread-sensitive executor, which a copied context would keep pointing at.
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"experiment batch {self.batch.pk}",
+                                                           context=contextvars.Context())
+        self.task.add_done_callback(_report_failure)
 
     def cancel(self) -> bool:
         """Stop now: waiting runs never start, running ones are cancelled (their streams closed)."""
@@ -169,9 +175,10 @@ class BatchRunner:
         await database_sync_to_async(store.finish_run)(job.run_id, fields)
         row = ExperimentRun(pk=job.run_id, batch_id=self.batch.pk, provider=job.provider, model=job.model,
                             repeat=job.repeat, **fields).as_row()
-        self.rows[job.run_id] = row
-        await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
-        await self.publish_progress(ExperimentBatch.RUNNING)
+        async with self._publishing:  # frames in the order runs finished: `done` only grows
+            self.rows[job.run_id] = row
+            await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
+            await self.publish_progress(ExperimentBatch.RUNNING)
 
     async def _stream(self, job: store.RunJob) -> Outcome:
         outcome = Outcome(timezone.now(), time.perf_counter())
@@ -203,6 +210,11 @@ class BatchRunner:
         await self.publish({"type": "experiment.progress", "batch_id": self.batch.pk, "batch": self.batch.number,
                             "done": self.done, "total": self.batch.total, "running": len(self.streams),
                             "status": status, "stats": self.stats()})
+
+
+def _report_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Experiment %s failed", task.get_name(), exc_info=task.exception())
 
 
 def _take(outcome: Outcome, event) -> None:

@@ -1,0 +1,403 @@
+// Experiments: the list page (create form) and one experiment (run, cancel, live progress, results).
+// Model output is only ever shown as text (textContent), never as HTML.
+import { api, ApiError } from "./api.js";
+import { ChatSocket } from "./socket.js";
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key in node) node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function showError(node, error) {
+  node.textContent = error ? (error.message || String(error)) : "";
+  node.hidden = !error;
+}
+
+// The form ---------------------------------------------------------------------------
+
+function number(form, name) {
+  const raw = form.elements[name].value.trim();
+  return raw === "" ? null : Number(raw);
+}
+
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    throw new Error(`${what} is not valid JSON.`);
+  }
+}
+
+function readForm(form) {
+  const params = {};
+  for (const name of ["temperature", "max_tokens", "top_p", "seed"]) {
+    const value = number(form, name);
+    if (value !== null) params[name] = value;
+  }
+  const format = form.elements.format.value;
+  let responseFormat = null;
+  if (format === "json_object") responseFormat = { type: "json_object" };
+  if (format === "json_schema") {
+    const schema = parseJson(form.elements.schema.value || "{}", "The JSON Schema");
+    responseFormat = { type: "json_schema", json_schema: { name: "response", schema, strict: true } };
+  }
+  const toolsText = form.elements.tools.value.trim();
+  const targets = [...form.querySelectorAll('input[name="target"]:checked')].map((box) => {
+    const [provider, ...model] = box.value.split("|");
+    return { provider, model: model.join("|") };
+  });
+  return {
+    name: form.elements.name.value, system: form.elements.system.value, prompt: form.elements.prompt.value,
+    targets, repeats: number(form, "repeats"), concurrency: number(form, "concurrency"), params,
+    response_format: responseFormat, tools: toolsText ? parseJson(toolsText, "Tools") : [],
+    tool_choice: form.elements.tool_choice.value || null,
+  };
+}
+
+function fillForm(form, experiment) {
+  const last = experiment.messages[experiment.messages.length - 1];
+  form.elements.name.value = experiment.name;
+  form.elements.system.value = experiment.system || "";
+  form.elements.prompt.value = last ? last.content : "";
+  form.elements.repeats.value = experiment.repeats;
+  form.elements.concurrency.value = experiment.concurrency ?? "";
+  for (const name of ["temperature", "max_tokens", "top_p", "seed"]) {
+    form.elements[name].value = experiment.params[name] ?? "";
+  }
+  const chosen = new Set(experiment.targets.map((t) => `${t.provider}|${t.model}`));
+  form.querySelectorAll('input[name="target"]').forEach((box) => { box.checked = chosen.has(box.value); });
+  const fmt = experiment.response_format || { type: "text" };
+  form.elements.format.value = fmt.type;
+  form.elements.schema.value = fmt.json_schema ? JSON.stringify(fmt.json_schema.schema, null, 1) : "";
+  form.elements.tools.value = experiment.tools.length ? JSON.stringify(experiment.tools, null, 1) : "";
+  form.elements.tool_choice.value = typeof experiment.tool_choice === "string" ? experiment.tool_choice : "";
+  syncSchemaBox(form);
+}
+
+function syncSchemaBox(form) {
+  form.querySelector("#schema-box").hidden = form.elements.format.value !== "json_schema";
+}
+
+function wireForm(form, submit) {
+  const error = form.querySelector("#form-error");
+  form.elements.format.addEventListener("change", () => syncSchemaBox(form));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError(error, null);
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      await submit(readForm(form));
+    } catch (failure) {
+      showError(error, failure);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// Formatting -----------------------------------------------------------------------------
+
+const ms = (value) => (value === null || value === undefined ? "—" : `${Math.round(value)} ms`);
+const pct = (value) => (value === null || value === undefined ? "—" : `${value}%`);
+const flag = (value) => (value === null || value === undefined ? "—" : value ? "yes" : "no");
+const money = (value) => (value === null || value === undefined ? "—" : `$${value.toFixed(6)}`);
+const tokens = (a, b) => (a === null && b === null ? "—" : `${a ?? 0} / ${b ?? 0}`);
+const modelKey = (row) => `${row.provider}|${row.model}`;
+
+// One experiment ------------------------------------------------------------------------------
+
+class ExperimentPage {
+  constructor(root) {
+    this.id = Number(root.dataset.experimentId);
+    this.canEdit = root.dataset.canEdit === "true";
+    this.experiment = null;
+    this.batches = [];
+    this.batch = null; // the run set shown
+    this.runs = new Map();
+    this.openCell = null;
+    this.wire();
+    this.load();
+    this.connect();
+  }
+
+  wire() {
+    $("run").addEventListener("click", () => this.act("run"));
+    $("cancel").addEventListener("click", () => this.act("cancel"));
+    $("batch").addEventListener("change", () => {
+      const number = Number($("batch").value);
+      $("batch").dataset.picked = String(number !== this.newestNumber());
+      this.load(number);
+    });
+    $("close-outputs").addEventListener("click", () => { $("outputs-panel").hidden = true; this.openCell = null; });
+    $("results").addEventListener("click", (event) => {
+      const row = event.target.closest("tr[data-key]");
+      if (row) this.showOutputs(row.dataset.provider, row.dataset.model);
+    });
+    if (!this.canEdit) return;
+    const form = $("experiment-form");
+    $("edit").addEventListener("click", () => {
+      fillForm(form, this.experiment);
+      $("edit-panel").hidden = false;
+      form.elements.name.focus();
+    });
+    $("cancel-edit").addEventListener("click", () => { $("edit-panel").hidden = true; });
+    wireForm(form, async (data) => {
+      this.render(await api("PATCH", `/api/experiments/${this.id}`, data));
+      $("edit-panel").hidden = true;
+    });
+    $("delete").addEventListener("click", async () => {
+      if (!window.confirm("Delete this experiment and every run set of it?")) return;
+      try {
+        await api("DELETE", `/api/experiments/${this.id}`);
+        window.location.assign("/experiments/");
+      } catch (error) {
+        showError($("action-error"), error);
+      }
+    });
+  }
+
+  connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new ChatSocket(`${scheme}://${window.location.host}/ws/experiments/`);
+    this.socket.onstate = (state) => {
+      $("connection").dataset.state = state;
+      $("connection").textContent = state === "online" ? "live" : state === "offline" ? "reconnecting…" : "connecting…";
+    };
+    this.socket.onopen = () => this.socket.send({ type: "experiment.watch", experiment_id: this.id }, { queue: false });
+    this.socket.on("experiment.state", (state) => this.onState(state));
+    this.socket.on("experiment.batch", (frame) => this.onBatch(frame));
+    this.socket.on("experiment.run", (frame) => this.onRun(frame));
+    this.socket.on("experiment.progress", (frame) => this.onProgress(frame));
+  }
+
+  async act(what) {
+    showError($("action-error"), null);
+    try {
+      const answer = await api("POST", `/api/experiments/${this.id}/${what}`);
+      if (what === "run" && answer && answer.batch && (!this.batch || answer.batch.number > this.batch.number)) {
+        this.onBatch({ batch: answer.batch, runs: [], stats: null });
+      }
+    } catch (error) {
+      showError($("action-error"), error instanceof ApiError ? error : new Error("The server did not answer."));
+    }
+  }
+
+  async load(number) {
+    const query = number ? `?batch=${number}` : "";
+    try {
+      this.render(await api("GET", `/api/experiments/${this.id}${query}`));
+    } catch (error) {
+      showError($("action-error"), error);
+    }
+  }
+
+  // Rendering what the server says ---------------------------------------------------------
+
+  onState(state) {
+    // Someone picked an older run set from the list: a state frame (a reconnect) does not pull them away.
+    if ($("batch").dataset.picked === "true") {
+      this.batches = state.batches;
+      this.renderBatches();
+      return;
+    }
+    this.render(state, state.live);
+  }
+
+  render(detail, live = null) {
+    this.experiment = detail.experiment;
+    this.batches = detail.batches;
+    this.batch = detail.batch;
+    this.runs = new Map(detail.runs.map((run) => [run.id, run]));
+    $("experiment-name").textContent = this.experiment.name;
+    this.renderSpec();
+    this.renderBatches();
+    this.renderStats(detail.stats);
+    this.renderRuns();
+    const done = detail.runs.filter((r) => !["pending", "running"].includes(r.status)).length;
+    this.renderProgress(this.batch ? (live ? live.done : done) : 0, this.batch ? this.batch.total : 0,
+      this.batch ? this.batch.status : null);
+  }
+
+  renderSpec() {
+    const e = this.experiment;
+    const fmt = e.response_format ? e.response_format.type : "text";
+    const items = [
+      ["System", e.system || "—"], ["User message", e.messages[e.messages.length - 1].content],
+      ["Models", e.targets.map((t) => `${t.provider} · ${t.model}`).join(", ")],
+      ["Repeats", String(e.repeats)], ["At once per provider", String(e.concurrency ?? "default")],
+      ["Response format", fmt], ["Tools", e.tools.length ? e.tools.map((t) => t.function.name).join(", ") : "—"],
+      ["Params", Object.keys(e.params).length ? JSON.stringify(e.params) : "—"],
+    ];
+    $("spec").replaceChildren(...items.flatMap(([term, value]) => [el("dt", { textContent: term }),
+      el("dd", { textContent: value })]));
+  }
+
+  renderBatches() {
+    const select = $("batch");
+    select.replaceChildren(...[...this.batches].reverse().map((b) => el("option", {
+      value: String(b.number), textContent: `#${b.number} · ${b.status}${b.started_by ? ` · ${b.started_by}` : ""}`,
+    })));
+    if (this.batch) select.value = String(this.batch.number);
+    select.disabled = this.batches.length < 2;
+  }
+
+  newestNumber() {
+    return this.batches.length ? this.batches[this.batches.length - 1].number : 0;
+  }
+
+  renderProgress(done, total, status) {
+    const bar = $("progress");
+    bar.max = Math.max(total, 1);
+    bar.value = done;
+    const text = $("progress-text");
+    text.dataset.status = status || "none";
+    text.textContent = status ? `${done} / ${total} runs · ${status}` : "Not run yet.";
+    const running = status === "running" && this.batch && this.batch.number === this.newestNumber();
+    $("run").disabled = running;
+    $("run").textContent = this.batches.length ? "Run again" : "Run";
+    $("cancel").hidden = !running;
+  }
+
+  renderStats(stats) {
+    const body = $("results").tBodies[0];
+    if (!stats) return;
+    body.replaceChildren(...stats.map((s) => el("tr", {
+      dataset: { key: modelKey(s), provider: s.provider, model: s.model }, tabIndex: 0, className: "clickable",
+      title: "Show the outputs",
+    }, [
+      el("td", { textContent: `${s.provider} · ${s.model}` }),
+      el("td", { textContent: `${s.runs} / ${s.total}` }),
+      el("td", { textContent: pct(s.valid_pct) }), el("td", { textContent: pct(s.tool_valid_pct) }),
+      el("td", { textContent: String(s.errors), className: s.errors ? "bad" : "" }),
+      el("td", { textContent: ms(s.ttft_median_ms) }), el("td", { textContent: ms(s.ttft_p90_ms) }),
+      el("td", { textContent: ms(s.duration_median_ms) }), el("td", { textContent: ms(s.duration_p90_ms) }),
+      el("td", { textContent: tokens(s.prompt_tokens, s.completion_tokens) }),
+      el("td", { textContent: money(s.cost) }),
+    ])));
+    body.querySelectorAll("tr").forEach((row) => row.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") this.showOutputs(row.dataset.provider, row.dataset.model);
+    }));
+  }
+
+  renderRuns() {
+    const rows = [...this.runs.values()].sort((a, b) => a.provider.localeCompare(b.provider)
+      || a.model.localeCompare(b.model) || a.repeat - b.repeat);
+    $("runs").tBodies[0].replaceChildren(...rows.map((run) => this.runRow(run)));
+  }
+
+  runRow(run) {
+    const finished = !["pending", "running"].includes(run.status);
+    const note = run.error_message || run.output;
+    return el("tr", { dataset: { runId: String(run.id), status: run.status } }, [
+      el("td", { textContent: `${run.provider} · ${run.model}` }), el("td", { textContent: String(run.repeat) }),
+      el("td", {}, [el("span", { className: `status status-${run.status}`, textContent: run.status })]),
+      el("td", { textContent: finished ? flag(run.valid) : "" }),
+      el("td", { textContent: finished ? flag(run.tool_calls_valid) : "" }),
+      el("td", { textContent: finished ? ms(run.ttft_ms) : "" }),
+      el("td", { textContent: finished ? ms(run.duration_ms) : "" }),
+      el("td", { textContent: finished ? tokens(run.prompt_tokens, run.completion_tokens) : "" }),
+      el("td", { textContent: finished ? money(run.cost) : "" }),
+      el("td", { className: `preview${run.error_message ? " bad" : ""}`, textContent: (note || "").slice(0, 160) }),
+    ]);
+  }
+
+  // Live frames -------------------------------------------------------------------------------
+
+  onBatch(frame) {
+    const known = this.batches.find((b) => b.number === frame.batch.number);
+    if (!known) this.batches.push(frame.batch);
+    else Object.assign(known, frame.batch);
+    $("batch").dataset.picked = "false";
+    if (!this.batch || frame.batch.number >= this.batch.number) {
+      this.batch = frame.batch;
+      if (frame.runs.length || !known) this.runs = new Map(frame.runs.map((run) => [run.id, run]));
+      if (frame.stats) this.renderStats(frame.stats);
+      this.renderRuns();
+    }
+    this.renderBatches();
+    this.renderProgress(frame.runs.filter((r) => r.status !== "pending").length, frame.batch.total, "running");
+  }
+
+  onRun(frame) {
+    if (!this.batch || frame.batch_id !== this.batch.id) return;
+    this.runs.set(frame.run.id, frame.run);
+    const existing = $("runs").querySelector(`tr[data-run-id="${frame.run.id}"]`);
+    if (existing) existing.replaceWith(this.runRow(frame.run));
+    else this.renderRuns();
+    if (this.openCell === modelKey(frame.run)) this.showOutputs(frame.run.provider, frame.run.model);
+  }
+
+  onProgress(frame) {
+    const known = this.batches.find((b) => b.id === frame.batch_id);
+    if (known) known.status = frame.status;
+    if (!this.batch || frame.batch_id !== this.batch.id) {
+      this.renderBatches();
+      return;
+    }
+    this.batch.status = frame.status;
+    this.renderStats(frame.stats);
+    this.renderBatches();
+    this.renderProgress(frame.done, frame.total, frame.status);
+    if (frame.status !== "running") this.load(this.batch.number); // the stored, final state
+  }
+
+  // Outputs of one model -------------------------------------------------------------------------
+
+  async showOutputs(provider, model) {
+    if (!this.batch) return;
+    this.openCell = `${provider}|${model}`;
+    const query = new URLSearchParams({ provider, model });
+    let data;
+    try {
+      data = await api("GET", `/api/experiments/${this.id}/batches/${this.batch.number}/runs?${query}`);
+    } catch (error) {
+      showError($("action-error"), error);
+      return;
+    }
+    $("outputs-heading").textContent = `Outputs · ${provider} · ${model} · run set #${this.batch.number}`;
+    $("outputs").replaceChildren(...data.runs.map((run) => this.outputCard(run)));
+    $("outputs-panel").hidden = false;
+  }
+
+  outputCard(run) {
+    const head = el("div", { className: "output-head" }, [
+      el("strong", { textContent: `#${run.repeat}` }),
+      el("span", { className: `status status-${run.status}`, textContent: run.status }),
+      el("span", { className: "muted", textContent: `valid: ${flag(run.valid)} · tool calls: ${flag(run.tool_calls_valid)}`
+        + ` · TTFT ${ms(run.ttft_ms)} · ${ms(run.duration_ms)}` }),
+    ]);
+    const parts = [head];
+    if (run.error_message) parts.push(el("p", { className: "bad", textContent: `${run.error_code}: ${run.error_message}` }));
+    if (run.output) parts.push(el("pre", { className: "output", textContent: run.output }));
+    for (const problem of run.validation_errors) {
+      parts.push(el("p", { className: "bad small", textContent: `${problem.path}: ${problem.message}` }));
+    }
+    for (const call of run.tool_calls) {
+      const verdict = call.validation.valid ? "valid" : call.validation.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+      parts.push(el("pre", { className: "output", textContent: `${call.name}(${call.arguments})  → ${verdict}` }));
+    }
+    return el("article", { className: "output-card" }, parts);
+  }
+}
+
+// The list page ------------------------------------------------------------------------------------
+
+function listPage(form) {
+  wireForm(form, async (data) => {
+    const created = await api("POST", "/api/experiments", data);
+    window.location.assign(`/experiments/${created.experiment.id}/`);
+  });
+}
+
+const root = $("experiment");
+if (root) new ExperimentPage(root);
+else if ($("experiment-form")) listPage($("experiment-form"));
