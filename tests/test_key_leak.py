@@ -100,3 +100,13 @@ def test_reprs_of_provider_config_and_secret_hide_the_key(provider):
     config = provider.config()
     assert_hidden(provider, repr(provider), str(provider), repr(config), str(config), repr(config.api_key),
                   str(config.api_key))
+
+
+def test_a_form_posted_with_a_key_and_an_error_does_not_render_it_back(client, alice, provider):
+    client.force_login(alice)
+    data = {"name": "Again", "slug": "loopback", "kind": "openai", "base_url": provider.base_url, "api_key": TEST_KEY,
+            "timeout_seconds": "180", "max_retries": "2", "extra_headers": "{}", "options": "{}",
+            "provider_models-TOTAL_FORMS": "0", "provider_models-INITIAL_FORMS": "0"}
+    page = client.post(reverse("admin:providers_provider_add"), data)
+    assert page.status_code == 200 and "already exists" in page.content.decode()
+    assert_hidden(provider, page.content.decode())
