@@ -91,7 +91,8 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
 
 @page
 def experiments_page(request):
-    context = {"experiments": [item(e) for e in _experiments()], "providers": provider_choices(),
+    listed = [{**item(e), "updated_at": e.updated} for e in _experiments()]
+    context = {"experiments": listed, "providers": provider_choices(),
                "default_concurrency": runner.default_concurrency(), "max_repeats": Experiment.MAX_REPEATS}
     return render(request, "chat/experiments.html", context)
 
