@@ -2,7 +2,8 @@
 
 Backends: SQLite + the in-memory channel layer with one Daphne process, then
 PostgreSQL + Redis with two Daphne processes (skipped when they do not answer
-on 127.0.0.1:5432 / 6379). Results: bench/results/results.json, results.md, *.png.
+on 127.0.0.1:5432 / 6379). Results: bench/results/results.json, results.md, *.png
+(QUICK: bench/results/quick/). Re-render a report: `python -m bench.report [dir]`.
 """
 import asyncio
 import json
@@ -213,7 +214,7 @@ def main() -> int:
         provider.stop()
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
-    paths = report.write(results, server.RESULTS)
+    paths = report.write(results, server.RESULTS / "quick" if QUICK else server.RESULTS)
     log("wrote", ", ".join(str(p.relative_to(server.ROOT)) for p in paths), f"in {results['meta']['seconds']} s")
     return 0
 
