@@ -94,3 +94,14 @@ async def test_a_second_run_set_waits_for_the_first(alice, provider, openai_fake
     again.cancel()
     await asyncio.wait_for(asyncio.shield(again.task), 10)
     assert [b.number async for b in ExperimentBatch.objects.order_by("number")] == [1, 2]
+
+
+async def test_each_run_is_written_once_and_the_batch_once_more(alice, provider, openai_fake, monkeypatch):
+    writes = []
+    for name in ("finish_run", "finish_batch"):
+        original = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda *args, _f=original, _n=name: (writes.append(_n), _f(*args))[1])
+    openai_fake.default_reply = Reply.text_of("many small pieces " * 10, pieces=40)
+    experiment = await database_sync_to_async(make_experiment)(alice, [("loopback", "fake-model")], repeats=4)
+    await run_to_end(experiment, alice)
+    assert sorted(writes) == ["finish_batch"] + ["finish_run"] * 4
