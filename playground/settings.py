@@ -16,7 +16,16 @@ LOCAL_DIR = BASE_DIR / ".local"
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+def _strict_bool(name: str, default: bool) -> bool:
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"Set {name} to true or false (it is {raw!r}).")
+
+
+DEBUG = _strict_bool("DEBUG", True)
 
 
 def _secret(name: str) -> str:
@@ -31,6 +40,9 @@ def _secret(name: str) -> str:
 SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if env.bool("BEHIND_HTTPS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 PLAYGROUND_ENCRYPTION_KEYS = [k.strip() for k in _secret("PLAYGROUND_ENCRYPTION_KEYS").split(",") if k.strip()]
 for _key in PLAYGROUND_ENCRYPTION_KEYS:
@@ -93,7 +105,10 @@ TEMPLATES = [
 ]
 
 LOCAL_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{LOCAL_DIR / 'db.sqlite3'}")}
+_database_url = env.str("DATABASE_URL", default=f"sqlite:///{LOCAL_DIR / 'db.sqlite3'}")
+if not _database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+    raise ImproperlyConfigured("DATABASE_URL must be sqlite:///path or postgres://user@host:port/name.")
+DATABASES = {"default": env.db_url_config(_database_url)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -112,6 +127,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must look like redis://host:6379/0 (or be unset for one process).")
 # Replies listen for a cancel sent from another process; only needed when several processes share Redis.
 PLAYGROUND_CROSS_PROCESS_CANCEL = env.bool("PLAYGROUND_CROSS_PROCESS_CANCEL", default=bool(REDIS_URL))
 if REDIS_URL:

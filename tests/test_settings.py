@@ -54,4 +54,10 @@ def test_a_bad_encryption_key_stops_naming_the_variable():
 def test_a_bad_database_url_stops_start_up():
     done = check(DATABASE_URL="nosuchdb://somewhere/db")
     assert done.returncode != 0
-    assert "nosuchdb" in done.stderr
+    assert "DATABASE_URL" in done.stderr
+
+
+def test_a_bad_redis_url_or_debug_value_stops_start_up_naming_the_variable():
+    for name, value in (("REDIS_URL", "garbage"), ("DEBUG", "maybe")):
+        done = check(**{name: value})
+        assert done.returncode != 0 and name in done.stderr
