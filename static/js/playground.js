@@ -195,17 +195,29 @@ socket.on("stream.end", (frame) => {
 
 socket.on("conversation.state", (frame) => {
   if (!here(frame)) return;
-  const unknown = (frame.streaming || []).some((s) => !thread.messages.has(s.message_id));
-  if (!unknown) return thread.resume(frame.streaming || []);
+  const streaming = frame.streaming || [];
+  if (state.canWrite) {
+    // Our own replies started elsewhere (another tab, or before a reconnect) can be stopped from here.
+    for (const entry of streaming) {
+      if (entry.request_id && !state.pending.has(entry.request_id)) {
+        state.pending.set(entry.request_id, { kind: "watch", streamId: entry.message_id, conversationId: currentId() });
+      }
+    }
+    updateButtons();
+  }
+  const unknown = streaming.some((s) => !thread.messages.has(s.message_id));
+  if (!unknown) return thread.resume(streaming);
   // A reply began between loading the conversation and watching it: load again.
   return api("GET", `/api/conversations/${currentId()}`).then((detail) => {
     thread.load(detail);
-    thread.resume(frame.streaming || []);
+    thread.resume(streaming);
   });
 });
 
 socket.on("error", (frame) => {
   const pending = mine(frame);
+  // Another person's reply failed: its message shows that (stream.end); no banner for a watcher.
+  if (frame.request_id && !pending) return;
   state.pending.delete(frame.request_id);
   updateButtons();
   const error = { code: frame.code, message: frame.message };
@@ -242,8 +254,16 @@ function showAlert(text, retry) {
   $("alerts").replaceChildren(box);
 }
 
+let connectedBefore = false;
 socket.onopen = () => {
-  watch();
+  if (connectedBefore && currentId() !== null) {
+    // Frames were missed while offline: load the stored state again, then watch (conversation.state resumes).
+    state.pending.clear();
+    openConversation(currentId(), { push: false });
+  } else {
+    watch();
+  }
+  connectedBefore = true;
 };
 socket.onstate = (value) => {
   const node = $("connection");

@@ -26,7 +26,7 @@ export class Sidebar {
     document.querySelectorAll("[data-more]").forEach((button) => {
       button.addEventListener("click", () => this.load(button.dataset.more, true));
     });
-    this.refreshSoon = debounce(() => this.refresh(), 400);
+    this.refreshSoon = debounce(() => this.refresh(), 200);
   }
 
   async refresh() {
