@@ -301,4 +301,7 @@ class Generation:
 
 
 def _call_dict(call) -> dict:
-    return {"id": call.id, "name": call.name, "arguments": call.arguments}
+    data = {"id": call.id, "name": call.name, "arguments": call.arguments}
+    if call.extra:
+        data["extra"] = call.extra
+    return data

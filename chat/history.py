@@ -22,6 +22,7 @@ def neutral_messages(path: list[Message], system: str | None) -> list[types.Mess
     for m in path:
         if m.role == Message.ASSISTANT and not m.content and not m.tool_calls:
             continue  # a reply that failed before any text says nothing to the model
-        calls = tuple(types.ToolCall(c["id"], c["name"], c.get("arguments") or "") for c in m.tool_calls or ())
+        calls = tuple(types.ToolCall(c["id"], c["name"], c.get("arguments") or "", c.get("extra"))
+                      for c in m.tool_calls or ())
         out.append(types.Message(m.role, m.content, calls, m.tool_call_id or None, m.name or None))
     return out

@@ -11,7 +11,9 @@ class ToolCallAssembler:
         self._calls: dict[int, dict] = {}
 
     def add(self, delta: ToolCallDelta) -> None:
-        call = self._calls.setdefault(delta.index, {"id": "", "name": "", "arguments": []})
+        call = self._calls.setdefault(delta.index, {"id": "", "name": "", "arguments": [], "extra": None})
+        if delta.extra:
+            call["extra"] = {**(call["extra"] or {}), **delta.extra}
         if delta.id:
             call["id"] = delta.id
         if delta.name:
@@ -24,7 +26,7 @@ class ToolCallAssembler:
 
     def calls(self) -> list[ToolCall]:
         return [
-            ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments="".join(c["arguments"]))
+            ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments="".join(c["arguments"]), extra=c["extra"])
             for i, c in sorted(self._calls.items())
         ]
 
@@ -51,7 +53,7 @@ async def replay(result: ChatResult) -> AsyncIterator[StreamEvent]:
     if result.content:
         yield TextDelta(result.content)
     for index, call in enumerate(result.tool_calls):
-        yield ToolCallDelta(index=index, id=call.id, name=call.name, arguments_delta=call.arguments)
+        yield ToolCallDelta(index=index, id=call.id, name=call.name, arguments_delta=call.arguments, extra=call.extra)
     if result.usage:
         yield result.usage
     yield Finish(result.finish_reason)

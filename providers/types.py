@@ -17,6 +17,7 @@ class ToolCall:
     id: str
     name: str
     arguments: str  # JSON text exactly as the model produced it
+    extra: dict | None = None  # opaque provider data that must be sent back (Gemini's thoughtSignature)
 
 
 @dataclass(slots=True)
@@ -96,6 +97,7 @@ class ToolCallDelta:
     id: str | None = None
     name: str | None = None
     arguments_delta: str = ""
+    extra: dict | None = None
 
 
 @dataclass(slots=True)

@@ -305,3 +305,20 @@ async def test_anthropic_tool_call_without_input_gets_empty_object_arguments(ser
     fake.enqueue(Reply(tool_calls=[ScriptedCall("toolu_1", "get_time", [])], finish="tool_calls"))
     result = await collect(adapter.stream_chat(ask(tools=(TIME,))))
     assert [(c.id, c.name, c.arguments) for c in result.tool_calls] == [("toolu_1", "get_time", "{}")]
+
+
+async def test_gemini_thought_signatures_come_back_with_their_calls():
+    """Thinking models sign each call and refuse a later turn that drops the signature."""
+    case = _case("gemini")
+    with case.fake_class() as fake:
+        adapter = get_adapter(case.config(fake))
+        fake.enqueue(Reply(tool_calls=[ScriptedCall("c1", "get_weather", ['{"city": "Paris"}'])], finish="tool_calls"))
+        first = await collect(adapter.stream_chat(ask(Message("user", "Weather?"), tools=(WEATHER,))))
+        assert first.tool_calls[0].extra == {"thoughtSignature": "sig-get_weather"}
+        history = [Message("user", "Weather?"), Message("assistant", "", tool_calls=tuple(first.tool_calls)),
+                   Message("tool", '{"temp_c": 21}', tool_call_id=first.tool_calls[0].id, name="get_weather")]
+        fake.enqueue(Reply.text_of("21 °C."))
+        second = await collect(adapter.stream_chat(ask(*history, tools=(WEATHER,))))
+        assert second.content == "21 °C."
+        sent = fake.chat_requests()[-1].body["contents"][1]["parts"][0]
+        assert sent["thoughtSignature"] == "sig-get_weather"

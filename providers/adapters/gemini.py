@@ -35,6 +35,10 @@ GENERATION_PARAMS = {"temperature": "temperature", "top_p": "topP", "max_tokens"
                      "presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty"}
 
 
+# Google's documented stand-in for calls that no Gemini model signed (history from another model).
+UNSIGNED = "skip_thought_signature_validator"
+
+
 def _response_object(content: str) -> dict:
     """A tool result as the object functionResponse.response must be."""
     try:
@@ -94,7 +98,8 @@ def _parts(message: Message, names: dict) -> list[dict]:
         name = message.name or names.get(message.tool_call_id or "", "")
         return [{"functionResponse": {"name": name, "response": _response_object(message.content)}}]
     parts = [{"text": message.content}] if message.content else []
-    parts += [{"functionCall": {"name": c.name, "args": _args_object(c.arguments)}} for c in message.tool_calls]
+    parts += [{"functionCall": {"name": c.name, "args": _args_object(c.arguments)},
+               "thoughtSignature": (c.extra or {}).get("thoughtSignature", UNSIGNED)} for c in message.tool_calls]
     return parts
 
 
@@ -183,7 +188,7 @@ class GeminiAdapter(Adapter):
                     if part.get("text") and not part.get("thought"):
                         yield TextDelta(part["text"])
                     elif part.get("functionCall"):
-                        yield self._call_delta(part["functionCall"], calls, chunk.get("responseId", ""))
+                        yield self._call_delta(part, calls, chunk.get("responseId", ""))
                         calls += 1
                 reason = candidate.get("finishReason") or reason
         if reason is None:
@@ -194,10 +199,13 @@ class GeminiAdapter(Adapter):
         yield Finish("tool_calls" if neutral == "stop" and calls else neutral, raw_reason=reason)
 
     @staticmethod
-    def _call_delta(call: dict, index: int, response_id: str) -> ToolCallDelta:
+    def _call_delta(part: dict, index: int, response_id: str) -> ToolCallDelta:
+        call = part["functionCall"]
         arguments = json.dumps(call.get("args") or {})
         call_id = call.get("id") or synthesized_id(response_id, index, call.get("name", ""), arguments)
-        return ToolCallDelta(index=index, id=call_id, name=call.get("name", ""), arguments_delta=arguments)
+        # Thinking models sign their calls; the signature must come back with the call next turn.
+        extra = {"thoughtSignature": part["thoughtSignature"]} if part.get("thoughtSignature") else None
+        return ToolCallDelta(index=index, id=call_id, name=call.get("name", ""), arguments_delta=arguments, extra=extra)
 
     def _raise_for_chunk_error(self, chunk: dict) -> None:
         if "error" in chunk:

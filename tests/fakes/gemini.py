@@ -87,7 +87,9 @@ class GeminiFake(FakeServer):
 
     @staticmethod
     def call_parts(reply: Reply) -> list[dict]:
-        return [{"functionCall": {"name": c.name, "args": json.loads(c.arguments or "{}")}} for c in reply.tool_calls]
+        # Like thinking models, every call is signed; the signature must be sent back with it.
+        return [{"functionCall": {"name": c.name, "args": json.loads(c.arguments or "{}")},
+                 "thoughtSignature": signature(c.name)} for c in reply.tool_calls]
 
     def all_parts(self, reply: Reply) -> list[dict]:
         return ([{"text": reply.content}] if reply.text else []) + self.call_parts(reply)
@@ -136,10 +138,21 @@ def validate(body: dict) -> str | None:
     return validate_config(body)
 
 
+SKIP = "skip_thought_signature_validator"  # Google's stand-in for calls no Gemini model made
+
+
+def signature(name: str) -> str:
+    return f"sig-{name}"
+
+
 def validate_parts(parts: list, number: int) -> str | None:
     for part in parts:
-        if len(part) != 1 and not set(part) <= {"text", "thought", "thoughtSignature"}:
+        data = set(part) - {"thoughtSignature"}
+        if len(data) != 1 and not data <= {"text", "thought"}:
             return f"contents[{number}]: a part holds exactly one kind of data, got {sorted(part)}"
+        signed = part.get("thoughtSignature") in (signature(part.get("functionCall", {}).get("name")), SKIP)
+        if "functionCall" in part and not signed:
+            return f"Function call is missing a thought_signature in functionCall parts (contents[{number}])."
         if "functionResponse" in part:
             response = part["functionResponse"]
             if not response.get("name") or not isinstance(response.get("response"), dict):
