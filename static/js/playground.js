@@ -395,3 +395,4 @@ sidebar.refresh();
 const initial = data("initial-conversation");
 if (initial) openConversation(initial, { push: false });
 else showConversation(null);
+window.playground = { socket, thread }; // for debugging from the console, and for the browser tests

@@ -246,3 +246,15 @@ def test_conversation_actions(signed_in, alice, provider, openai_fake):
     expect(page.locator("#conversation-title")).to_have_text("New conversation")
     expect(page.get_by_role("list", name="My conversations")).not_to_contain_text("Renamed chat")
     assert page.dialogs == []
+
+
+def test_a_dropped_socket_reconnects_and_the_reply_resumes(signed_in, alice, provider, openai_fake):
+    openai_fake.enqueue(Reply.text_of(STORY, pieces=25, delay=0.1))
+    page = signed_in(alice)
+    send(page, "Tell me a story")
+    expect(last_reply(page).locator(".msg-body")).to_have_text(re.compile(r".{10,}"))
+    page.evaluate("window.firstSocket = window.playground.socket.ws; window.firstSocket.close()")
+    page.wait_for_function("window.playground.socket.ws !== window.firstSocket && window.playground.socket.isOpen")
+    expect(last_reply(page)).to_have_attribute("data-status", "complete")
+    expect(last_reply(page).locator(".msg-body")).to_have_text(STORY)
+    expect(page.locator("article.msg")).to_have_count(2)
