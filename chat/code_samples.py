@@ -12,7 +12,7 @@ from chat.frames import Settings
 from chat.history import branch, neutral_messages
 from chat.models import Conversation, Message
 from chat.requests import chat_request
-from providers import registry, types
+from providers import registry
 from providers.adapters.openai import OpenAIAdapter
 from providers.models import Provider
 from providers.secrets import Secret
@@ -64,7 +64,7 @@ def for_conversation(conversation: Conversation, message_id: int | None, content
     headers = adapter.headers()
     return {"provider": provider.slug, "model": model, "env_var": env_var, "url": url, "body": body,
             "curl": curl(url, headers, adapter.query_params(), body),
-            "python": python(adapter, url, headers, body, env_var, request)}
+            "python": python(adapter, url, headers, body, env_var)}
 
 
 def _shell_quote(text: str) -> str:
@@ -86,7 +86,7 @@ def _literal(value, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
-def python(adapter, url: str, headers: dict, body: dict, env_var: str, request: types.ChatRequest) -> str:
+def python(adapter, url: str, headers: dict, body: dict, env_var: str) -> str:
     if isinstance(adapter, OpenAIAdapter) and adapter.include_model_in_body():
         return _openai_sdk(adapter, body, env_var)
     return _httpx(url, headers, adapter.query_params(), body, env_var)
@@ -112,7 +112,7 @@ def _httpx(url: str, headers: dict, params: dict | None, body: dict, env_var: st
     shown = {name: value.replace(placeholder, "{key}") for name, value in headers.items()}
     header_lines = ",\n".join(f"    {name!r}: f{value!r}" if "{key}" in value else f"    {name!r}: {value!r}"
                               for name, value in shown.items())
-    query = {k: (f"{{key}}" if placeholder in str(v) else v) for k, v in (params or {}).items()}
+    query = {k: ("{key}" if placeholder in str(v) else v) for k, v in (params or {}).items()}
     lines = ["import os", "", "import httpx", "", f"key = os.environ[{env_var!r}]",
              "headers = {", header_lines, "}", f"body = {_literal(body, 7)}", "",
              f"with httpx.stream('POST', {url!r}, headers=headers, json=body, timeout=180"
