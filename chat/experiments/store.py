@@ -88,7 +88,8 @@ def _order(spec: dict) -> list[tuple[int, dict]]:
 
 @transaction.atomic
 def _create_batch(experiment: Experiment, user, spec: dict, targets: dict) -> tuple[ExperimentBatch, list]:
-    if ExperimentBatch.objects.select_for_update().filter(experiment=experiment, status=ExperimentBatch.RUNNING).exists():
+    running = ExperimentBatch.objects.select_for_update().filter(experiment=experiment, status=ExperimentBatch.RUNNING)
+    if running.exists():
         raise Busy()
     number = (experiment.batches.aggregate(n=Max("number"))["n"] or 0) + 1
     batch = ExperimentBatch.objects.create(experiment=experiment, number=number, started_by=user, spec=spec,
@@ -106,7 +107,7 @@ def _create_batch(experiment: Experiment, user, spec: dict, targets: dict) -> tu
 
 
 def start_batch(experiment_id: int, user) -> tuple[ExperimentBatch, list[RunJob], list[dict]]:
-    """A new run set: the batch and its pending runs stored, the jobs to run, and the rows of runs that failed at once."""
+    """A new run set stored with its pending runs; returns it, the jobs to run, and the rows that failed at once."""
     experiment = Experiment.objects.get(pk=experiment_id)
     spec = experiment.spec()
     targets = {(t["provider"], t["model"]): prepare_target(spec, t["provider"], t["model"]) for t in spec["targets"]}

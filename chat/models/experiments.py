@@ -15,7 +15,8 @@ class Experiment(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="experiments")
     name = models.CharField(max_length=200)
     system = models.TextField(blank=True)
-    messages = models.JSONField(default=list, help_text="The conversation to send: [{role, content}], ending with a user message.")
+    messages = models.JSONField(
+        default=list, help_text="The conversation to send: [{role, content}], ending with a user message.")
     tools = models.JSONField(default=list, blank=True, help_text="OpenAI function-tool objects.")
     tool_choice = models.JSONField(null=True, blank=True)
     response_format = models.JSONField(null=True, blank=True)
@@ -23,7 +24,8 @@ class Experiment(models.Model):
     targets = models.JSONField(default=list, help_text="[{provider, model}]: the models to compare.")
     repeats = models.PositiveSmallIntegerField(default=1)
     concurrency = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Requests open at once per provider; empty: PLAYGROUND_EXPERIMENT_CONCURRENCY.")
+        null=True, blank=True,
+        help_text="Requests open at once per provider; empty: PLAYGROUND_EXPERIMENT_CONCURRENCY.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -82,7 +84,8 @@ class ExperimentRun(models.Model):
     status = models.CharField(max_length=12, choices=STATUSES, default=PENDING)
     output = models.TextField(blank=True)
     finish_reason = models.CharField(max_length=30, blank=True)
-    valid = models.BooleanField(null=True, blank=True, help_text="The reply against the response format; empty: not asked.")
+    valid = models.BooleanField(
+        null=True, blank=True, help_text="The reply against the response format; empty: not asked.")
     validation_errors = models.JSONField(default=list, blank=True)
     tool_calls = models.JSONField(default=list, blank=True, help_text="Assembled calls, each with its validation.")
     tool_calls_valid = models.BooleanField(null=True, blank=True)
