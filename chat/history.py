@@ -2,18 +2,46 @@
 from chat.models import Message
 from providers import types
 
+_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status", "model", "request")
+
+
+class Tree:
+    """A conversation's messages loaded once (one query), to walk branches in memory."""
+
+    def __init__(self, rows: dict[int, Message]):
+        self.rows = rows
+
+    @classmethod
+    def load(cls, conversation_id: int | None) -> "Tree":
+        if conversation_id is None:
+            return cls({})
+        return cls({m.id: m for m in Message.objects.filter(conversation_id=conversation_id).only(*_FIELDS)})
+
+    @property
+    def latest_id(self) -> int | None:
+        """The end of the current branch: the newest message."""
+        return max(self.rows, default=None)
+
+    @property
+    def streaming(self) -> bool:
+        return any(m.status == Message.STREAMING for m in self.rows.values())
+
+    def get(self, message_id: int | None) -> Message | None:
+        return self.rows.get(message_id)
+
+    def path_to(self, leaf_id: int | None) -> list[Message]:
+        """The messages from the root down to `leaf_id`, in order."""
+        path = []
+        node = self.rows.get(leaf_id)
+        while node is not None:
+            path.append(node)
+            node = self.rows.get(node.parent_id)
+        return path[::-1]
+
 
 def branch(conversation_id: int, leaf_id: int | None) -> list[Message]:
     """The messages from the root down to `leaf_id`, in order."""
-    if leaf_id is None:
-        return []
-    rows = {m.id: m for m in Message.objects.filter(conversation_id=conversation_id)}
-    path = []
-    node = rows.get(leaf_id)
-    while node is not None:
-        path.append(node)
-        node = rows.get(node.parent_id)
-    return path[::-1]
+    return Tree.load(conversation_id).path_to(leaf_id) if leaf_id is not None else []
 
 
 def neutral_messages(path: list[Message], system: str | None) -> list[types.Message]:

@@ -1,5 +1,9 @@
 """Persistence of turns and replies (synchronous ORM; callers run it off the event loop)."""
+import time
+
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -17,7 +21,7 @@ class Refused(Exception):
 
 
 def readable_conversation(user, conversation_id: int) -> Conversation:
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    conversation = Conversation.objects.select_related("owner").filter(pk=conversation_id).first()
     if conversation is None or not conversation.can_read(user):
         raise Refused("not_found", f"Conversation {conversation_id} does not exist.")
     return conversation
@@ -30,8 +34,31 @@ def writable_conversation(user, conversation_id: int) -> Conversation:
     return conversation
 
 
+_models: dict[tuple, tuple[float, tuple]] = {}
+MODEL_CACHE_SECONDS = 5.0  # how long another process's admin change may take to be seen here
+
+
+@receiver([post_save, post_delete], sender=Provider)
+@receiver([post_save, post_delete], sender=ProviderModel)
+def _forget_models(**kwargs) -> None:
+    _models.clear()
+
+
 def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
-    """The enabled provider and model a request names (the provider's default model when none is named)."""
+    """The enabled provider and model a request names (the provider's default model when none is named).
+
+    Cached for a few seconds: it is on the path to every first token.
+    """
+    key = (provider_slug, model_id)
+    cached = _models.get(key)
+    if cached and time.monotonic() - cached[0] < MODEL_CACHE_SECONDS:
+        return cached[1]
+    resolved = _resolve_model(provider_slug, model_id)
+    _models[key] = (time.monotonic(), resolved)
+    return resolved
+
+
+def _resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
     if not provider_slug:
         raise Refused("bad_request", "Pick a provider.")
     provider = Provider.objects.filter(slug=provider_slug).first()
@@ -42,7 +69,9 @@ def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Prov
     model_id = model_id or provider.default_model
     if not model_id:
         raise Refused("bad_request", f"Pick a model of {provider.name}.")
-    row = ProviderModel.objects.filter(provider=provider, model_id=model_id).select_related("provider").first()
+    row = ProviderModel.objects.filter(provider=provider, model_id=model_id).order_by().first()
+    if row is not None:
+        row.provider = provider
     if row is None and model_id != provider.default_model:
         raise Refused("not_found", f"Unknown model {model_id!r} on {provider.name}.")
     if row is not None and not row.enabled:
@@ -58,15 +87,6 @@ def _title(content: str) -> str:
 @transaction.atomic
 def new_conversation(user, content: str) -> Conversation:
     return Conversation.objects.create(owner=user, title=_title(content) or "New conversation")
-
-
-def check_parent(conversation: Conversation, parent_id: int | None) -> int | None:
-    """The message a new one hangs under: the one named, or the end of the current branch."""
-    if parent_id is None:
-        return conversation.latest_message_id()
-    if not conversation.messages.filter(pk=parent_id).exists():
-        raise Refused("not_found", f"Message {parent_id} is not in this conversation.")
-    return parent_id
 
 
 @transaction.atomic
@@ -99,18 +119,6 @@ def add_tool_results(user, conversation: Conversation, results: list[dict], sett
         parent_id = message.pk
     Conversation.objects.filter(pk=conversation.pk).update(settings=settings, updated=timezone.now())
     return created
-
-
-def regenerate_parent(conversation: Conversation, message_id: int) -> int | None:
-    """The parent of the assistant message to answer again."""
-    message = conversation.messages.filter(pk=message_id).first()
-    if message is None or message.role != Message.ASSISTANT:
-        raise Refused("not_found", f"Assistant message {message_id} is not in this conversation.")
-    return message.parent_id
-
-
-def streaming_in(conversation_id: int) -> bool:
-    return Message.objects.filter(conversation_id=conversation_id, status=Message.STREAMING).exists()
 
 
 # The reply: created once, checkpointed, finalized once -----------------------------------

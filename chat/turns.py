@@ -1,15 +1,18 @@
-"""Turning an authorized chat frame into stored messages and a generation Job.
+"""Turning an authorized chat frame into stored messages and generation Jobs.
 
-Everything here is synchronous ORM work; the consumer runs it off the event loop.
+Everything here is synchronous ORM work; the consumer runs it off the event
+loop. It sits on the path to the first token, so it reads the conversation
+once (`Tree`) and resolves each model once (cached in `store`).
 """
 from dataclasses import dataclass, field, replace
 
 from chat import capabilities, store
 from chat.frames import Settings
 from chat.generation import Job
-from chat.history import branch, neutral_messages
+from chat.history import Tree, neutral_messages
 from chat.models import Conversation, Message
 from chat.requests import chat_request
+from providers.types import ChatRequest
 
 
 @dataclass
@@ -20,26 +23,46 @@ class Turn:
     messages: list[dict] = field(default_factory=list)  # summaries of the stored user/tool messages
 
 
-def _job(request_id: str, conversation: Conversation, parent_id: int | None, settings: Settings) -> Job:
-    """Resolve the model, check capabilities, and build the request from the branch."""
-    provider, row, model_id = store.resolve_model(settings.provider, settings.model)
-    caps = row.capabilities() if row else provider.capabilities()
-    adapter = provider.adapter(row)
-    path = branch(conversation.pk, parent_id)
-    request = chat_request(settings, model_id, neutral_messages(path, settings.system))
-    label = f"{provider.name} · {model_id}"
-    try:
-        request, fallback = capabilities.plan(request, caps, label)
-    except capabilities.CapabilityError as error:
-        raise store.Refused("bad_request", str(error)) from None
-    fallback = fallback or adapter.structured_fallback(request)
+@dataclass
+class Model:
+    """A provider model resolved and authorized for one request."""
+
+    provider: object
+    row: object
+    model_id: str
+    settings: Settings
+
+    @classmethod
+    def resolve(cls, settings: Settings) -> "Model":
+        provider, row, model_id = store.resolve_model(settings.provider, settings.model)
+        return cls(provider, row, model_id, settings)
+
+    @property
+    def caps(self):
+        return self.row.capabilities() if self.row else self.provider.capabilities()
+
+    def plan(self, messages) -> tuple[ChatRequest, str | None]:
+        """The request to send, refused when the model lacks a capability it needs."""
+        request = chat_request(self.settings, self.model_id, messages)
+        try:
+            return capabilities.plan(request, self.caps, f"{self.provider.name} · {self.model_id}")
+        except capabilities.CapabilityError as error:
+            raise store.Refused("bad_request", str(error)) from None
+
+
+def _job(request_id: str, conversation_id: int, parent_id: int, model: Model, path: list[Message]) -> Job:
+    settings = model.settings
+    request, fallback = model.plan(neutral_messages(path, settings.system))
+    adapter = model.provider.adapter(model.row)
     fmt = settings.response_format or {}
     return Job(
-        request_id=request_id, conversation_id=conversation.pk, parent_id=parent_id, adapter=adapter,
-        provider_slug=provider.slug, model=model_id, request=request,
-        stream=capabilities.use_streaming(request, caps), fallback=fallback, tools=settings.tools,
-        json_schema=(fmt.get("json_schema") or {}).get("schema"), structured=fmt.get("type") in ("json_object", "json_schema"),
-        settings={**settings.as_dict(), "model": model_id}, price=row,
+        request_id=request_id, conversation_id=conversation_id, parent_id=parent_id, adapter=adapter,
+        provider_slug=model.provider.slug, model=model.model_id, request=request,
+        stream=capabilities.use_streaming(request, model.caps),
+        fallback=fallback or adapter.structured_fallback(request), tools=settings.tools,
+        json_schema=(fmt.get("json_schema") or {}).get("schema"),
+        structured=fmt.get("type") in ("json_object", "json_schema"),
+        settings={**settings.as_dict(), "model": model.model_id}, price=model.row,
     )
 
 
@@ -48,22 +71,15 @@ def _describe(conversation: Conversation) -> dict:
             "owner": conversation.owner.get_username()}
 
 
-def _check_ready(user, settings: Settings, conversation_id: int | None) -> Conversation | None:
-    """Authorize and validate everything before anything is stored."""
-    conversation = store.writable_conversation(user, conversation_id) if conversation_id is not None else None
-    if conversation is not None and store.streaming_in(conversation.pk):
+def _open(user, conversation_id: int | None) -> tuple[Conversation | None, Tree]:
+    """Authorize the write and load the conversation's messages; refuse while a reply streams."""
+    if conversation_id is None:
+        return None, Tree.load(None)
+    conversation = store.writable_conversation(user, conversation_id)
+    tree = Tree.load(conversation.pk)
+    if tree.streaming:
         raise store.Refused("bad_request", "A reply is already streaming in this conversation; stop it or wait.")
-    return conversation
-
-
-def _preflight(settings: Settings) -> None:
-    """Refuse an unknown or disabled model, or a capability it lacks, before anything is stored."""
-    provider, row, model_id = store.resolve_model(settings.provider, settings.model)
-    caps = row.capabilities() if row else provider.capabilities()
-    try:
-        capabilities.plan(chat_request(settings, model_id, []), caps, f"{provider.name} · {model_id}")
-    except capabilities.CapabilityError as error:
-        raise store.Refused("bad_request", str(error)) from None
+    return conversation, tree
 
 
 def _columns(frame: dict, settings: Settings) -> list[tuple[str, Settings]]:
@@ -74,37 +90,51 @@ def _columns(frame: dict, settings: Settings) -> list[tuple[str, Settings]]:
             for n, target in enumerate(frame["compare"])]
 
 
+def _parent(frame: dict, tree: Tree) -> int | None:
+    if frame.get("root"):
+        return None
+    parent_id = frame.get("parent_id")
+    if parent_id is None:
+        return tree.latest_id
+    if tree.get(parent_id) is None:
+        raise store.Refused("not_found", f"Message {parent_id} is not in this conversation.")
+    return parent_id
+
+
 def send(user, frame: dict) -> Turn:
-    conversation = _check_ready(user, frame["settings"], frame["conversation_id"])
+    conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
-    columns = _columns(frame, settings)
-    for _, column in columns:
-        _preflight(column)
+    columns = [(request_id, Model.resolve(column)) for request_id, column in _columns(frame, settings)]
+    for _, model in columns:
+        model.plan([])  # refuse before anything is stored
+    parent_id = _parent(frame, tree)
     created = conversation is None
     if created:
         conversation = store.new_conversation(user, frame["content"])
-    parent_id = None if frame.get("root") else store.check_parent(conversation, frame.get("parent_id"))
     message = store.add_user_message(user, conversation, parent_id, frame["content"], settings.as_dict())
-    jobs = [_job(request_id, conversation, message.pk, column) for request_id, column in columns]
+    path = tree.path_to(parent_id) + [message]
+    jobs = [_job(request_id, conversation.pk, message.pk, model, path) for request_id, model in columns]
     return Turn(jobs, _describe(conversation), created, [message.summary()])
 
 
 def tool_results(user, frame: dict) -> Turn:
-    conversation = _check_ready(user, frame["settings"], frame["conversation_id"])
-    settings = frame["settings"].merged_over(conversation.settings)
-    _preflight(settings)
-    messages = store.add_tool_results(user, conversation, frame["results"], settings.as_dict())
-    job = _job(frame["request_id"], conversation, messages[-1].pk, settings)
+    conversation, tree = _open(user, frame["conversation_id"])
+    model = Model.resolve(frame["settings"].merged_over(conversation.settings))
+    model.plan([])
+    messages = store.add_tool_results(user, conversation, frame["results"], model.settings.as_dict())
+    path = tree.path_to(tree.latest_id) + messages
+    job = _job(frame["request_id"], conversation.pk, messages[-1].pk, model, path)
     return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
 
 
 def regenerate(user, frame: dict) -> Turn:
-    conversation = _check_ready(user, frame["settings"], frame["conversation_id"])
-    original = Message.objects.filter(pk=frame["message_id"], conversation=conversation).first()
-    parent_id = store.regenerate_parent(conversation, frame["message_id"])
-    base = {**conversation.settings, **((original.request or {}) if original else {})}
-    settings = frame["settings"].merged_over(base)
-    return Turn([_job(frame["request_id"], conversation, parent_id, settings)], _describe(conversation))
+    conversation, tree = _open(user, frame["conversation_id"])
+    original = tree.get(frame["message_id"])
+    if original is None or original.role != Message.ASSISTANT:
+        raise store.Refused("not_found", f"Assistant message {frame['message_id']} is not in this conversation.")
+    model = Model.resolve(frame["settings"].merged_over({**conversation.settings, **(original.request or {})}))
+    job = _job(frame["request_id"], conversation.pk, original.parent_id, model, tree.path_to(original.parent_id))
+    return Turn([job], _describe(conversation))
 
 
 def watch_state(user, conversation_id: int) -> list[dict]:
