@@ -1,0 +1,36 @@
+"""Full-text indexes of message text (SQLite FTS5 with triggers; a PostgreSQL GIN index)."""
+from django.db import migrations
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE chat_message_fts USING fts5(content, content='chat_message', content_rowid='id')",
+    """CREATE TRIGGER chat_message_fts_insert AFTER INSERT ON chat_message BEGIN
+         INSERT INTO chat_message_fts(rowid, content) VALUES (new.id, new.content); END""",
+    """CREATE TRIGGER chat_message_fts_delete AFTER DELETE ON chat_message BEGIN
+         INSERT INTO chat_message_fts(chat_message_fts, rowid, content) VALUES ('delete', old.id, old.content); END""",
+    """CREATE TRIGGER chat_message_fts_update AFTER UPDATE OF content ON chat_message BEGIN
+         INSERT INTO chat_message_fts(chat_message_fts, rowid, content) VALUES ('delete', old.id, old.content);
+         INSERT INTO chat_message_fts(rowid, content) VALUES (new.id, new.content); END""",
+    "INSERT INTO chat_message_fts(chat_message_fts) VALUES ('rebuild')",
+]
+SQLITE_UNDO = [
+    "DROP TRIGGER IF EXISTS chat_message_fts_insert", "DROP TRIGGER IF EXISTS chat_message_fts_delete",
+    "DROP TRIGGER IF EXISTS chat_message_fts_update", "DROP TABLE IF EXISTS chat_message_fts",
+]
+POSTGRES = ["CREATE INDEX chat_message_fts ON chat_message USING gin (to_tsvector('simple', content))"]
+POSTGRES_UNDO = ["DROP INDEX IF EXISTS chat_message_fts"]
+
+
+def _run(statements_by_vendor):
+    def run(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):
+            schema_editor.execute(statement)
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("chat", "0002_experiments")]
+
+    operations = [
+        migrations.RunPython(_run({"sqlite": SQLITE, "postgresql": POSTGRES}),
+                             _run({"sqlite": SQLITE_UNDO, "postgresql": POSTGRES_UNDO})),
+    ]
