@@ -60,6 +60,10 @@ PLAYGROUND_MAX_FRAME_BYTES = env.int("PLAYGROUND_MAX_FRAME_BYTES", default=256 *
 PLAYGROUND_CHECKPOINT_SECONDS = env.float("PLAYGROUND_CHECKPOINT_SECONDS", default=2.0)
 # The shortest gap between two delta frames of one reply, in seconds.
 PLAYGROUND_COALESCE_SECONDS = env.float("PLAYGROUND_COALESCE_SECONDS", default=0.02)
+# Experiments: requests open at once per provider (default for a new experiment), and how often a
+# running experiment looks for a cancel sent to another process, in seconds.
+PLAYGROUND_EXPERIMENT_CONCURRENCY = env.int("PLAYGROUND_EXPERIMENT_CONCURRENCY", default=4)
+PLAYGROUND_EXPERIMENT_POLL_SECONDS = env.float("PLAYGROUND_EXPERIMENT_POLL_SECONDS", default=1.0)
 
 INSTALLED_APPS = [
     "daphne",
