@@ -41,12 +41,12 @@ def running(experiment_id: int) -> "BatchRunner | None":
 
 
 def default_concurrency() -> int:
-    return int(getattr(settings, "PLAYGROUND_EXPERIMENT_CONCURRENCY", 4))
+    return settings.PLAYGROUND_EXPERIMENT_CONCURRENCY
 
 
 def poll_seconds() -> float:
     """How often a runner looks for a cancel asked through another process."""
-    return float(getattr(settings, "PLAYGROUND_EXPERIMENT_POLL_SECONDS", 1.0))
+    return settings.PLAYGROUND_EXPERIMENT_POLL_SECONDS
 
 
 async def launch(experiment_id: int, user) -> "BatchRunner":
