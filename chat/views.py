@@ -191,9 +191,11 @@ def fork_conversation(original: Conversation, leaf_id: int | None, user) -> Conv
     title = f"{original.title or 'Conversation'} (fork)"[:200]
     copy = Conversation.objects.create(owner=user, title=title, visibility=original.visibility,
                                        settings=original.settings or {}, forked_from=original)
+    path = [m.pk for m in branch(original.pk, leaf_id)]
+    rows = Message.objects.in_bulk(path)  # whole rows: branch() may load only some fields
     parent = None
-    for message in branch(original.pk, leaf_id):
-        parent = _copy_message(message, copy, parent)
+    for pk in path:
+        parent = _copy_message(rows[pk], copy, parent)
     return copy
 
 
