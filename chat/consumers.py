@@ -5,7 +5,7 @@ each handler returns quickly so cancel and disconnect are read at once.
 """
 import json
 
-from channels.db import database_sync_to_async
+from chat.db import db
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -80,7 +80,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conversation_id = frame.get("conversation_id")
         if conversation_id is not None and generation.running_in(conversation_id):
             raise Refused("bad_request", "A reply is already streaming in this conversation; stop it or wait.")
-        turn = await database_sync_to_async(prepare)(self.user, frame)
+        turn = await db(prepare)(self.user, frame)
         conversation_id = turn.conversation["id"]
         if generation.running_in(conversation_id):
             raise Refused("bad_request", "A reply is already streaming in this conversation; stop it or wait.")
@@ -99,7 +99,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         conversation_id = reply.job.conversation_id if reply else frame.get("conversation_id")
         if conversation_id is None:
             raise Refused("not_found", "No reply with that request_id is streaming here.")
-        allowed = await database_sync_to_async(turns.can_cancel)(self.user, conversation_id)
+        allowed = await db(turns.can_cancel)(self.user, conversation_id)
         if not allowed:
             raise Refused("forbidden", "Only the conversation's owner can stop its replies.")
         if reply:
@@ -109,7 +109,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_watch(self, frame):
         conversation_id = frame["conversation_id"]
-        stored = await database_sync_to_async(turns.watch_state)(self.user, conversation_id)
+        stored = await db(turns.watch_state)(self.user, conversation_id)
         await self.watch(conversation_id)
         streaming = [live.snapshot() for live in generation.running_in(conversation_id) if live.message_id]
         known = {s["message_id"] for s in streaming}

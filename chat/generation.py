@@ -12,10 +12,10 @@ import time
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chat import store
+from chat.db import db
 from chat.validation import validate_json_text, validate_tool_calls
 from providers.streaming import ToolCallAssembler, replay
 from providers.types import PROVIDER_ERROR, ChatRequest, Finish, ProviderError, TextDelta, ToolCallDelta, Usage
@@ -56,11 +56,9 @@ def running_in(conversation_id: int) -> set["Generation"]:
 
 @dataclass
 class Job:
-    """Everything a reply needs, resolved and authorized beforehand."""
+    """Everything a reply needs, resolved and authorized beforehand; its row exists once stored."""
 
     request_id: str
-    conversation_id: int
-    parent_id: int | None
     adapter: object
     provider_slug: str
     model: str
@@ -72,23 +70,27 @@ class Job:
     structured: bool = False
     settings: dict = field(default_factory=dict)  # stored on the message
     price: object = None  # ProviderModel, for cost
+    conversation_id: int | None = None
+    parent_id: int | None = None
+    message_id: int | None = None  # the assistant row, created with the turn
 
 
 class Generation:
     def __init__(self, job: Job, layer):
         self.job = job
         self.layer = layer
-        self.message_id: int | None = None
+        self.message_id = job.message_id
         self.text: list[str] = []
         self.length = 0
         self.tools = ToolCallAssembler()
         self._pending_text: list[str] = []
         self._pending_tools: dict[int, dict] = {}
         self._flush_lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
         self._flush_task: asyncio.Task | None = None
         self._last_flush = 0.0
         self._checkpoint_task: asyncio.Task | None = None
-        self._last_checkpoint = 0.0
+        self._last_checkpoint = time.perf_counter()
         self._finishing = False
         self.task: asyncio.Task | None = None
 
@@ -128,31 +130,33 @@ class Generation:
                 "provider": self.job.provider_slug, "model": self.job.model}
 
     async def run(self) -> None:
-        started = time.perf_counter()
-        self.timing = {"started": started, "first": None}
-        row = asyncio.create_task(self._create_row())
+        job = self.job
+        self.timing = {"started": time.perf_counter(), "first": None}
         outcome = {"status": "complete", "finish_reason": None, "usage": None, "error": None}
         try:
-            await self._consume(row, outcome)
+            await self.publish({"type": "stream.start", "request_id": job.request_id, "message_id": self.message_id,
+                                "parent_id": job.parent_id, "provider": job.provider_slug, "model": job.model,
+                                "fallback": job.fallback})
+            await self._consume(outcome)
         except asyncio.CancelledError:
             outcome.update(status="cancelled", finish_reason="cancelled")
         except ProviderError as error:
             outcome.update(status="error", finish_reason="error", error=error)
         except Exception:
-            log.exception("Generation %s failed", self.job.request_id)
+            log.exception("Generation %s failed", job.request_id)
             outcome.update(status="error", finish_reason="error",
                            error=ProviderError(PROVIDER_ERROR, "The playground failed while streaming this reply."))
         self._finishing = True
         try:
-            await self._finish(row, outcome)
+            await self._finish(outcome)
         finally:
-            _by_request.pop(self.job.request_id, None)
-            running = _by_conversation.get(self.job.conversation_id, set())
+            _by_request.pop(job.request_id, None)
+            running = _by_conversation.get(job.conversation_id, set())
             running.discard(self)
             if not running:
-                _by_conversation.pop(self.job.conversation_id, None)
+                _by_conversation.pop(job.conversation_id, None)
 
-    async def _consume(self, row: asyncio.Task, outcome: dict) -> None:
+    async def _consume(self, outcome: dict) -> None:
         job = self.job
         events = job.adapter.stream_chat(job.request) if job.stream else self._whole_reply()
         async with aclosing(events) as stream:
@@ -163,11 +167,12 @@ class Generation:
                     self._on_tool_call(event)
                 elif isinstance(event, Usage):
                     outcome["usage"] = event
+                    continue
                 elif isinstance(event, Finish):
                     outcome["finish_reason"] = event.reason
-                if self._pending_text or self._pending_tools:
-                    self._schedule_flush(row)
-                self._maybe_checkpoint(row)
+                    continue
+                await self._coalesce()
+                self._maybe_checkpoint()
 
     async def _whole_reply(self):
         result = await self.job.adapter.chat(self.job.request)
@@ -196,19 +201,22 @@ class Generation:
     async def publish(self, frame: dict) -> None:
         await publish(self.layer, self.job.conversation_id, frame)
 
-    def _schedule_flush(self, row: asyncio.Task) -> None:
-        """The first delta after a quiet spell goes at once; later ones at most once per interval."""
-        if self._flush_task is not None:
-            return
-        wait = self._last_flush + settings.PLAYGROUND_COALESCE_SECONDS - time.perf_counter()
-        self._flush_task = asyncio.get_running_loop().create_task(self._flush_after(max(0.0, wait), row))
+    async def _coalesce(self) -> None:
+        """The first delta after a quiet spell goes at once; later ones at most once per interval.
 
-    async def _flush_after(self, wait: float, row: asyncio.Task) -> None:
-        if wait:
-            await asyncio.sleep(wait)
-        await asyncio.shield(row)
-        self._flush_task = None
-        await self._flush()
+        Flushing happens inline while tokens flow; a timer only catches what is left when the
+        provider goes quiet, so a fast stream costs no task per frame.
+        """
+        wait = self._last_flush + settings.PLAYGROUND_COALESCE_SECONDS - time.perf_counter()
+        if wait <= 0:
+            await self._flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(wait, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if (self._pending_text or self._pending_tools) and not self._finishing:
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
         async with self._flush_lock:
@@ -228,38 +236,26 @@ class Generation:
 
     # Persistence ------------------------------------------------------------------------------
 
-    async def _create_row(self) -> None:
-        job = self.job
-        self.message_id = await database_sync_to_async(store.create_reply)(
-            job.conversation_id, job.parent_id, job.provider_slug, job.model, job.settings, job.fallback)
-        await self.publish({"type": "stream.start", "request_id": job.request_id, "message_id": self.message_id,
-                            "parent_id": job.parent_id, "provider": job.provider_slug, "model": job.model,
-                            "fallback": job.fallback})
-
-    def _maybe_checkpoint(self, row: asyncio.Task) -> None:
+    def _maybe_checkpoint(self) -> None:
         now = time.perf_counter()
-        if now - self._last_checkpoint < settings.PLAYGROUND_CHECKPOINT_SECONDS or not row.done():
+        if now - self._last_checkpoint < settings.PLAYGROUND_CHECKPOINT_SECONDS:
             return
         if self._checkpoint_task is not None and not self._checkpoint_task.done():
-            return
-        if self._last_checkpoint == 0.0:  # the row was just created with the start: wait a full interval
-            self._last_checkpoint = now
             return
         self._last_checkpoint = now
         calls = [_call_dict(c) for c in self.tools.calls()]
         self._checkpoint_task = asyncio.get_running_loop().create_task(
-            database_sync_to_async(store.checkpoint_reply)(self.message_id, "".join(self.text), calls))
+            db(store.checkpoint_reply)(self.message_id, "".join(self.text), calls))
 
-    async def _finish(self, row: asyncio.Task, outcome: dict) -> None:
-        await row
-        if self._flush_task is not None:
-            self._flush_task.cancel()
-            self._flush_task = None
+    async def _finish(self, outcome: dict) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         await self._flush()
         if self._checkpoint_task is not None:
             await asyncio.gather(self._checkpoint_task, return_exceptions=True)
         fields = self._final_fields(outcome)
-        summary = await database_sync_to_async(store.finalize_reply)(self.message_id, self.job.conversation_id, **fields)
+        summary = await db(store.finalize_reply)(self.message_id, self.job.conversation_id, **fields)
         await self.publish({
             "type": "stream.end", "request_id": self.job.request_id, "message_id": self.message_id,
             "status": fields["status"], "finish_reason": fields["finish_reason"], "content": fields["content"],

@@ -2,20 +2,38 @@
 from chat.models import Message
 from providers import types
 
-_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status", "model", "request")
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Row:
+    """The parts of a message a branch walk and a provider request need (cheaper than a model instance)."""
+
+    id: int | None
+    parent_id: int | None
+    role: str
+    content: str
+    tool_calls: list
+    tool_call_id: str
+    name: str
+    status: str
+
+
+_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status")
 
 
 class Tree:
     """A conversation's messages loaded once (one query), to walk branches in memory."""
 
-    def __init__(self, rows: dict[int, Message]):
+    def __init__(self, rows: dict[int, Row]):
         self.rows = rows
 
     @classmethod
     def load(cls, conversation_id: int | None) -> "Tree":
         if conversation_id is None:
             return cls({})
-        return cls({m.id: m for m in Message.objects.filter(conversation_id=conversation_id).only(*_FIELDS)})
+        values = Message.objects.filter(conversation_id=conversation_id).order_by().values_list(*_FIELDS)
+        return cls({v[0]: Row(*v) for v in values})
 
     @property
     def latest_id(self) -> int | None:
@@ -26,10 +44,10 @@ class Tree:
     def streaming(self) -> bool:
         return any(m.status == Message.STREAMING for m in self.rows.values())
 
-    def get(self, message_id: int | None) -> Message | None:
+    def get(self, message_id: int | None) -> Row | None:
         return self.rows.get(message_id)
 
-    def path_to(self, leaf_id: int | None) -> list[Message]:
+    def path_to(self, leaf_id: int | None) -> list[Row]:
         """The messages from the root down to `leaf_id`, in order."""
         path = []
         node = self.rows.get(leaf_id)
@@ -40,11 +58,18 @@ class Tree:
 
 
 def branch(conversation_id: int, leaf_id: int | None) -> list[Message]:
-    """The messages from the root down to `leaf_id`, in order."""
-    return Tree.load(conversation_id).path_to(leaf_id) if leaf_id is not None else []
+    """The messages (whole model instances) from the root down to `leaf_id`, in order."""
+    if leaf_id is None:
+        return []
+    rows = {m.id: m for m in Message.objects.filter(conversation_id=conversation_id)}
+    path, node = [], rows.get(leaf_id)
+    while node is not None:
+        path.append(node)
+        node = rows.get(node.parent_id)
+    return path[::-1]
 
 
-def neutral_messages(path: list[Message], system: str | None) -> list[types.Message]:
+def neutral_messages(path: list, system: str | None) -> list[types.Message]:
     """What a provider is sent for a branch: the system prompt, then every turn."""
     out = [types.Message("system", system)] if system else []
     for m in path:

@@ -84,53 +84,52 @@ def _title(content: str) -> str:
     return line[:77] + "…" if len(line) > 80 else line
 
 
-@transaction.atomic
-def new_conversation(user, content: str) -> Conversation:
-    return Conversation.objects.create(owner=user, title=_title(content) or "New conversation")
+def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -> None:
+    """Create each job's assistant row (status `streaming`) and give the job its ids."""
+    for job in jobs:
+        row = Message.objects.create(
+            conversation=conversation, parent_id=parent_id, role=Message.ASSISTANT, status=Message.STREAMING,
+            provider=job.provider_slug, model=job.model, request=job.settings, fallback=job.fallback or "",
+        )
+        job.conversation_id, job.parent_id, job.message_id = conversation.pk, parent_id, row.pk
 
 
 @transaction.atomic
-def add_user_message(user, conversation: Conversation, parent_id: int | None, content: str, settings: dict) -> Message:
+def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
+               jobs: list) -> tuple[Conversation, Message]:
+    """Store the user's message (and its new conversation), then the replies' rows, in one transaction."""
+    if conversation is None:
+        conversation = Conversation.objects.create(owner=user, title=_title(content) or "New conversation",
+                                                   settings=settings)
     message = Message.objects.create(conversation=conversation, parent_id=parent_id, role=Message.USER,
                                      content=content, html=render_markdown(content), author=user)
+    _reply_rows(conversation, message.pk, jobs)
     fields = {"settings": settings, "updated": timezone.now()}
     if not conversation.title:
         fields["title"] = _title(content)
     Conversation.objects.filter(pk=conversation.pk).update(**fields)
-    return message
+    return conversation, message
 
 
 @transaction.atomic
-def add_tool_results(user, conversation: Conversation, results: list[dict], settings: dict) -> list[Message]:
-    """One `tool` message per result, chained after the assistant message that made the calls."""
-    parent_id = conversation.latest_message_id()
-    parent = Message.objects.filter(pk=parent_id).first()
-    calls = {c["id"]: c for c in (parent.tool_calls if parent and parent.role == Message.ASSISTANT else [])}
-    created = []
-    for result in results:
-        call = calls.get(result["tool_call_id"])
-        if call is None:
-            raise Refused("bad_request", f"No pending tool call {result['tool_call_id']!r} in this conversation.")
-        message = Message.objects.create(
-            conversation=conversation, parent_id=parent_id, role=Message.TOOL, content=result["content"],
-            tool_call_id=result["tool_call_id"], name=call["name"], author=user,
-        )
-        created.append(message)
+def add_tool_results(user, conversation: Conversation, parent_id: int | None, messages: list[Message],
+                     settings: dict, jobs: list) -> None:
+    """Store tool messages chained after the message that made the calls, then the reply's row."""
+    for message in messages:
+        message.conversation, message.parent_id, message.author = conversation, parent_id, user
+        message.save()
         parent_id = message.pk
+    _reply_rows(conversation, parent_id, jobs)
     Conversation.objects.filter(pk=conversation.pk).update(settings=settings, updated=timezone.now())
-    return created
+
+
+@transaction.atomic
+def add_reply(conversation: Conversation, parent_id: int | None, jobs: list) -> None:
+    _reply_rows(conversation, parent_id, jobs)
+    Conversation.objects.filter(pk=conversation.pk).update(updated=timezone.now())
 
 
 # The reply: created once, checkpointed, finalized once -----------------------------------
-
-
-def create_reply(conversation_id: int, parent_id: int | None, provider: str, model: str, request: dict,
-                 fallback: str | None) -> int:
-    message = Message.objects.create(
-        conversation_id=conversation_id, parent_id=parent_id, role=Message.ASSISTANT, status=Message.STREAMING,
-        provider=provider, model=model, request=request, fallback=fallback or "",
-    )
-    return message.pk
 
 
 def checkpoint_reply(message_id: int, content: str, tool_calls: list[dict]) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from chat import capabilities, store
 from chat.frames import Settings
 from chat.generation import Job
-from chat.history import Tree, neutral_messages
+from chat.history import Row, Tree, neutral_messages
 from chat.models import Conversation, Message
 from chat.requests import chat_request
 from providers.types import ChatRequest
@@ -50,13 +50,14 @@ class Model:
             raise store.Refused("bad_request", str(error)) from None
 
 
-def _job(request_id: str, conversation_id: int, parent_id: int, model: Model, path: list[Message]) -> Job:
+def _job(request_id: str, model: Model, path: list[Message]) -> Job:
+    """A reply's job; its ids are filled in when its row is stored with the turn."""
     settings = model.settings
     request, fallback = model.plan(neutral_messages(path, settings.system))
     adapter = model.provider.adapter(model.row)
     fmt = settings.response_format or {}
     return Job(
-        request_id=request_id, conversation_id=conversation_id, parent_id=parent_id, adapter=adapter,
+        request_id=request_id, adapter=adapter,
         provider_slug=model.provider.slug, model=model.model_id, request=request,
         stream=capabilities.use_streaming(request, model.caps),
         fallback=fallback or adapter.structured_fallback(request), tools=settings.tools,
@@ -105,25 +106,33 @@ def send(user, frame: dict) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
     columns = [(request_id, Model.resolve(column)) for request_id, column in _columns(frame, settings)]
-    for _, model in columns:
-        model.plan([])  # refuse before anything is stored
     parent_id = _parent(frame, tree)
+    path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "")]
+    jobs = [_job(request_id, model, path) for request_id, model in columns]  # refuses before storing
     created = conversation is None
-    if created:
-        conversation = store.new_conversation(user, frame["content"])
-    message = store.add_user_message(user, conversation, parent_id, frame["content"], settings.as_dict())
-    path = tree.path_to(parent_id) + [message]
-    jobs = [_job(request_id, conversation.pk, message.pk, model, path) for request_id, model in columns]
+    conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs)
     return Turn(jobs, _describe(conversation), created, [message.summary()])
+
+
+def _tool_messages(tree: Tree, results: list[dict]) -> tuple[int | None, list[Message]]:
+    """Unsaved tool messages answering the calls of the branch's last message."""
+    parent = tree.get(tree.latest_id)
+    calls = {c["id"]: c for c in (parent.tool_calls if parent and parent.role == Message.ASSISTANT else [])}
+    messages = []
+    for result in results:
+        call = calls.get(result["tool_call_id"])
+        if call is None:
+            raise store.Refused("bad_request", f"No pending tool call {result['tool_call_id']!r} in this conversation.")
+        messages.append(Message(role=Message.TOOL, content=result["content"], tool_call_id=call["id"], name=call["name"]))
+    return tree.latest_id, messages
 
 
 def tool_results(user, frame: dict) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     model = Model.resolve(frame["settings"].merged_over(conversation.settings))
-    model.plan([])
-    messages = store.add_tool_results(user, conversation, frame["results"], model.settings.as_dict())
-    path = tree.path_to(tree.latest_id) + messages
-    job = _job(frame["request_id"], conversation.pk, messages[-1].pk, model, path)
+    parent, messages = _tool_messages(tree, frame["results"])
+    job = _job(frame["request_id"], model, tree.path_to(tree.latest_id) + messages)
+    store.add_tool_results(user, conversation, parent, messages, model.settings.as_dict(), [job])
     return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
 
 
@@ -132,8 +141,10 @@ def regenerate(user, frame: dict) -> Turn:
     original = tree.get(frame["message_id"])
     if original is None or original.role != Message.ASSISTANT:
         raise store.Refused("not_found", f"Assistant message {frame['message_id']} is not in this conversation.")
-    model = Model.resolve(frame["settings"].merged_over({**conversation.settings, **(original.request or {})}))
-    job = _job(frame["request_id"], conversation.pk, original.parent_id, model, tree.path_to(original.parent_id))
+    asked = Message.objects.filter(pk=original.id).values_list("request", flat=True).first() or {}
+    model = Model.resolve(frame["settings"].merged_over({**conversation.settings, **asked}))
+    job = _job(frame["request_id"], model, tree.path_to(original.parent_id))
+    store.add_reply(conversation, original.parent_id, [job])
     return Turn([job], _describe(conversation))
 
 
