@@ -47,5 +47,10 @@ test-postgres:
 		echo "Skipping the PostgreSQL + Redis run (PostgreSQL $$pg, Redis $$redis on 127.0.0.1)."; \
 	fi
 
-bench: install
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
 	QUICK=$(QUICK) $(PY) -m bench
