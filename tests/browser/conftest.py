@@ -169,20 +169,3 @@ def signed_in(new_page):
         return sign_in(new_page(), user)
     return open_as
 
-
-@pytest.fixture
-def provider(transactional_db, openai_fake):
-    """As tests/conftest.py's, with a slug of its own per test: Daphne caches model resolution by slug for a
-    few seconds (chat/store.py), and each test's fake listens on a new port."""
-    from uuid import uuid4
-
-    from providers.models import Provider, ProviderModel
-    from tests.conftest import TEST_KEY
-
-    p = Provider(name="Loopback", slug=f"loopback-{uuid4().hex[:8]}", kind="openai", base_url=openai_fake.base_url,
-                 default_model="fake-model", max_retries=2)
-    p.set_api_key(TEST_KEY)
-    p.save()
-    ProviderModel.objects.create(provider=p, model_id="fake-model", display_name="Fake model",
-                                 input_price_per_mtok=1, output_price_per_mtok=2)
-    return p
