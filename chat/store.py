@@ -1,6 +1,7 @@
 """Persistence of turns and replies (synchronous ORM; callers run it off the event loop)."""
 import time
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -35,7 +36,6 @@ def writable_conversation(user, conversation_id: int) -> Conversation:
 
 
 _models: dict[tuple, tuple[float, tuple]] = {}
-MODEL_CACHE_SECONDS = 5.0  # how long another process's admin change may take to be seen here
 
 
 @receiver([post_save, post_delete], sender=Provider)
@@ -51,7 +51,7 @@ def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Prov
     """
     key = (provider_slug, model_id)
     cached = _models.get(key)
-    if cached and time.monotonic() - cached[0] < MODEL_CACHE_SECONDS:
+    if cached and time.monotonic() - cached[0] < settings.PLAYGROUND_MODEL_CACHE_SECONDS:
         return cached[1]
     resolved = _resolve_model(provider_slug, model_id)
     _models[key] = (time.monotonic(), resolved)

@@ -60,6 +60,9 @@ PLAYGROUND_MAX_FRAME_BYTES = env.int("PLAYGROUND_MAX_FRAME_BYTES", default=256 *
 PLAYGROUND_CHECKPOINT_SECONDS = env.float("PLAYGROUND_CHECKPOINT_SECONDS", default=2.0)
 # The shortest gap between two delta frames of one reply, in seconds.
 PLAYGROUND_COALESCE_SECONDS = env.float("PLAYGROUND_COALESCE_SECONDS", default=0.02)
+# How long a provider or model looked up for a reply is reused before it is read again: an admin's
+# change shows here at once, in other server processes after at most this many seconds.
+PLAYGROUND_MODEL_CACHE_SECONDS = env.float("PLAYGROUND_MODEL_CACHE_SECONDS", default=5.0)
 # Experiments: requests open at once per provider (default for a new experiment), and how often a
 # running experiment looks for a cancel sent to another process, in seconds.
 PLAYGROUND_EXPERIMENT_CONCURRENCY = env.int("PLAYGROUND_EXPERIMENT_CONCURRENCY", default=4)
@@ -145,7 +148,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "playground.channel_layer.LocalChannelLayer", "CONFIG": {"capacity": 1000}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

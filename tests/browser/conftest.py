@@ -69,7 +69,9 @@ def live_server_url(django_db_setup, django_db_blocker):
     port = _free_port()
     env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DATABASE_URL": url, "SECRET_KEY": settings.SECRET_KEY,
            "PLAYGROUND_ENCRYPTION_KEYS": ",".join(settings.PLAYGROUND_ENCRYPTION_KEYS),
-           "DJANGO_SETTINGS_MODULE": "playground.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+           "DJANGO_SETTINGS_MODULE": "playground.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+           # each test points its provider at a new loopback port, saved from this process
+           "PLAYGROUND_MODEL_CACHE_SECONDS": "0"}
     if getattr(settings, "REDIS_URL", ""):
         env["REDIS_URL"] = settings.REDIS_URL
     RESULTS.mkdir(exist_ok=True)
