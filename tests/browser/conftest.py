@@ -7,56 +7,16 @@ test leaves a screenshot of each of its pages under test-results/<test>/.
 """
 import os
 import re
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tests.conftest import PASSWORD
+from tests.live import RESULTS, daphne, server_env
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "test-results"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database_url(db: dict) -> str:
-    """The test database as a DATABASE_URL for another process."""
-    if db["ENGINE"].endswith("sqlite3"):
-        name = str(db["NAME"])
-        if name == ":memory:" or "mode=memory" in name:
-            raise RuntimeError("Browser tests need a file-backed sqlite test database, not an in-memory one.")
-        return f"sqlite:///{Path(name).resolve()}"
-    if "postgresql" in db["ENGINE"]:
-        user = db.get("USER") or "postgres"
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        host = db.get("HOST") or "127.0.0.1"
-        port = db.get("PORT") or 5432
-        return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-    raise RuntimeError(f"No DATABASE_URL form for {db['ENGINE']}.")
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Daphne exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"Daphne did not listen on {port} within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -64,32 +24,9 @@ def live_server_url(django_db_setup, django_db_blocker):
     from django.db import connection
 
     with django_db_blocker.unblock():
-        db = connection.settings_dict
-        url = database_url(db)
-    port = _free_port()
-    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DATABASE_URL": url, "SECRET_KEY": settings.SECRET_KEY,
-           "PLAYGROUND_ENCRYPTION_KEYS": ",".join(settings.PLAYGROUND_ENCRYPTION_KEYS),
-           "DJANGO_SETTINGS_MODULE": "playground.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-           # each test points its provider at a new loopback port, saved from this process
-           "PLAYGROUND_MODEL_CACHE_SECONDS": "0"}
-    if getattr(settings, "REDIS_URL", ""):
-        env["REDIS_URL"] = settings.REDIS_URL
-    RESULTS.mkdir(exist_ok=True)
-    log = RESULTS / "daphne.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        db = dict(connection.settings_dict)
+    with daphne(server_env(db)) as url:
+        yield url
 
 
 @pytest.hookimpl(hookwrapper=True)
