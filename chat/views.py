@@ -9,13 +9,14 @@ from functools import wraps
 
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from chat import code_samples, export
 from chat.history import branch
+from chat.search import conversation_ids_matching
 from chat.models import Conversation, Message
 from providers.models import Provider
 
@@ -116,8 +117,9 @@ def conversations(request):
         return _error(400, "scope must be mine or team.")
     query = request.GET.get("q", "").strip()
     if query:
-        matching = Message.objects.filter(conversation=OuterRef("pk"), content__icontains=query)
-        queryset = queryset.filter(Q(title__icontains=query) | Exists(matching))
+        matching = conversation_ids_matching(query)
+        found = Q(title__icontains=query)
+        queryset = queryset.filter(found | Q(pk__in=matching) if matching is not None else found)
     if request.GET.get("before"):
         queryset = _before(queryset, request.GET["before"])
         if queryset is None:
