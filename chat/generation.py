@@ -45,6 +45,17 @@ async def cancel_elsewhere(layer, conversation_id: int, request_id: str) -> None
     await layer.group_send(control_group(conversation_id), {"type": "generation.cancel", "request_id": request_id})
 
 
+def coalesce_interval() -> float:
+    """The shortest gap between two delta frames of one reply, widened when many replies stream.
+
+    Each frame costs the process the same whatever it carries, so under load fewer, fuller frames keep
+    every stream flowing (the cap stays well under what a reader notices as a stall).
+    """
+    base = settings.PLAYGROUND_COALESCE_SECONDS
+    load = len(_by_request) / settings.PLAYGROUND_COALESCE_STREAMS
+    return min(settings.PLAYGROUND_COALESCE_MAX_SECONDS, base * max(1.0, load))
+
+
 def find(request_id: str) -> "Generation | None":
     return _by_request.get(request_id)
 
@@ -207,7 +218,7 @@ class Generation:
         Flushing happens inline while tokens flow; a timer only catches what is left when the
         provider goes quiet, so a fast stream costs no task per frame.
         """
-        wait = self._last_flush + settings.PLAYGROUND_COALESCE_SECONDS - time.perf_counter()
+        wait = self._last_flush + coalesce_interval() - time.perf_counter()
         if wait <= 0:
             await self._flush()
         elif self._timer is None:

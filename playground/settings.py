@@ -60,6 +60,9 @@ PLAYGROUND_MAX_FRAME_BYTES = env.int("PLAYGROUND_MAX_FRAME_BYTES", default=256 *
 PLAYGROUND_CHECKPOINT_SECONDS = env.float("PLAYGROUND_CHECKPOINT_SECONDS", default=2.0)
 # The shortest gap between two delta frames of one reply, in seconds.
 PLAYGROUND_COALESCE_SECONDS = env.float("PLAYGROUND_COALESCE_SECONDS", default=0.02)
+# Under load the gap widens: by one base interval per this many streams in the process, up to the max.
+PLAYGROUND_COALESCE_STREAMS = env.int("PLAYGROUND_COALESCE_STREAMS", default=25)
+PLAYGROUND_COALESCE_MAX_SECONDS = env.float("PLAYGROUND_COALESCE_MAX_SECONDS", default=0.06)
 # How long a provider or model looked up for a reply is reused before it is read again: an admin's
 # change shows here at once, in other server processes after at most this many seconds.
 PLAYGROUND_MODEL_CACHE_SECONDS = env.float("PLAYGROUND_MODEL_CACHE_SECONDS", default=5.0)
