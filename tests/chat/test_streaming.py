@@ -109,7 +109,7 @@ async def test_a_rate_limited_request_is_retried_before_the_first_byte(alice, pr
     await ws.disconnect()
 
 
-def test_frames_get_fuller_when_many_replies_stream_but_never_beyond_the_cap(settings, monkeypatch):
+async def test_frames_get_fuller_when_many_replies_stream_but_never_beyond_the_cap(settings, monkeypatch):
     from chat import generation
 
     settings.PLAYGROUND_COALESCE_SECONDS, settings.PLAYGROUND_COALESCE_STREAMS = 0.02, 25
