@@ -4,6 +4,8 @@
 // text; at stream.end the server's sanitized `html` replaces it. That `html`
 // field is the only thing ever assigned to innerHTML here.
 import { copyText, flash } from "./api.js";
+import { toolCallCards, toolResultBlock } from "./toolcalls.js";
+import { structuredView } from "./structured.js";
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", tool: "Tool", system: "System" };
 
@@ -119,7 +121,7 @@ export class Thread {
     this.upsert({
       id: frame.message_id, role: "assistant", content: "", html: "", parent_id: frame.parent_id ?? this.leafId,
       status: "streaming", provider: frame.provider, model: frame.model, tool_calls: [],
-      request_id: frame.request_id,
+      request_id: frame.request_id, fallback: frame.fallback,
     });
   }
 
@@ -188,12 +190,14 @@ export class Thread {
   render() {
     const path = this.path();
     const wanted = path.map((m) => this.node(m));
+    if (this.tail) wanted.push(...this.tail(path)); // extra nodes after the branch (compare columns)
     this.empty.hidden = path.length > 0;
     const current = [...this.root.children].filter((n) => n !== this.empty);
     if (current.length !== wanted.length || current.some((n, i) => n !== wanted[i])) {
       this.root.replaceChildren(this.empty, ...wanted);
     }
     this.keepScrolled();
+    if (this.onRender) this.onRender(); // the pending tool calls' result boxes (static/js/toolcalls.js)
   }
 
   keepScrolled() {
@@ -218,7 +222,9 @@ export class Thread {
     article.dataset.role = message.role;
     article.dataset.status = message.status || "complete";
     article.setAttribute("aria-label", `${message.role} message`);
-    article.append(this.head(message), this.body(message));
+    article.append(this.head(message), message.role === "tool" ? toolResultBlock(message) : this.body(message));
+    const structured = structuredView(message);
+    if (structured) article.append(structured);
     if (message.tool_calls && message.tool_calls.length) article.append(this.toolCalls(message));
     if (message.error || message.status === "error" || message.status === "interrupted") {
       article.append(this.errorBox(message));
@@ -270,17 +276,7 @@ export class Thread {
   }
 
   toolCalls(message) {
-    const box = el("div", "tool-calls");
-    for (const call of message.tool_calls) {
-      const item = el("div", "tool-call");
-      item.append(el("div", "tool-call-name", `Tool call: ${call.name || "…"}${call.id ? ` (${call.id})` : ""}`));
-      item.append(el("pre", "tool-call-args", call.arguments || ""));
-      if (call.validation && call.validation.valid === false) {
-        item.append(el("div", "tool-call-invalid", (call.validation.errors || []).join("; ") || "Invalid arguments"));
-      }
-      box.append(item);
-    }
-    return box;
+    return toolCallCards(message); // static/js/toolcalls.js
   }
 
   errorBox(message) {

@@ -4,6 +4,10 @@ import { Thread } from "./messages.js";
 import { SettingsPanel } from "./settings.js";
 import { Sidebar } from "./sidebar.js";
 import { ChatSocket } from "./socket.js";
+import { ToolResults } from "./toolcalls.js";
+import { ToolEditor } from "./tools.js";
+import { ComparePicker, CompareView } from "./compare.js";
+import { ResponseFormat } from "./structured.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -22,6 +26,15 @@ const sidebar = new Sidebar({ onOpen: (id) => openConversation(id) });
 const thread = new Thread($("messages"), { onAction: messageAction });
 const scheme = window.location.protocol === "https:" ? "wss" : "ws";
 const socket = new ChatSocket(`${scheme}://${window.location.host}/ws/chat/`);
+const tools = new ToolEditor($("tools-panel"), { me: data("me-data"), onChange: () => updateButtons() });
+const toolResults = new ToolResults({ thread, editor: tools, onSubmit: sendToolResults, canSubmit: () => !busy() && !blockReason() });
+thread.onRender = () => toolResults.update();
+const format = new ResponseFormat($("response-format-panel"), { me: data("me-data"), onChange: () => updateButtons() });
+const comparePicker = new ComparePicker($("compare-panel"), data("providers-data"), { onChange: () => updateButtons() });
+const compare = new CompareView(thread, {
+  onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
+  onChange: () => updateButtons(),
+});
 
 // Conversations ----------------------------------------------------------------------
 
@@ -46,6 +59,8 @@ function showConversation(detail) {
     $("export-json").href = `/api/conversations/${conversation.id}/export.json`;
     $("export-md").href = `/api/conversations/${conversation.id}/export.md`;
     if (detail.conversation.settings) settings.apply(detail.conversation.settings);
+    if (detail.conversation.settings) tools.apply(detail.conversation.settings);
+    if (detail.conversation.settings) format.apply(detail.conversation.settings.response_format);
   }
   $("composer").hidden = !state.canWrite;
   $("readonly").hidden = state.canWrite;
@@ -83,12 +98,14 @@ function newConversation({ push = true } = {}) {
 // Sending ------------------------------------------------------------------------------
 
 function send(content, parentId, { root = false } = {}) {
-  const values = settings.values();
+  const values = { ...settings.values(), ...format.values(), ...tools.values(), ...comparePicker.values() };
   if (!values.provider || !values.model) {
     showAlert("Pick a provider and a model in the settings first.");
     return;
   }
+  if (blockReason()) return showAlert(blockReason());
   const requestId = newRequestId();
+  if (values.compare) compare.begin(requestId, values.compare);
   state.pending.set(requestId, { kind: "send", content, parentId, root });
   const frame = {
     type: "chat.send", request_id: requestId, conversation_id: currentId(), parent_id: parentId, content, ...values,
@@ -106,14 +123,29 @@ function submit() {
 }
 
 function regenerate(message) {
+  if (blockReason()) return showAlert(blockReason());
   const requestId = newRequestId();
   state.pending.set(requestId, { kind: "regenerate", messageId: message.id });
   socket.send({
     type: "chat.regenerate", request_id: requestId, conversation_id: currentId(), message_id: message.id,
-    ...settings.values(),
+    ...settings.values(), ...format.values(), ...tools.values(),
   });
   $("alerts").replaceChildren();
   updateButtons();
+}
+
+// Answers to the pending tool calls (static/js/toolcalls.js); the model then goes on.
+function sendToolResults(results) {
+  if (blockReason()) return showAlert(blockReason());
+  const requestId = newRequestId();
+  state.pending.set(requestId, { kind: "tool_result", results });
+  socket.send({
+    type: "chat.tool_result", request_id: requestId, conversation_id: currentId(), results,
+    ...settings.values(), ...format.values(), ...tools.values(),
+  });
+  $("alerts").replaceChildren();
+  updateButtons();
+  return undefined;
 }
 
 function myStreams() {
@@ -132,7 +164,15 @@ function updateButtons() {
   const streaming = myStreams().length > 0;
   $("stop").hidden = !streaming;
   $("send").hidden = streaming;
-  $("send").disabled = busy();
+  const blocked = blockReason();
+  $("send").disabled = busy() || Boolean(blocked);
+  $("send-blocked").textContent = busy() ? "" : blocked;
+  toolResults.update();
+}
+
+// Why Send is off (a schema to fix, a compared reply to pick), or "".
+function blockReason() {
+  return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason();
 }
 
 function messageAction(action, { message, content }) {
@@ -173,12 +213,17 @@ socket.on("message.created", (frame) => {
 });
 
 socket.on("stream.start", (frame) => {
+  if (compare.owns(frame) && !state.pending.has(frame.request_id)) {
+    // A compared reply: each column is a request of its own (`<request_id>:N`), stoppable alone.
+    state.pending.delete(frame.request_id.replace(/:\d+$/, ""));
+    state.pending.set(frame.request_id, { kind: "compare" });
+  }
   const pending = mine(frame);
   if (pending) {
     pending.streamId = frame.message_id;
     pending.conversationId = frame.conversation_id;
   }
-  if (here(frame)) thread.startStream(frame);
+  if (here(frame) && !compare.start(frame)) thread.startStream(frame);
   updateButtons();
 });
 
@@ -190,6 +235,7 @@ socket.on("stream.end", (frame) => {
   const pending = mine(frame);
   if (pending && frame.status !== "error") state.pending.delete(frame.request_id);
   updateButtons();
+  toolResults.ended(frame, Boolean(pending) && here(frame)); // auto-reply with mocks
   sidebar.refreshSoon();
 });
 
