@@ -4,11 +4,10 @@ Structured output has no native switch here, so it is emulated (a declared
 fallback): the adapter forces a tool whose input_schema is the schema and turns
 that tool's input back into text deltas, so callers see a JSON reply.
 """
-import json
 from typing import AsyncIterator
 
 from providers import http
-from providers.adapters.base import Adapter
+from providers.adapters.base import Adapter, arguments_object
 from providers.types import (
     PROVIDER_ERROR,
     UNAVAILABLE,
@@ -30,13 +29,6 @@ FINISH_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "le
                   "pause_turn": "stop", "refusal": "content_filter"}
 
 
-def _input_object(arguments: str) -> dict:
-    """A tool call's JSON text as the object Anthropic wants for `input`."""
-    try:
-        value = json.loads(arguments or "{}")
-    except ValueError:
-        return {"_raw": arguments}
-    return value if isinstance(value, dict) else {"value": value}
 
 
 def wire_messages(messages: list[Message]) -> tuple[str, list[dict]]:
@@ -62,7 +54,7 @@ def _blocks(message: Message) -> list[dict]:
         return [{"type": "tool_result", "tool_use_id": message.tool_call_id or "", "content": message.content}]
     blocks = [{"type": "text", "text": message.content}] if message.content else []
     for call in message.tool_calls:
-        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": _input_object(call.arguments)})
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": arguments_object(call.arguments)})
     return blocks
 
 
@@ -72,8 +64,6 @@ class AnthropicAdapter(Adapter):
     default_capabilities = Capabilities(streaming=True, tools=True, tool_streaming=True, parallel_tool_calls=True,
                                         json_object=True, json_schema=True, stream_usage=True)
 
-    def url(self, path: str) -> str:
-        return f"{self.config.base_url.rstrip('/')}{path}"
 
     def headers(self) -> dict:
         headers = {**self.config.extra_headers, "anthropic-version": API_VERSION}

@@ -1,10 +1,27 @@
 """What every adapter offers; shared behaviour that is not wire-specific."""
+import hashlib
+import json
 import time
 from typing import AsyncIterator
 
 from providers.config import ProviderConfig
 from providers.streaming import collect
 from providers.types import Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, StreamEvent
+
+
+def arguments_object(arguments: str) -> dict:
+    """A tool call's JSON text as the object that APIs taking parsed arguments want."""
+    try:
+        value = json.loads(arguments or "{}")
+    except ValueError:
+        return {"_raw": arguments}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def synthesized_id(*parts) -> str:
+    """A stable id for a tool call sent without one: the same call always gets the same id."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+    return f"call_{digest[:24]}"
 
 
 class Adapter:
@@ -14,6 +31,9 @@ class Adapter:
 
     def __init__(self, config: ProviderConfig):
         self.config = config
+
+    def url(self, path: str) -> str:
+        return f"{self.config.base_url.rstrip('/')}{path}"
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         raise NotImplementedError

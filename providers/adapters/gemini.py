@@ -3,13 +3,12 @@
 Gemini sends whole function calls (not deltas) and may leave out their ids, so
 ids are synthesized from the call itself; tool results go back by function name.
 """
-import hashlib
 import json
 from contextlib import contextmanager
 from typing import AsyncIterable, AsyncIterator
 
 from providers import http
-from providers.adapters.base import Adapter
+from providers.adapters.base import Adapter, arguments_object, synthesized_id
 from providers.streaming import collect
 from providers.types import (
     PROVIDER_AUTH,
@@ -48,18 +47,8 @@ def _response_object(content: str) -> dict:
     return value if isinstance(value, dict) else {"result": value}
 
 
-def _args_object(arguments: str) -> dict:
-    try:
-        value = json.loads(arguments or "{}")
-    except ValueError:
-        return {"_raw": arguments}
-    return value if isinstance(value, dict) else {"value": value}
 
 
-def synthesized_id(response_id: str, index: int, name: str, arguments: str) -> str:
-    """A stable id for a call Gemini sent without one: the same call always gets the same id."""
-    digest = hashlib.sha256(f"{response_id}|{index}|{name}|{arguments}".encode()).hexdigest()
-    return f"call_{digest[:24]}"
 
 
 @contextmanager
@@ -98,7 +87,7 @@ def _parts(message: Message, names: dict) -> list[dict]:
         name = message.name or names.get(message.tool_call_id or "", "")
         return [{"functionResponse": {"name": name, "response": _response_object(message.content)}}]
     parts = [{"text": message.content}] if message.content else []
-    parts += [{"functionCall": {"name": c.name, "args": _args_object(c.arguments)},
+    parts += [{"functionCall": {"name": c.name, "args": arguments_object(c.arguments)},
                "thoughtSignature": (c.extra or {}).get("thoughtSignature", UNSIGNED)} for c in message.tool_calls]
     return parts
 

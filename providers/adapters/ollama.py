@@ -4,12 +4,11 @@ Tool calls arrive whole, with arguments as objects and usually without ids:
 arguments are serialized to JSON text and ids synthesized. Tool results go back
 by function name (`tool_name`).
 """
-import hashlib
 import json
 from typing import AsyncIterator
 
 from providers import http
-from providers.adapters.base import Adapter
+from providers.adapters.base import Adapter, arguments_object, synthesized_id
 from providers.types import (
     PROVIDER_ERROR,
     Capabilities,
@@ -29,18 +28,8 @@ OPTIONS = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "num_pr
 FINISH_REASONS = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
 
 
-def _args_object(arguments: str) -> dict:
-    try:
-        value = json.loads(arguments or "{}")
-    except ValueError:
-        return {"_raw": arguments}
-    return value if isinstance(value, dict) else {"value": value}
 
 
-def synthesized_id(created_at: str, index: int, name: str, arguments: str) -> str:
-    """A stable id for a call sent without one: the same call always gets the same id."""
-    digest = hashlib.sha256(f"{created_at}|{index}|{name}|{arguments}".encode()).hexdigest()
-    return f"call_{digest[:24]}"
 
 
 def wire_messages(messages: list[Message]) -> list[dict]:
@@ -49,7 +38,7 @@ def wire_messages(messages: list[Message]) -> list[dict]:
     for message in messages:
         wire: dict = {"role": message.role, "content": message.content}
         if message.tool_calls:
-            wire["tool_calls"] = [{"function": {"name": c.name, "arguments": _args_object(c.arguments)}}
+            wire["tool_calls"] = [{"function": {"name": c.name, "arguments": arguments_object(c.arguments)}}
                                   for c in message.tool_calls]
         if message.role == "tool":
             wire["tool_name"] = message.name or names.get(message.tool_call_id or "", "")
@@ -63,8 +52,6 @@ class OllamaAdapter(Adapter):
     default_capabilities = Capabilities(streaming=True, tools=True, tool_streaming=False, parallel_tool_calls=False,
                                         json_object=True, json_schema=True, stream_usage=True)
 
-    def url(self, path: str) -> str:
-        return f"{self.config.base_url.rstrip('/')}{path}"
 
     def headers(self) -> dict:
         key = self.config.key()
