@@ -149,6 +149,7 @@ def parse(frame) -> dict:
         _compare(frame)
     elif kind == "chat.tool_result":
         _require(frame, "conversation_id", int)
+        _optional(frame, "parent_id", int)  # extension: the assistant message answered, on any branch
         results = _require(frame, "results", list)
         if not results or not all(isinstance(r, dict) and isinstance(r.get("tool_call_id"), str)
                                   and isinstance(r.get("content"), str) for r in results):

@@ -114,9 +114,10 @@ def send(user, frame: dict) -> Turn:
     return Turn(jobs, _describe(conversation), created, [message.summary()])
 
 
-def _tool_messages(tree: Tree, results: list[dict]) -> tuple[int | None, list[Message]]:
-    """Unsaved tool messages answering the calls of the branch's last message."""
-    parent = tree.get(tree.latest_id)
+def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tuple[int | None, list[Message]]:
+    """Unsaved tool messages answering the calls of `parent_id` (default: the newest branch's last message)."""
+    parent_id = tree.latest_id if parent_id is None else parent_id
+    parent = tree.get(parent_id)
     calls = {c["id"]: c for c in (parent.tool_calls if parent and parent.role == Message.ASSISTANT else [])}
     messages = []
     for result in results:
@@ -124,14 +125,14 @@ def _tool_messages(tree: Tree, results: list[dict]) -> tuple[int | None, list[Me
         if call is None:
             raise store.Refused("bad_request", f"No pending tool call {result['tool_call_id']!r} in this conversation.")
         messages.append(Message(role=Message.TOOL, content=result["content"], tool_call_id=call["id"], name=call["name"]))
-    return tree.latest_id, messages
+    return parent_id, messages
 
 
 def tool_results(user, frame: dict) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     model = Model.resolve(frame["settings"].merged_over(conversation.settings))
-    parent, messages = _tool_messages(tree, frame["results"])
-    job = _job(frame["request_id"], model, tree.path_to(tree.latest_id) + messages)
+    parent, messages = _tool_messages(tree, frame["results"], frame.get("parent_id"))
+    job = _job(frame["request_id"], model, tree.path_to(parent) + messages)
     store.add_tool_results(user, conversation, parent, messages, model.settings.as_dict(), [job])
     return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
 

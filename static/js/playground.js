@@ -135,12 +135,12 @@ function regenerate(message) {
 }
 
 // Answers to the pending tool calls (static/js/toolcalls.js); the model then goes on.
-function sendToolResults(results) {
+function sendToolResults(results, { messageId }) {
   if (blockReason()) return showAlert(blockReason());
   const requestId = newRequestId();
   state.pending.set(requestId, { kind: "tool_result", results });
   socket.send({
-    type: "chat.tool_result", request_id: requestId, conversation_id: currentId(), results,
+    type: "chat.tool_result", request_id: requestId, conversation_id: currentId(), parent_id: messageId, results,
     ...settings.values(), ...format.values(), ...tools.values(),
   });
   $("alerts").replaceChildren();

@@ -133,7 +133,9 @@ export class ToolResults {
     this.root.replaceChildren(head);
     this.areas = pending.calls.map((call) => {
       const label = el("label", "tool-result-label");
-      label.append("Result for ", el("strong", "", call.name), " ", el("span", "tool-call-id", call.id));
+      const title = el("span", "tool-result-title");
+      title.append("Result for ", el("strong", "tool-call-name", call.name), " ", el("span", "tool-call-id", call.id));
+      label.append(title);
       const area = el("textarea", "tool-result-input");
       area.rows = 2;
       area.setAttribute("aria-label", `Result for ${call.name} (${call.id})`);

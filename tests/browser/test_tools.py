@@ -169,3 +169,30 @@ def test_alice_saves_a_tool_set_and_bob_loads_it(signed_in, alice, bob, provider
     expect(bob_page.get_by_label("Mock result for tool 1")).to_have_value("sunny")
     expect(bob_page.locator("#toolset").locator("..").get_by_role("button", name="Update set")).to_have_attribute(
         "title", "Saved by alice: only they or an admin can change it.")
+
+
+def test_regenerate_and_branch_arrows_work_inside_a_tool_loop(signed_in, alice, provider, openai_fake):
+    openai_fake.enqueue(weather_call("call_1"), weather_call("call_2"), Reply.text_of("Paris: 21 °C."),
+                        Reply.text_of("Paris is warm."))
+    page = signed_in(alice)
+    define_tool(page)
+    send(page, "Weather in Paris?")
+    expect(page.get_by_label("Result for get_weather (call_1)")).to_be_visible()
+
+    page.get_by_role("button", name="Regenerate").click()
+    expect(page.get_by_label("Result for get_weather (call_2)")).to_be_visible()
+    expect(page.locator(".sibling-count")).to_have_text("2/2")
+    page.get_by_role("button", name="Previous branch").click()
+    expect(page.locator(".sibling-count")).to_have_text("1/2")
+    page.get_by_label("Result for get_weather (call_1)").fill("21")
+    page.get_by_role("button", name="Submit results").click()
+    expect(page.locator("article.msg-assistant").last.locator(".msg-body")).to_have_text("Paris: 21 °C.")
+    sent = bodies(openai_fake)[2]["messages"]
+    assert sent[-2]["tool_calls"][0]["id"] == "call_1" and sent[-1]["tool_call_id"] == "call_1"
+
+    # The answer after the tool result regenerates too, from the same tool message.
+    page.locator("article.msg-assistant").last.get_by_role("button", name="Regenerate").click()
+    expect(page.locator("article.msg-assistant").last.locator(".msg-body")).to_have_text("Paris is warm.")
+    assert bodies(openai_fake)[3]["messages"][-1]["tool_call_id"] == "call_1"
+    expect(page.locator("article.msg-tool")).to_have_count(1)
+    assert page.console_errors == []

@@ -145,3 +145,29 @@ async def test_a_model_without_json_schema_gets_the_declared_fallback(alice, pro
     assert frames[-1]["structured"] == {"valid": True, "errors": [], "value": {"ok": True}}
     assert (await Message.objects.aget(role="assistant")).fallback
     await ws.disconnect()
+
+
+async def test_results_for_an_older_branch_answer_that_branch(alice, provider, openai_fake):
+    """Extension: `parent_id` names the assistant message answered, so a regenerated sibling can wait."""
+    openai_fake.enqueue(
+        Reply(tool_calls=[ScriptedCall("call_1", "get_weather", ['{"city":"Oslo"}'])], finish="tool_calls"),
+        Reply(tool_calls=[ScriptedCall("call_2", "get_weather", ['{"city":"Bergen"}'])], finish="tool_calls"),
+        Reply.text_of("Oslo: 3°C."),
+    )
+    ws = await connect(alice)
+    first = send_frame("Weather", tools=[WEATHER])
+    await ws.send_json_to(first)
+    end = (await frames_until_end(ws, first["request_id"]))[-1]
+    conversation_id, older = end["conversation_id"], end["message_id"]
+    await ws.send_json_to({"type": "chat.regenerate", "request_id": "again", "conversation_id": conversation_id,
+                           "message_id": older})
+    await frames_until_end(ws, "again")
+    await ws.send_json_to({"type": "chat.tool_result", "request_id": "tr", "conversation_id": conversation_id,
+                           "parent_id": older, "results": [{"tool_call_id": "call_1", "content": "3"}]})
+    frames = await frames_until_end(ws, "tr")
+    tool = of_type(frames, "message.created")[0]["message"]
+    assert (tool["parent_id"], tool["tool_call_id"]) == (older, "call_1")
+    assert frames[-1]["content"] == "Oslo: 3°C."
+    sent = openai_fake.chat_requests()[-1].body["messages"]
+    assert sent[1]["tool_calls"][0]["id"] == "call_1" and sent[2]["tool_call_id"] == "call_1"
+    await ws.disconnect()
