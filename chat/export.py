@@ -74,6 +74,8 @@ def _settings_markdown(settings: dict) -> list[str]:
         lines.append(f"- **{name}:** {json.dumps(value)}")
     if settings.get("tool_choice") is not None:
         lines.append(f"- **tool_choice:** {json.dumps(settings['tool_choice'])}")
+    if settings.get("parallel_tool_calls") is not None:
+        lines.append(f"- **parallel_tool_calls:** {json.dumps(settings['parallel_tool_calls'])}")
     if settings.get("response_format"):
         lines.append(f"- **response_format:** {json.dumps(settings['response_format'])}")
     out = lines and ["\n".join(lines), ""] or []

@@ -76,6 +76,15 @@ def test_markdown_export_follows_the_current_branch(alice):
     assert "second answer" in text and "first answer" not in text
 
 
+def test_markdown_export_names_a_function_tool_choice_and_parallel_calls(alice):
+    chat = make_conversation(alice, "Named", turns=(("Q", "A"),))
+    chat.settings = {"tools": [WEATHER_TOOL], "parallel_tool_calls": False,
+                     "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}
+    text = export.as_markdown(chat)
+    assert '- **tool_choice:** {"type": "function", "function": {"name": "get_weather"}}' in text
+    assert "- **parallel_tool_calls:** false" in text
+
+
 def test_a_fence_inside_a_message_cannot_break_out():
     assert export._fence("a ``` b") == "````\na ``` b\n````"
 
