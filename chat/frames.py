@@ -1,16 +1,14 @@
 """Validation of client frames (protocol v1). A bad frame raises BadFrame."""
 from dataclasses import dataclass, field
 
+from chat.sockets import BadFrame  # re-exported: parsing raises it
+
 PARAM_TYPES = {
     "temperature": (int, float), "top_p": (int, float), "max_tokens": int, "seed": int,
     "presence_penalty": (int, float), "frequency_penalty": (int, float),
 }
 CLIENT_TYPES = {"chat.send", "chat.tool_result", "chat.regenerate", "chat.cancel", "conversation.watch",
                 "conversation.unwatch"}
-
-
-class BadFrame(ValueError):
-    """A frame the protocol does not allow; its message says what to fix."""
 
 
 @dataclass

@@ -3,32 +3,14 @@
 Anyone signed in reads and uses them; the one who saved an item, or an admin,
 changes or deletes it. Everything is checked before it is saved.
 """
-import json
-
 from django.db import IntegrityError
 from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
+from chat.json_views import api, json_body
 from chat.models import SavedSchema, ToolSet
 from chat.tool_checks import tool_errors, tools_errors
 from chat.validation import check_schema
-
-
-def _json(request) -> dict | None:
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _signed_in(view):
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return JsonResponse({"error": "Sign in first."}, status=403)
-        return view(request, *args, **kwargs)
-    wrapped.__name__ = view.__name__
-    return wrapped
 
 
 def _toolset(item: ToolSet) -> dict:
@@ -61,13 +43,13 @@ KINDS = {
 }
 
 
-@_signed_in
+@api
 @require_http_methods(["GET", "POST"])
 def collection(request, kind: str):
     model, describe, fields_of = KINDS[kind]
     if request.method == "GET":
         return JsonResponse({"items": [describe(i) for i in model.objects.select_related("owner")]})
-    data = _json(request)
+    data = json_body(request)
     if data is None:
         return JsonResponse({"errors": {"body": "Send a JSON object."}}, status=400)
     fields, errors = fields_of(data)
@@ -83,7 +65,7 @@ def collection(request, kind: str):
     return JsonResponse(describe(item), status=201)
 
 
-@_signed_in
+@api
 @require_http_methods(["GET", "PUT", "DELETE"])
 def item(request, kind: str, pk: int):
     model, describe, fields_of = KINDS[kind]
@@ -97,7 +79,7 @@ def item(request, kind: str, pk: int):
     if request.method == "DELETE":
         found.delete()
         return JsonResponse({"deleted": pk})
-    data = _json(request)
+    data = json_body(request)
     if data is None:
         return JsonResponse({"errors": {"body": "Send a JSON object."}}, status=400)
     fields, errors = fields_of(data)
@@ -109,11 +91,11 @@ def item(request, kind: str, pk: int):
     return JsonResponse(describe(found))
 
 
-@_signed_in
+@api
 @require_http_methods(["POST"])
 def check(request, kind: str):
     """Check a tool or schema as it is typed, before anything is sent or saved."""
-    data = _json(request)
+    data = json_body(request)
     if data is None:
         return JsonResponse({"valid": False, "errors": {"body": "Not a JSON object."}})
     errors = tool_errors(data.get("tool")) if kind == "tool" else _schema_fields(data)[1]

@@ -12,6 +12,8 @@ from chat.generation import Job
 from chat.history import Row, Tree, neutral_messages
 from chat.models import Conversation, Message
 from chat.requests import chat_request
+
+BUSY = "A reply is already streaming in this conversation; stop it or wait."
 from providers.types import ChatRequest
 
 
@@ -79,7 +81,7 @@ def _open(user, conversation_id: int | None) -> tuple[Conversation | None, Tree]
     conversation = store.writable_conversation(user, conversation_id)
     tree = Tree.load(conversation.pk)
     if tree.streaming:
-        raise store.Refused("bad_request", "A reply is already streaming in this conversation; stop it or wait.")
+        raise store.Refused("bad_request", BUSY)
     return conversation, tree
 
 

@@ -3,9 +3,7 @@
 Reading a conversation needs `can_read` (a private one of someone else is a
 404, like a missing id); changing it needs `can_write` (403 otherwise).
 """
-import json
 from datetime import datetime
-from functools import wraps
 
 from django.contrib.auth.views import LoginView
 from django.db import transaction
@@ -15,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from chat import code_samples, export
+from chat.json_views import api, error, json_body
 from chat.history import branch
 from chat.search import conversation_ids_matching
 from chat.models import Conversation, Message
@@ -51,33 +50,11 @@ def _model_choice(model) -> dict:
 
 # Helpers ------------------------------------------------------------------------
 
-def _error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
-
-
-def api(view):
-    """Session auth for a JSON endpoint: anonymous callers get a 403 with a JSON body."""
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return _error(403, "Sign in first.")
-        return view(request, *args, **kwargs)
-    return wrapped
-
-
 def _readable(request, conversation_id: int) -> Conversation | None:
     conversation = Conversation.objects.select_related("owner").filter(pk=conversation_id).first()
     if conversation is None or not conversation.can_read(request.user):
         return None
     return conversation
-
-
-def _body(request) -> dict:
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def conversation_item(conversation: Conversation) -> dict:
@@ -114,7 +91,7 @@ def conversations(request):
     elif scope == "mine":
         queryset = Conversation.objects.filter(owner=request.user)
     else:
-        return _error(400, "scope must be mine or team.")
+        return error(400, "scope must be mine or team.")
     query = request.GET.get("q", "").strip()
     if query:
         matching = conversation_ids_matching(query)
@@ -123,7 +100,7 @@ def conversations(request):
     if request.GET.get("before"):
         queryset = _before(queryset, request.GET["before"])
         if queryset is None:
-            return _error(400, "before is not a cursor this endpoint gave.")
+            return error(400, "before is not a cursor this endpoint gave.")
     page = list(queryset.select_related("owner").order_by("-updated", "-id")[:PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
@@ -138,15 +115,15 @@ def conversations(request):
 def conversation(request, conversation_id: int):
     found = _readable(request, conversation_id)
     if found is None:
-        return _error(404, "No such conversation.")
+        return error(404, "No such conversation.")
     if request.method == "GET":
         return JsonResponse(conversation_detail(found, request.user))
     if not found.can_write(request.user):
-        return _error(403, "Only the owner can change this conversation.")
+        return error(403, "Only the owner can change this conversation.")
     if request.method == "DELETE":
         found.delete()
         return HttpResponse(status=204)
-    return _update(found, _body(request), request.user)
+    return _update(found, (json_body(request) or {}), request.user)
 
 
 def conversation_detail(conversation: Conversation, user) -> dict:
@@ -161,12 +138,12 @@ def _update(conversation: Conversation, data: dict, user) -> JsonResponse:
     fields = []
     if "title" in data:
         if not isinstance(data["title"], str) or len(data["title"].strip()) > 200:
-            return _error(400, "title must be text of at most 200 characters.")
+            return error(400, "title must be text of at most 200 characters.")
         conversation.title = data["title"].strip()
         fields.append("title")
     if "visibility" in data:
         if data["visibility"] not in (Conversation.PRIVATE, Conversation.TEAM):
-            return _error(400, "visibility must be private or team.")
+            return error(400, "visibility must be private or team.")
         conversation.visibility = data["visibility"]
         fields.append("visibility")
     if fields:
@@ -180,10 +157,10 @@ def fork(request, conversation_id: int):
     """Copy the branch up to `message_id` (or the current leaf) into a new conversation of the caller."""
     original = _readable(request, conversation_id)
     if original is None:
-        return _error(404, "No such conversation.")
-    leaf_id = _body(request).get("message_id") or original.latest_message_id()
+        return error(404, "No such conversation.")
+    leaf_id = (json_body(request) or {}).get("message_id") or original.latest_message_id()
     if not isinstance(leaf_id, int) or (leaf_id and not original.messages.filter(pk=leaf_id).exists()):
-        return _error(400, "message_id must be a message of this conversation.")
+        return error(400, "message_id must be a message of this conversation.")
     copy = fork_conversation(original, leaf_id, request.user)
     return JsonResponse(conversation_detail(copy, request.user), status=201)
 
@@ -219,7 +196,7 @@ def _copy_message(message: Message, conversation: Conversation, parent: Message 
 def export_json(request, conversation_id: int):
     found = _readable(request, conversation_id)
     if found is None:
-        return _error(404, "No such conversation.")
+        return error(404, "No such conversation.")
     response = JsonResponse(export.as_json(found), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "json")}"'
     return response
@@ -230,7 +207,7 @@ def export_json(request, conversation_id: int):
 def export_markdown(request, conversation_id: int):
     found = _readable(request, conversation_id)
     if found is None:
-        return _error(404, "No such conversation.")
+        return error(404, "No such conversation.")
     response = HttpResponse(export.as_markdown(found), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "md")}"'
     return response
@@ -242,11 +219,11 @@ def code(request, conversation_id: int):
     """The request behind an assistant message (?message_id=) or the next one of the current branch."""
     found = _readable(request, conversation_id)
     if found is None:
-        return _error(404, "No such conversation.")
+        return error(404, "No such conversation.")
     message_id = request.GET.get("message_id")
     try:
         sample = code_samples.for_conversation(found, int(message_id) if message_id else None,
                                                request.GET.get("content", ""))
     except code_samples.NoSample as problem:
-        return _error(400, str(problem))
+        return error(400, str(problem))
     return JsonResponse(sample)

@@ -6,7 +6,6 @@ experiment's owner, the person who started it, or an admin. Running and
 cancelling are async views: the run set is a task of this process's event loop
 and outlives the request.
 """
-import json
 from functools import wraps
 
 from channels.db import database_sync_to_async
@@ -17,32 +16,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from chat.experiments import export, runner, spec, stats, store
+from chat.json_views import api, error, json_body
 from chat.models import Experiment, ExperimentBatch
 from chat.views import provider_choices
 
 PREVIEW_CHARS = 500
-
-
-def _error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
-
-
-def _body(request) -> dict | None:
-    try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def api(view):
-    """Session auth for a sync JSON endpoint: anonymous callers get a 403 with a JSON body."""
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return _error(403, "Sign in first.")
-        return view(request, *args, **kwargs)
-    return wrapped
 
 
 def page(view):
@@ -115,13 +93,13 @@ def experiment_page(request, experiment_id: int):
 def experiments(request):
     if request.method == "GET":
         return JsonResponse({"items": [item(e) for e in _experiments()]})
-    data = _body(request)
+    data = json_body(request)
     if data is None:
-        return _error(400, "Send a JSON object.")
+        return error(400, "Send a JSON object.")
     try:
         fields = spec.clean(data)
-    except spec.Invalid as error:
-        return _error(400, str(error))
+    except spec.Invalid as invalid:
+        return error(400, str(invalid))
     experiment = Experiment.objects.create(owner=request.user, **fields)
     return JsonResponse(detail(experiment, request.user), status=201)
 
@@ -131,28 +109,28 @@ def experiments(request):
 def experiment(request, experiment_id: int):
     found = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
     if found is None:
-        return _error(404, "No such experiment.")
+        return error(404, "No such experiment.")
     if request.method == "GET":
         number = request.GET.get("batch", "")
         return JsonResponse(detail(found, request.user, int(number) if number.isdigit() else None))
     if not found.can_edit(request.user):
-        return _error(403, "Only the owner can change this experiment; run it, or export it and make your own.")
+        return error(403, "Only the owner can change this experiment; run it, or export it and make your own.")
     if request.method == "DELETE":
         if found.batches.filter(status=ExperimentBatch.RUNNING).exists():
-            return _error(409, "A run set is going; cancel it before deleting the experiment.")
+            return error(409, "A run set is going; cancel it before deleting the experiment.")
         found.delete()
         return HttpResponse(status=204)
     return _update(request, found)
 
 
 def _update(request, found: Experiment) -> JsonResponse:
-    data = _body(request)
+    data = json_body(request)
     if data is None:
-        return _error(400, "Send a JSON object.")
+        return error(400, "Send a JSON object.")
     try:
         fields = spec.clean(data, current=found)
-    except spec.Invalid as error:
-        return _error(400, str(error))
+    except spec.Invalid as invalid:
+        return error(400, str(invalid))
     for name, value in fields.items():
         setattr(found, name, value)
     found.save()
@@ -165,7 +143,7 @@ def cell_runs(request, experiment_id: int, number: int):
     """Every run of one model in one run set, outputs in full (`?provider=&model=`)."""
     batch = ExperimentBatch.objects.filter(experiment_id=experiment_id, number=number).first()
     if batch is None:
-        return _error(404, "No such run set.")
+        return error(404, "No such run set.")
     runs = batch.runs.filter(provider=request.GET.get("provider", ""), model=request.GET.get("model", ""))
     return JsonResponse({"batch": runner.batch_summary(batch),
                          "runs": [r.as_row() for r in runs.order_by("repeat", "id")]})
@@ -187,7 +165,7 @@ def export_csv(request, experiment_id: int):
     found = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
     batches = _batches_for_export(request, found) if found else None
     if batches is None:
-        return _error(404, "No such experiment or run set.")
+        return error(404, "No such experiment or run set.")
     response = HttpResponse(export.as_csv(found, batches), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "csv")}"'
     return response
@@ -199,7 +177,7 @@ def export_json(request, experiment_id: int):
     found = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
     batches = _batches_for_export(request, found) if found else None
     if batches is None:
-        return _error(404, "No such experiment or run set.")
+        return error(404, "No such experiment or run set.")
     response = JsonResponse(export.as_json(found, batches), json_dumps_params={"indent": 1})
     response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "json")}"'
     return response
@@ -212,13 +190,13 @@ async def run(request, experiment_id: int):
     """A new run set, started in this process; 202 with the batch at once."""
     user = await request.auser()
     if not user.is_authenticated:
-        return _error(403, "Sign in first.")
+        return error(403, "Sign in first.")
     if not await Experiment.objects.filter(pk=experiment_id).aexists():
-        return _error(404, "No such experiment.")
+        return error(404, "No such experiment.")
     try:
         started = await runner.launch(experiment_id, user)
     except store.Busy:
-        return _error(409, "This experiment is running already; cancel it or wait for it to finish.")
+        return error(409, "This experiment is running already; cancel it or wait for it to finish.")
     return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)
 
 
@@ -237,10 +215,10 @@ async def cancel(request, experiment_id: int):
     """Stop the running set: here at once, or (run by another process) within its poll interval."""
     user = await request.auser()
     if not user.is_authenticated:
-        return _error(403, "Sign in first.")
+        return error(403, "Sign in first.")
     found = await database_sync_to_async(_cancellable)(user, experiment_id)
     if isinstance(found, tuple):
-        return _error(*found)
+        return error(*found)
     local = runner.running(experiment_id)
     if local is not None and local.batch.pk == found.pk:
         local.cancel()
