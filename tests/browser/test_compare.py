@@ -81,7 +81,6 @@ def test_alice_compares_three_models_stops_one_and_continues_with_another(signed
         expect(column.locator(".verdict")).to_have_text("valid")
     expect(page.locator("#send-blocked")).to_contain_text("Continue with this one")
     expect(page.get_by_role("button", name="Send")).to_be_disabled()
-    page.screenshot(path="test-results/compare-columns.png", full_page=True)
 
     question = Message.objects.get(role="user")
     replies = {m.model: m for m in Message.objects.filter(role="assistant")}
