@@ -27,6 +27,21 @@ def plan(request: types.ChatRequest, caps: types.Capabilities, model_label: str)
     """The request to send and the fallback used (None when sent as asked)."""
     if request.tools and not caps.tools:
         raise CapabilityError(f"{model_label} does not support tools; remove the tools or pick another model.")
+    request, tool_note = _tool_choice(request, caps, model_label)
+    request, format_note = _response_format(request, caps)
+    notes = [n for n in (tool_note, format_note) if n]
+    return request, "; ".join(notes) or None
+
+
+def _tool_choice(request: types.ChatRequest, caps: types.Capabilities, model_label: str):
+    choice = request.tool_choice
+    if not request.tools or choice is None or caps.tool_choice or choice.mode not in ("required", "function"):
+        return request, None
+    asked = choice.name if choice.mode == "function" else "required"
+    return replace(request, tool_choice=types.ToolChoice("auto")), f"tool_choice {asked!r} unsupported by {model_label}: sent as auto"
+
+
+def _response_format(request: types.ChatRequest, caps: types.Capabilities):
     fmt = request.response_format
     if fmt is None:
         return request, None

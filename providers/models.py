@@ -13,6 +13,7 @@ CAPABILITY_FIELDS = {
     "tools": "supports_tools",
     "tool_streaming": "supports_tool_streaming",
     "parallel_tool_calls": "supports_parallel_tool_calls",
+    "tool_choice": "supports_tool_choice",
     "json_object": "supports_json_object",
     "json_schema": "supports_json_schema",
     "stream_usage": "supports_stream_usage",
@@ -41,6 +42,7 @@ class Provider(models.Model):
     supports_tools = models.BooleanField(default=True)
     supports_tool_streaming = models.BooleanField(default=True)
     supports_parallel_tool_calls = models.BooleanField(default=True)
+    supports_tool_choice = models.BooleanField(default=True, help_text="Honours tool_choice required or a named function.")
     supports_json_object = models.BooleanField(default=True)
     supports_json_schema = models.BooleanField(default=True)
     supports_stream_usage = models.BooleanField(default=True)

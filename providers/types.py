@@ -78,6 +78,7 @@ class Capabilities:
     tools: bool = True
     tool_streaming: bool = True
     parallel_tool_calls: bool = True
+    tool_choice: bool = True  # honours "required" and a named function
     json_object: bool = True
     json_schema: bool = True
     stream_usage: bool = True  # the stream can report usage at its end

@@ -171,3 +171,16 @@ async def test_results_for_an_older_branch_answer_that_branch(alice, provider, o
     sent = openai_fake.chat_requests()[-1].body["messages"]
     assert sent[1]["tool_calls"][0]["id"] == "call_1" and sent[2]["tool_call_id"] == "call_1"
     await ws.disconnect()
+
+
+async def test_a_forced_tool_choice_on_a_model_that_ignores_it_is_declared_not_silent(alice, provider, openai_fake):
+    provider.supports_tool_choice = False
+    await provider.asave()
+    openai_fake.enqueue(Reply.text_of("I chose not to call it."))
+    ws = await connect(alice)
+    frame = send_frame("Weather?", tools=[WEATHER], tool_choice="required")
+    await ws.send_json_to(frame)
+    frames = await frames_until_end(ws, frame["request_id"])
+    assert openai_fake.chat_requests()[0].body["tool_choice"] == "auto"
+    assert "tool_choice 'required' unsupported" in frames[-1]["fallback"]
+    await ws.disconnect()
