@@ -170,11 +170,19 @@ export class ToolResults {
 
   // After a reply of ours ends: answer its calls from the mocks when every one of them has one.
   ended(frame, mine) {
-    if (!mine || frame.status !== "complete" || !(frame.tool_calls || []).length) return;
     this.update();
+    if (!mine || frame.status !== "complete") return;
+    if (!(frame.tool_calls || []).length) {
+      this.autoRounds = 0; // the loop came to an answer
+      return;
+    }
     if (!this.editor.autoReplyOn() || !this.pending || this.pending.message.id !== frame.message_id) return;
     if (!this.pending.calls.every((call) => this.editor.mockFor(call.name) !== null)) return;
-    if (this.autoRounds >= AUTO_ROUNDS) return;
+    if (this.autoRounds >= AUTO_ROUNDS) {
+      this.root.querySelector(".tool-results-head").append(
+        el("span", "muted small", ` (auto-reply paused after ${AUTO_ROUNDS} rounds in a row: submit by hand to go on)`));
+      return;
+    }
     this.autoRounds += 1;
     this.send({ auto: true });
   }

@@ -89,6 +89,7 @@ export class ToolEditor {
     const saveButton = button("Save as new set");
     saveButton.addEventListener("click", () => this.saveSet({ update: false }));
     save.append(this.setName, saveButton);
+    this.setOwner = el("p", "muted small toolset-owner");
     this.setStatus = el("p", "muted small toolset-status");
     this.setStatus.setAttribute("role", "status");
 
@@ -121,7 +122,7 @@ export class ToolEditor {
 
     this.options = el("div", "tool-options");
     this.options.append(choiceLabel, this.choice, parallelLabel, autoLabel);
-    this.root.append(head, sets, save, this.setStatus, this.list, add, this.options);
+    this.root.append(head, sets, this.setOwner, save, this.setStatus, this.list, add, this.options);
     this.fillChoice();
   }
 
@@ -343,10 +344,9 @@ export class ToolEditor {
   setButtons() {
     const set = this.selectedSet();
     const mine = set && set.owner === this.me.username;
-    for (const node of [this.updateSet, this.deleteSet]) {
-      node.disabled = !set;
-      node.title = set && !mine ? `Saved by ${set.owner}: only they or an admin can change it.` : "";
-    }
+    // Only the one who saved a set changes it (or an admin, over the API): others see whose it is.
+    for (const node of [this.updateSet, this.deleteSet]) node.hidden = !mine;
+    this.setOwner.textContent = set && !mine ? `Saved by ${set.owner}: only they or an admin can change it.` : "";
   }
 
   loadSet() {
@@ -358,7 +358,14 @@ export class ToolEditor {
     this.status(`Loaded "${set.name}".`);
   }
 
+  async settled() {
+    for (let n = 0; n < 100 && this.items.some((i) => i.state === "checking"); n += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 50); });
+    }
+  }
+
   async saveSet({ update }) {
+    await this.settled();
     if (this.problem()) return this.status("Fix the tools before saving them.");
     const body = { tools: this.tools(), mocks: this.mocks() };
     const set = this.selectedSet();

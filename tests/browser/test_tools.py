@@ -167,8 +167,18 @@ def test_alice_saves_a_tool_set_and_bob_loads_it(signed_in, alice, bob, provider
     bob_page.get_by_label("Tool set", exact=True).select_option(label="Weather (alice)")
     expect(bob_page.get_by_label("Tool 1 JSON")).to_have_value(json.dumps(WEATHER, indent=2))
     expect(bob_page.get_by_label("Mock result for tool 1")).to_have_value("sunny")
-    expect(bob_page.locator("#toolset").locator("..").get_by_role("button", name="Update set")).to_have_attribute(
-        "title", "Saved by alice: only they or an admin can change it.")
+    expect(bob_page.locator(".toolset-owner")).to_have_text("Saved by alice: only they or an admin can change it.")
+    expect(bob_page.get_by_role("button", name="Update set")).to_have_count(0)
+
+    # Alice changes her set; then deletes it.
+    page.get_by_label("Tool set", exact=True).select_option(label="Weather")
+    page.get_by_label("Mock result for tool 1").fill("rainy")
+    page.get_by_role("button", name="Update set").click()
+    expect(page.locator(".toolset-status")).to_have_text('Updated "Weather".')
+    page.get_by_role("button", name="Delete set").click()
+    page.get_by_role("button", name="Really delete?").click()
+    expect(page.locator(".toolset-status")).to_have_text('Deleted "Weather".')
+    expect(page.get_by_label("Tool set", exact=True).locator("option")).to_have_count(1)
 
 
 def test_regenerate_and_branch_arrows_work_inside_a_tool_loop(signed_in, alice, provider, openai_fake):
