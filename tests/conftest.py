@@ -7,22 +7,34 @@ PASSWORD = "correct horse battery staple"
 TEST_KEY = "sk-test-DO-NOT-LEAK-4f9c2e7a1b3d"
 
 
+@pytest.fixture(scope="session")
+def password_hash():
+    """PASSWORD hashed once a session (the real hasher: a live server must accept it)."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
+
+
+def _persona(model, name: str, password_hash: str, **flags):
+    return model.objects.create(username=name, email=f"{name}@example.com", password=password_hash, **flags)
+
+
 @pytest.fixture
-def alice(django_user_model):
+def alice(django_user_model, password_hash):
     """The admin."""
-    return django_user_model.objects.create_superuser("alice", "alice@example.com", PASSWORD)
+    return _persona(django_user_model, "alice", password_hash, is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
-def bob(django_user_model):
+def bob(django_user_model, password_hash):
     """A teammate: signed in, no admin rights."""
-    return django_user_model.objects.create_user("bob", "bob@example.com", PASSWORD)
+    return _persona(django_user_model, "bob", password_hash)
 
 
 @pytest.fixture
-def charlie(django_user_model):
+def charlie(django_user_model, password_hash):
     """An outsider: an account that has been switched off, so never signed in."""
-    return django_user_model.objects.create_user("charlie", "charlie@example.com", PASSWORD, is_active=False)
+    return _persona(django_user_model, "charlie", password_hash, is_active=False)
 
 
 @pytest.fixture
