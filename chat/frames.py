@@ -23,17 +23,18 @@ class Settings:
     tool_choice: object = None
     parallel_tool_calls: bool | None = None
     response_format: dict | None = None
+    sent: frozenset = frozenset()  # the names a frame carried: an empty value sent on purpose clears
 
     def as_dict(self) -> dict:
         data = {"provider": self.provider, "model": self.model, "system": self.system, "params": self.params,
                 "tools": self.tools, "tool_choice": self.tool_choice,
                 "parallel_tool_calls": self.parallel_tool_calls, "response_format": self.response_format}
-        return {k: v for k, v in data.items() if v not in (None, [], {})}
+        return {k: v for k, v in data.items() if v not in (None, [], {}) or k in self.sent}
 
     def merged_over(self, previous: dict) -> "Settings":
-        """These settings, falling back to `previous` (a stored as_dict()) where unset."""
+        """These settings, falling back to `previous` (a stored as_dict()) where the frame said nothing."""
         data = {**previous, **self.as_dict()}
-        return Settings(**{k: data.get(k, getattr(Settings(), k)) for k in Settings.__dataclass_fields__})
+        return Settings(**{k: data.get(k, getattr(Settings(), k)) for k in SETTING_NAMES})
 
 
 def _require(frame: dict, name: str, kind, nullable: bool = False):
@@ -109,8 +110,13 @@ def _tools(raw) -> list:
     return raw
 
 
+SETTING_NAMES = ("provider", "model", "system", "params", "tools", "tool_choice", "parallel_tool_calls",
+                 "response_format")
+
+
 def settings_from(frame: dict) -> Settings:
     return Settings(
+        sent=frozenset(name for name in SETTING_NAMES if name in frame),
         provider=_optional(frame, "provider", str), model=_optional(frame, "model", str),
         system=_optional(frame, "system", str), params=_params(frame.get("params")),
         tools=_tools(frame.get("tools")), tool_choice=_tool_choice(frame.get("tool_choice")),

@@ -184,3 +184,20 @@ async def test_a_forced_tool_choice_on_a_model_that_ignores_it_is_declared_not_s
     assert openai_fake.chat_requests()[0].body["tool_choice"] == "auto"
     assert "tool_choice 'required' unsupported" in frames[-1]["fallback"]
     await ws.disconnect()
+
+
+async def test_tools_sent_as_an_empty_list_are_removed_from_the_conversation(alice, provider, openai_fake):
+    ws = await connect(alice)
+    first = send_frame("With tools", tools=[WEATHER], tool_choice="auto")
+    await ws.send_json_to(first)
+    conversation_id = (await frames_until_end(ws, first["request_id"]))[0]["conversation_id"]
+    cleared = send_frame("Without", conversation_id=conversation_id, tools=[])
+    await ws.send_json_to(cleared)
+    await frames_until_end(ws, cleared["request_id"])
+    later = send_frame("Still without", conversation_id=conversation_id)
+    await ws.send_json_to(later)
+    await frames_until_end(ws, later["request_id"])
+    bodies = [r.body for r in openai_fake.chat_requests()]
+    assert "tools" in bodies[0] and "tools" not in bodies[1] and "tools" not in bodies[2]
+    assert "tool_choice" not in bodies[1]
+    await ws.disconnect()
