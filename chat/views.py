@@ -127,10 +127,11 @@ def conversation(request, conversation_id: int):
 
 
 def conversation_detail(conversation: Conversation, user) -> dict:
-    messages = [m.summary() for m in conversation.messages.all()]
+    # `request` (the settings each reply was asked with, tools included) is not shown: not read.
+    messages = [m.summary() for m in conversation.messages.defer("request").order_by("id")]
     return {"conversation": {**conversation_item(conversation), "settings": conversation.settings or {},
                              "created": conversation.created.isoformat()},
-            "messages": messages, "current_leaf_id": conversation.latest_message_id(),
+            "messages": messages, "current_leaf_id": messages[-1]["id"] if messages else None,
             "can_write": conversation.can_write(user)}
 
 
