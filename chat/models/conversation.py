@@ -1,6 +1,8 @@
 """Conversations and messages: one row a message, a tree through `parent`."""
 from django.conf import settings
 from django.db import models
+
+from chat.fields import OrderedJSONField
 from django.db.models import Q
 
 
@@ -11,7 +13,7 @@ class Conversation(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
     title = models.CharField(max_length=200, blank=True)
     visibility = models.CharField(max_length=10, choices=VISIBILITY, default=TEAM)
-    settings = models.JSONField(default=dict, blank=True, help_text="Provider, model, system prompt and params last used.")
+    settings = OrderedJSONField(default=dict, blank=True, help_text="Provider, model, system prompt and params last used.")
     forked_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
@@ -61,9 +63,9 @@ class Message(models.Model):
     usage = models.JSONField(null=True, blank=True)
     metrics = models.JSONField(null=True, blank=True)
     cost = models.FloatField(null=True, blank=True)
-    structured = models.JSONField(null=True, blank=True)
+    structured = OrderedJSONField(null=True, blank=True)
     fallback = models.CharField(max_length=200, blank=True, help_text="A declared fallback the request used.")
-    request = models.JSONField(null=True, blank=True, help_text="The settings the reply was asked with.")
+    request = OrderedJSONField(null=True, blank=True, help_text="The settings the reply was asked with.")
     provider = models.CharField(max_length=60, blank=True)
     model = models.CharField(max_length=200, blank=True)
     error_code = models.CharField(max_length=30, blank=True)

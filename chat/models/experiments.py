@@ -7,6 +7,8 @@ ExperimentRun per (model, repeat).
 from django.conf import settings
 from django.db import models
 
+from chat.fields import OrderedJSONField
+
 
 class Experiment(models.Model):
     MAX_REPEATS = 50
@@ -17,9 +19,9 @@ class Experiment(models.Model):
     system = models.TextField(blank=True)
     messages = models.JSONField(
         default=list, help_text="The conversation to send: [{role, content}], ending with a user message.")
-    tools = models.JSONField(default=list, blank=True, help_text="OpenAI function-tool objects.")
+    tools = OrderedJSONField(default=list, blank=True, help_text="OpenAI function-tool objects.")
     tool_choice = models.JSONField(null=True, blank=True)
-    response_format = models.JSONField(null=True, blank=True)
+    response_format = OrderedJSONField(null=True, blank=True)
     params = models.JSONField(default=dict, blank=True)
     targets = models.JSONField(default=list, help_text="[{provider, model}]: the models to compare.")
     repeats = models.PositiveSmallIntegerField(default=1)
@@ -56,7 +58,7 @@ class ExperimentBatch(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     status = models.CharField(max_length=12, choices=STATUSES, default=RUNNING)
-    spec = models.JSONField(default=dict)
+    spec = OrderedJSONField(default=dict)
     total = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)

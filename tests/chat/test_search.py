@@ -25,3 +25,16 @@ def test_messages_are_found_by_their_words_as_they_are_written_and_edited(alice)
     assert conversation_ids_matching("!!!") is None
     reply.delete()
     assert _ids("latency") == set()
+
+
+@pytest.mark.django_db
+def test_a_saved_schema_and_tools_come_back_with_their_keys_in_the_order_written(alice):
+    """PostgreSQL's jsonb would sort keys; models fill properties in schema order, so order is kept."""
+    from chat.models import SavedSchema, ToolSet
+
+    schema = {"type": "object", "properties": {"zeta": {"type": "string"}, "alpha": {"type": "integer"}}}
+    SavedSchema.objects.create(name="s", owner=alice, schema=schema)
+    tool = {"type": "function", "function": {"name": "f", "parameters": schema}}
+    ToolSet.objects.create(name="t", owner=alice, tools=[tool])
+    assert list(SavedSchema.objects.get().schema["properties"]) == ["zeta", "alpha"]
+    assert list(ToolSet.objects.get().tools[0]) == ["type", "function"]

@@ -1,4 +1,8 @@
-"""Full-text indexes of message text (SQLite FTS5 with triggers; a PostgreSQL GIN index)."""
+"""Full-text indexes of message text (SQLite FTS5 with triggers; a PostgreSQL GIN index).
+
+On SQLite, a later migration that alters chat_message rebuilds the table and drops these
+triggers: such a migration must re-run SQLITE (tests/chat/test_search.py catches it).
+"""
 from django.db import migrations
 
 SQLITE = [
@@ -28,7 +32,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chat", "0002_experiments")]
+    dependencies = [("chat", "0003_ordered_json")]
 
     operations = [
         migrations.RunPython(_run({"sqlite": SQLITE, "postgresql": POSTGRES}),
