@@ -36,6 +36,8 @@ CONFIG = {
                 sqlite_history=(10_000, 100_000), history_repeats=40, profile_level=250, persistence=True,
                 postgres=True),
 }[QUICK]
+if os.environ.get("BENCH_LEVELS"):  # e.g. BENCH_LEVELS=1,10,100,250 to bound a run on a small machine
+    CONFIG["levels"] = CONFIG["pg_levels"] = [int(n) for n in os.environ["BENCH_LEVELS"].split(",")]
 MODELS = [model_name(4, 20), model_name(64, 20), model_name(50, 20), model_name(75, 20), model_name(150, 20), model_name(250, 20),
           model_name(2000, 0), model_name(5000, 0), model_name(20000, 0)]
 
