@@ -1,7 +1,8 @@
 """Full-text search of message text: SQLite FTS5, or PostgreSQL's own text search.
 
 The indexes are made by migration 0003; this module writes the query for the
-database in use. Words are matched whole (the last one as a prefix on SQLite).
+database in use. Words are matched whole (the last one as a prefix on SQLite). Replies are
+searchable once they stop streaming.
 """
 import re
 
@@ -31,6 +32,6 @@ def conversation_ids_matching(text: str) -> RawSQL | None:
     if connection.vendor == "postgresql":
         if not _WORD.search(text):
             return None
-        return RawSQL("SELECT conversation_id FROM chat_message "
-                      "WHERE to_tsvector('simple', content) @@ plainto_tsquery('simple', %s)", [text])
+        return RawSQL("SELECT conversation_id FROM chat_message WHERE status <> 'streaming' "
+                      "AND to_tsvector('simple', content) @@ plainto_tsquery('simple', %s)", [text])
     return None

@@ -19,6 +19,9 @@ def test_messages_are_found_by_their_words_as_they_are_written_and_edited(alice)
     assert _ids("daphne") == {first.pk}
     reply.content = "The relay adds little latency."
     reply.save()
+    assert _ids("latency") == set()  # still streaming: indexed when it ends
+    reply.status = "complete"
+    reply.save()
     assert _ids("latency") == {second.pk}
     assert _ids("relay") == {first.pk, second.pk}
     assert _ids("zebracorn") == set()
