@@ -98,16 +98,18 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
 def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
                jobs: list) -> tuple[Conversation, Message]:
     """Store the user's message (and its new conversation), then the replies' rows, in one transaction."""
-    if conversation is None:
+    created = conversation is None
+    if created:
         conversation = Conversation.objects.create(owner=user, title=_title(content) or "New conversation",
                                                    settings=settings)
     message = Message.objects.create(conversation=conversation, parent_id=parent_id, role=Message.USER,
                                      content=content, html=render_markdown(content), author=user)
     _reply_rows(conversation, message.pk, jobs)
-    fields = {"settings": settings, "updated": timezone.now()}
-    if not conversation.title:
-        fields["title"] = _title(content)
-    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+    if not created:
+        fields = {"settings": settings, "updated": timezone.now()}
+        if not conversation.title:
+            fields["title"] = _title(content)
+        Conversation.objects.filter(pk=conversation.pk).update(**fields)
     return conversation, message
 
 
