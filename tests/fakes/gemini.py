@@ -47,13 +47,6 @@ class GeminiFake(FakeServer):
     def sent_key(self, request: Recorded) -> str:
         return request.headers.get("x-goog-api-key", "")
 
-    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
-        if reply.status < 400:
-            return None
-        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
-        response = self.error(reply.status, self.error_text(reply, request), headers)
-        response.stall_before = reply.stall_before
-        return response
 
     # Routes -------------------------------------------------------------------------
 

@@ -35,13 +35,6 @@ class OllamaFake(FakeServer):
     def error_body(self, reply: Reply, request: Recorded) -> object:
         return {"error": self.error_text(reply, request)}
 
-    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
-        if reply.status < 400:
-            return None
-        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
-        response = JsonResponse(reply.status, self.error_body(reply, request), headers)
-        response.stall_before = reply.stall_before
-        return response
 
     def tags_response(self, request: Recorded):
         if self.replies and self.replies[0].status >= 400:

@@ -24,13 +24,6 @@ class OpenAIFake(FakeServer):
             return self.completion_response(request)
         return JsonResponse(404, {"error": {"message": f"No route {request.path}", "type": "invalid_request_error"}})
 
-    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
-        if reply.status < 400:
-            return None
-        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
-        response = JsonResponse(reply.status, self.error_body(reply, request), headers)
-        response.stall_before = reply.stall_before
-        return response
 
     def models_response(self, request: Recorded):
         if self.replies and self.replies[0].status >= 400:

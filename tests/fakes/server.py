@@ -115,6 +115,15 @@ class FakeServer:
     def handle(self, request: Recorded) -> JsonResponse | StreamResponse:
         raise NotImplementedError
 
+    def failure(self, reply: Reply, request: Recorded) -> JsonResponse | None:
+        """The scripted error response of a reply (None when it succeeds)."""
+        if reply.status < 400:
+            return None
+        headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after is not None else None
+        response = JsonResponse(reply.status, self.error_body(reply, request), headers)
+        response.stall_before = reply.stall_before
+        return response
+
     def error_body(self, reply: Reply, request: Recorded) -> object:
         return {"error": {"message": self.error_text(reply, request), "type": "scripted", "code": None}}
 
