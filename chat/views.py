@@ -127,8 +127,7 @@ def conversation(request, conversation_id: int):
 
 
 def conversation_detail(conversation: Conversation, user) -> dict:
-    # `request` (the settings each reply was asked with, tools included) is not shown: not read.
-    messages = [m.summary() for m in conversation.messages.defer("request").order_by("id")]
+    messages = Message.summaries(conversation.messages.order_by("id"))
     return {"conversation": {**conversation_item(conversation), "settings": conversation.settings or {},
                              "created": conversation.created.isoformat()},
             "messages": messages, "current_leaf_id": messages[-1]["id"] if messages else None,

@@ -84,14 +84,27 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.role} #{self.pk}"
 
+    SUMMARY_FIELDS = ("id", "role", "content", "html", "parent_id", "created", "status", "tool_calls", "tool_call_id",
+                      "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
+                      "model", "error_code", "error_message")
+
     def summary(self) -> dict:
         """The message as the protocol's `message.created` and history describe it."""
-        return {
-            "id": self.pk, "role": self.role, "content": self.content, "html": self.html,
-            "parent_id": self.parent_id, "created": self.created.isoformat() if self.created else None,
-            "status": self.status, "tool_calls": self.tool_calls, "tool_call_id": self.tool_call_id or None,
-            "name": self.name or None, "finish_reason": self.finish_reason or None, "usage": self.usage,
-            "metrics": self.metrics, "cost": self.cost, "structured": self.structured,
-            "fallback": self.fallback or None, "provider": self.provider or None, "model": self.model or None,
-            "error": {"code": self.error_code, "message": self.error_message} if self.error_code else None,
-        }
+        return summarize({name: getattr(self, name) for name in self.SUMMARY_FIELDS})
+
+    @classmethod
+    def summaries(cls, queryset) -> list[dict]:
+        """summary() of many rows, read as plain values (no model instance per row)."""
+        return [summarize(dict(zip(cls.SUMMARY_FIELDS, row))) for row in queryset.values_list(*cls.SUMMARY_FIELDS)]
+
+
+def summarize(m: dict) -> dict:
+    return {
+        "id": m["id"], "role": m["role"], "content": m["content"], "html": m["html"], "parent_id": m["parent_id"],
+        "created": m["created"].isoformat() if m["created"] else None, "status": m["status"],
+        "tool_calls": m["tool_calls"], "tool_call_id": m["tool_call_id"] or None, "name": m["name"] or None,
+        "finish_reason": m["finish_reason"] or None, "usage": m["usage"], "metrics": m["metrics"], "cost": m["cost"],
+        "structured": m["structured"], "fallback": m["fallback"] or None, "provider": m["provider"] or None,
+        "model": m["model"] or None,
+        "error": {"code": m["error_code"], "message": m["error_message"]} if m["error_code"] else None,
+    }
