@@ -276,3 +276,12 @@ def test_a_dropped_socket_reconnects_and_the_reply_resumes(signed_in, alice, pro
     expect(last_reply(page)).to_have_attribute("data-status", "complete")
     expect(last_reply(page).locator(".msg-body")).to_have_text(STORY)
     expect(page.locator("article.msg")).to_have_count(2)
+
+
+def test_the_playground_links_to_experiments_and_to_providers_for_an_admin(transactional_db, signed_in, alice, bob):
+    page = signed_in(alice)
+    page.get_by_role("link", name="Experiments").click()
+    page.wait_for_url("**/experiments/")
+    page.go_back()
+    assert page.get_by_role("link", name="Providers").count() == 1
+    assert signed_in(bob).get_by_role("link", name="Providers").count() == 0
