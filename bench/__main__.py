@@ -6,7 +6,6 @@ on 127.0.0.1:5432 / 6379). Results: bench/results/results.json, results.md, *.pn
 (QUICK: bench/results/quick/). Re-render a report: `python -m bench.report [dir]`.
 """
 import asyncio
-import json
 import os
 import platform
 import socket
