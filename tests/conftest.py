@@ -63,3 +63,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Django drops the SQLite test database file; its WAL and shared-memory files stay: remove them too."""
+    import os
+
+    from django.conf import settings
+
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and test_name:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{test_name}{suffix}"):
+                os.remove(f"{test_name}{suffix}")
