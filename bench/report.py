@@ -158,6 +158,20 @@ def markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _twin_legend(ax1, ax2, loc: str) -> None:
+    """One legend for a plot with two y axes."""
+    lines, labels = ax1.get_legend_handles_labels()
+    more_lines, more_labels = ax2.get_legend_handles_labels()
+    ax1.legend(lines + more_lines, labels + more_labels, fontsize=8, loc=loc)
+
+
+def _save(plt, fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plots(results: dict, directory: Path) -> list[Path]:
     import matplotlib
 
@@ -181,10 +195,7 @@ def plots(results: dict, directory: Path) -> list[Path]:
     ax.set_title("Time to first token against concurrency")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths.append(directory / "ttft_vs_streams.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
+    paths.append(_save(plt, fig, directory / "ttft_vs_streams.png"))
 
     fig, ax1 = plt.subplots(figsize=(8, 5))
     ax2 = ax1.twinx()
@@ -201,13 +212,8 @@ def plots(results: dict, directory: Path) -> list[Path]:
     ax1.set_ylim(-2, 102)
     ax1.set_title("Stalls and delivery against concurrency")
     ax1.grid(True, which="both", alpha=0.3)
-    lines = ax1.get_legend_handles_labels()
-    more = ax2.get_legend_handles_labels()
-    ax1.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="center left")
-    fig.tight_layout()
-    paths.append(directory / "stalls_vs_streams.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
+    _twin_legend(ax1, ax2, "center left")
+    paths.append(_save(plt, fig, directory / "stalls_vs_streams.png"))
 
     fig, ax1 = plt.subplots(figsize=(8, 5))
     ax2 = ax1.twinx()
@@ -221,13 +227,8 @@ def plots(results: dict, directory: Path) -> list[Path]:
     ax2.set_ylabel("RSS growth per stream, KiB")
     ax1.set_title("Server CPU and memory against concurrency")
     ax1.grid(True, which="both", alpha=0.3)
-    lines = ax1.get_legend_handles_labels()
-    more = ax2.get_legend_handles_labels()
-    ax1.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="upper left")
-    fig.tight_layout()
-    paths.append(directory / "cpu_rss_vs_streams.png")
-    fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
+    _twin_legend(ax1, ax2, "upper left")
+    paths.append(_save(plt, fig, directory / "cpu_rss_vs_streams.png"))
     return paths
 
 

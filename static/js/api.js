@@ -24,7 +24,9 @@ export async function api(method, url, body) {
   const response = await fetch(url, options);
   if (response.status === 204) return null;
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.error || response.statusText);
+  // A refusal names what is wrong: {error: text} or, from the editors' endpoints, {errors: {field: text}}.
+  const message = data.error || Object.values(data.errors || {}).join("; ") || response.statusText;
+  if (!response.ok) throw new ApiError(response.status, message);
   return data;
 }
 

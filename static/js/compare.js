@@ -3,21 +3,10 @@
 // The picker lives in the settings panel. The view shows the replies as columns under the user
 // message while they stream and after; each reply is a sibling branch of that message, and
 // "Continue with this one" makes one of them the current branch (the next send's parent).
+import { button, el } from "./dom.js";
+
 const MIN = 2;
 const MAX = 4;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function button(text, className) {
-  const node = el("button", className, text);
-  node.type = "button";
-  return node;
-}
 
 // The settings: a toggle and the pairs ---------------------------------------------------------
 

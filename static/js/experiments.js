@@ -2,6 +2,7 @@
 // Model output is only ever shown as text (textContent), never as HTML.
 import { api, ApiError } from "./api.js";
 import { ChatSocket } from "./socket.js";
+import { fillForm, showError, wireForm } from "./experiment_form.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,94 +15,6 @@ function el(tag, props = {}, children = []) {
   }
   node.append(...children);
   return node;
-}
-
-function showError(node, error) {
-  node.textContent = error ? (error.message || String(error)) : "";
-  node.hidden = !error;
-}
-
-// The form ---------------------------------------------------------------------------
-
-function number(form, name) {
-  const raw = form.elements[name].value.trim();
-  return raw === "" ? null : Number(raw);
-}
-
-function parseJson(text, what) {
-  try {
-    return JSON.parse(text);
-  } catch (_) {
-    throw new Error(`${what} is not valid JSON.`);
-  }
-}
-
-function readForm(form) {
-  const params = {};
-  for (const name of ["temperature", "max_tokens", "top_p", "seed"]) {
-    const value = number(form, name);
-    if (value !== null) params[name] = value;
-  }
-  const format = form.elements.format.value;
-  let responseFormat = null;
-  if (format === "json_object") responseFormat = { type: "json_object" };
-  if (format === "json_schema") {
-    const schema = parseJson(form.elements.schema.value || "{}", "The JSON Schema");
-    responseFormat = { type: "json_schema", json_schema: { name: "response", schema, strict: true } };
-  }
-  const toolsText = form.elements.tools.value.trim();
-  const targets = [...form.querySelectorAll('input[name="target"]:checked')].map((box) => {
-    const [provider, ...model] = box.value.split("|");
-    return { provider, model: model.join("|") };
-  });
-  return {
-    name: form.elements.name.value, system: form.elements.system.value, prompt: form.elements.prompt.value,
-    targets, repeats: number(form, "repeats"), concurrency: number(form, "concurrency"), params,
-    response_format: responseFormat, tools: toolsText ? parseJson(toolsText, "Tools") : [],
-    tool_choice: form.elements.tool_choice.value || null,
-  };
-}
-
-function fillForm(form, experiment) {
-  const last = experiment.messages[experiment.messages.length - 1];
-  form.elements.name.value = experiment.name;
-  form.elements.system.value = experiment.system || "";
-  form.elements.prompt.value = last ? last.content : "";
-  form.elements.repeats.value = experiment.repeats;
-  form.elements.concurrency.value = experiment.concurrency ?? "";
-  for (const name of ["temperature", "max_tokens", "top_p", "seed"]) {
-    form.elements[name].value = experiment.params[name] ?? "";
-  }
-  const chosen = new Set(experiment.targets.map((t) => `${t.provider}|${t.model}`));
-  form.querySelectorAll('input[name="target"]').forEach((box) => { box.checked = chosen.has(box.value); });
-  const fmt = experiment.response_format || { type: "text" };
-  form.elements.format.value = fmt.type;
-  form.elements.schema.value = fmt.json_schema ? JSON.stringify(fmt.json_schema.schema, null, 1) : "";
-  form.elements.tools.value = experiment.tools.length ? JSON.stringify(experiment.tools, null, 1) : "";
-  form.elements.tool_choice.value = typeof experiment.tool_choice === "string" ? experiment.tool_choice : "";
-  syncSchemaBox(form);
-}
-
-function syncSchemaBox(form) {
-  form.querySelector("#schema-box").hidden = form.elements.format.value !== "json_schema";
-}
-
-function wireForm(form, submit) {
-  const error = form.querySelector("#form-error");
-  form.elements.format.addEventListener("change", () => syncSchemaBox(form));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    showError(error, null);
-    const button = form.querySelector('button[type="submit"]');
-    button.disabled = true;
-    try {
-      await submit(readForm(form));
-    } catch (failure) {
-      showError(error, failure);
-    } finally {
-      button.disabled = false;
-    }
-  });
 }
 
 // Formatting -----------------------------------------------------------------------------

@@ -6,15 +6,9 @@
 import { copyText, flash } from "./api.js";
 import { toolCallCards, toolResultBlock } from "./toolcalls.js";
 import { structuredView } from "./structured.js";
+import { el } from "./dom.js";
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", tool: "Tool", system: "System" };
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function button(label, action, { aria, className = "ghost small" } = {}) {
   const node = el("button", className, label);

@@ -1,5 +1,5 @@
 // The playground page: wires the socket, the sidebar, the thread and the settings.
-import { api, copyText, flash } from "./api.js";
+import { api } from "./api.js";
 import { Thread } from "./messages.js";
 import { SettingsPanel } from "./settings.js";
 import { Sidebar } from "./sidebar.js";
@@ -8,6 +8,7 @@ import { ToolResults } from "./toolcalls.js";
 import { ToolEditor } from "./tools.js";
 import { ComparePicker, CompareView } from "./compare.js";
 import { ResponseFormat } from "./structured.js";
+import { CodeDialog, showAlert } from "./page_parts.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -25,6 +26,7 @@ const settings = new SettingsPanel($("settings-form"), data("providers-data"));
 const sidebar = new Sidebar({ onOpen: (id) => openConversation(id) });
 const thread = new Thread($("messages"), { onAction: messageAction });
 const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+const codeDialog = new CodeDialog();
 const socket = new ChatSocket(`${scheme}://${window.location.host}/ws/chat/`);
 const tools = new ToolEditor($("tools-panel"), { me: data("me-data"), onChange: () => updateButtons() });
 const toolResults = new ToolResults({ thread, editor: tools, onSubmit: sendToolResults, canSubmit: () => !busy() && !blockReason() });
@@ -276,30 +278,6 @@ socket.on("error", (frame) => {
   showAlert(frame.message || frame.code, again);
 });
 
-function showAlert(text, retry) {
-  const box = document.createElement("div");
-  box.className = "alert";
-  box.setAttribute("role", "alert");
-  const span = document.createElement("span");
-  span.textContent = text;
-  box.append(span);
-  if (retry) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "small";
-    button.textContent = "Retry";
-    button.addEventListener("click", () => { box.remove(); retry(); });
-    box.append(button);
-  }
-  const close = document.createElement("button");
-  close.type = "button";
-  close.className = "ghost small";
-  close.textContent = "Dismiss";
-  close.addEventListener("click", () => box.remove());
-  box.append(close);
-  $("alerts").replaceChildren(box);
-}
-
 let connectedBefore = false;
 socket.onopen = () => {
   if (connectedBefore && currentId() !== null) {
@@ -358,28 +336,9 @@ async function fork() {
   }
 }
 
-let codeSample = null;
-async function showCode(messageId) {
-  const params = new URLSearchParams();
-  if (messageId) params.set("message_id", messageId);
-  else if (prompt.value.trim()) params.set("content", prompt.value);
-  try {
-    codeSample = await api("GET", `/api/conversations/${currentId()}/code?${params}`);
-  } catch (error) {
-    showAlert(error.message);
-    return;
-  }
-  $("code-note").textContent = `${codeSample.provider} · ${codeSample.model} · the key is read from $${codeSample.env_var}`;
-  selectTab("curl");
-  $("code-dialog").showModal();
-}
-
-function selectTab(name) {
-  document.querySelectorAll("#code-dialog [role=tab]").forEach((tab) => {
-    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
-  });
-  $("code-text").textContent = codeSample[name];
-  $("code-text").dataset.tab = name;
+function showCode(messageId) {
+  const content = messageId ? "" : prompt.value.trim() && prompt.value;
+  return codeDialog.show(currentId(), { messageId, content });
 }
 
 function bind() {
@@ -420,12 +379,6 @@ function bind() {
   });
   document.querySelectorAll("dialog [data-close]").forEach((node) => {
     node.addEventListener("click", () => node.closest("dialog").close());
-  });
-  document.querySelectorAll("#code-dialog [role=tab]").forEach((tab) => {
-    tab.addEventListener("click", () => selectTab(tab.dataset.tab));
-  });
-  $("code-copy").addEventListener("click", (event) => {
-    copyText($("code-text").textContent).then(() => flash(event.target));
   });
   window.addEventListener("popstate", (event) => {
     const id = event.state && event.state.id;

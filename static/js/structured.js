@@ -3,15 +3,9 @@
 //
 // Everything shown from a reply is built with textContent; nothing here touches innerHTML.
 import { api } from "./api.js";
+import { el } from "./dom.js";
 
 const CHECK_DELAY = 300;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function labelled(text, control, id) {
   control.id = id;
@@ -25,20 +19,6 @@ function smallButton(text, id) {
   node.type = "button";
   node.id = id;
   return node;
-}
-
-// As api(), but a 400 says what is wrong: the schema endpoints answer {errors: {field: message}}.
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin", body: JSON.stringify(body),
-    headers: {
-      Accept: "application/json", "Content-Type": "application/json",
-      "X-CSRFToken": (document.querySelector('meta[name="csrf-token"]') || {}).content || "",
-    },
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || Object.values(data.errors || {}).join("; ") || response.statusText);
-  return data;
 }
 
 // The settings: response format, schema editor, saved schemas ------------------------------
@@ -253,7 +233,7 @@ export class ResponseFormat {
 
   async write(method, url, done) {
     try {
-      const item = await send(method, url, this.body());
+      const item = await api(method, url, this.body());
       await this.refreshSaved(item.id);
       this.say(done);
     } catch (error) {

@@ -1,15 +1,9 @@
 // Tool calls in the thread: a card per call (live while it streams, then pretty arguments and the
 // server's verdict), tool messages as "result for call" blocks, and the box where a person (or the
 // saved mocks) answers the calls still waiting. Everything from a model or a tool goes in as text.
+import { el } from "./dom.js";
 
 const AUTO_ROUNDS = 8; // automatic mock replies in a row before a person has to look
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function prettyArguments(text) {
   try {

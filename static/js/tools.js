@@ -2,6 +2,7 @@
 // (JSON.parse here, then POST /api/check/tool), saved tool sets with their mock results, tool_choice and
 // parallel_tool_calls. Nothing is sent while a tool has an error: problem() names it.
 import { api } from "./api.js";
+import { button, el } from "./dom.js";
 
 const CHECK_DELAY_MS = 300;
 const SKELETON = {
@@ -12,33 +13,6 @@ const SKELETON = {
     parameters: { type: "object", properties: {}, required: [] },
   },
 };
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function button(label, className = "ghost small") {
-  const node = el("button", className, label);
-  node.type = "button";
-  return node;
-}
-
-// Like api(), but a refusal's field errors ({errors: {name: text}}) become the message.
-async function save(method, url, body) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin", body: JSON.stringify(body),
-    headers: {
-      Accept: "application/json", "Content-Type": "application/json",
-      "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content,
-    },
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || Object.values(data.errors || {}).join(" ") || response.statusText);
-  return data;
-}
 
 function pretty(value) {
   return JSON.stringify(value, null, 2);
@@ -371,8 +345,8 @@ export class ToolEditor {
     const set = this.selectedSet();
     try {
       let saved;
-      if (update && set) saved = await save("PUT", `/api/toolsets/${set.id}`, { ...body, name: set.name });
-      else saved = await save("POST", "/api/toolsets", { ...body, name: this.setName.value.trim() });
+      if (update && set) saved = await api("PUT", `/api/toolsets/${set.id}`, { ...body, name: set.name });
+      else saved = await api("POST", "/api/toolsets", { ...body, name: this.setName.value.trim() });
       await this.refreshSets(saved.id);
       this.status(update ? `Updated "${saved.name}".` : `Saved "${saved.name}".`);
     } catch (error) {
