@@ -2,6 +2,7 @@
 import json
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
 
 UNAUTHENTICATED = 4401
@@ -27,6 +28,18 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         for key in getattr(self, "watching", ()):
             await self.channel_layer.group_discard(self.group_for(key), self.channel_name)
+
+    async def dispatch(self, message):
+        """Call the handler without Channels' close_old_connections hop to its sync thread.
+
+        Channels makes that hop before every handler, so every relayed frame of every reply would
+        wait for a thread. These handlers never use the ORM on the event loop: their database work
+        goes through chat.db, which closes stale connections in the thread that uses them.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     def decode(self, text_data) -> object:
         """The JSON of a text frame within the size limit."""
