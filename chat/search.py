@@ -1,15 +1,22 @@
 """Full-text search of message text: SQLite FTS5, or PostgreSQL's own text search.
 
-The indexes are made by migration 0003; this module writes the query for the
-database in use. Words are matched whole (the last one as a prefix on SQLite). Replies are
-searchable once they stop streaming.
+SQLite indexes each message (migration 0004); PostgreSQL keeps one vector per
+conversation (migration 0005). Words are matched whole (the last one as a
+prefix on SQLite). Replies are searchable once they stop streaming.
 """
 import re
 
 from django.db import connection
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+# Every conversation's vector from its messages: after a bulk load with the triggers off, or a migration.
+REBUILD_ALL = """UPDATE chat_conversation c SET search = s.words
+  FROM (SELECT conversation_id, strip(to_tsvector('simple', string_agg(content, ' '))) AS words
+        FROM chat_message WHERE status <> 'streaming' GROUP BY conversation_id) s
+  WHERE c.id = s.conversation_id"""
 
 
 def _fts5_query(text: str) -> str | None:
@@ -21,17 +28,17 @@ def _fts5_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
-def conversation_ids_matching(text: str) -> RawSQL | None:
-    """A subquery of the ids of conversations with a message matching `text` (None: nothing to match)."""
+def matching(text: str) -> Q | None:
+    """A filter on conversations with a message matching `text` (None: nothing to match)."""
     if connection.vendor == "sqlite":
         query = _fts5_query(text)
         if query is None:
             return None
-        return RawSQL("SELECT m.conversation_id FROM chat_message_fts f JOIN chat_message m ON m.id = f.rowid "
-                      "WHERE chat_message_fts MATCH %s", [query])
+        return Q(pk__in=RawSQL("SELECT m.conversation_id FROM chat_message_fts f JOIN chat_message m "
+                               "ON m.id = f.rowid WHERE chat_message_fts MATCH %s", [query]))
     if connection.vendor == "postgresql":
         if not _WORD.search(text):
             return None
-        return RawSQL("SELECT conversation_id FROM chat_message WHERE status <> 'streaming' "
-                      "AND to_tsvector('simple', content) @@ plainto_tsquery('simple', %s)", [text])
+        return Q(RawSQL("chat_conversation.search @@ plainto_tsquery('simple', %s)", [text],
+                        output_field=BooleanField()))
     return None

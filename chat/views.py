@@ -12,10 +12,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chat import code_samples, export
+from chat import code_samples, export, search
 from chat.json_views import api, error, json_body
 from chat.history import branch
-from chat.search import conversation_ids_matching
 from chat.models import Conversation, Message
 from providers.models import Provider
 
@@ -94,9 +93,9 @@ def conversations(request):
         return error(400, "scope must be mine or team.")
     query = request.GET.get("q", "").strip()
     if query:
-        matching = conversation_ids_matching(query)
+        matching = search.matching(query)
         found = Q(title__icontains=query)
-        queryset = queryset.filter(found | Q(pk__in=matching) if matching is not None else found)
+        queryset = queryset.filter(found | matching if matching is not None else found)
     if request.GET.get("before"):
         queryset = _before(queryset, request.GET["before"])
         if queryset is None:

@@ -2,12 +2,12 @@
 import pytest
 
 from chat.models import Conversation, Message
-from chat.search import conversation_ids_matching
+from chat.search import matching
 
 
 def _ids(text):
-    subquery = conversation_ids_matching(text)
-    return set(Conversation.objects.filter(pk__in=subquery).values_list("pk", flat=True)) if subquery else set()
+    found = matching(text)
+    return set(Conversation.objects.filter(found).values_list("pk", flat=True)) if found is not None else set()
 
 
 @pytest.mark.django_db
@@ -25,7 +25,7 @@ def test_messages_are_found_by_their_words_as_they_are_written_and_edited(alice)
     assert _ids("latency") == {second.pk}
     assert _ids("relay") == {first.pk, second.pk}
     assert _ids("zebracorn") == set()
-    assert conversation_ids_matching("!!!") is None
+    assert matching("!!!") is None
     reply.delete()
     assert _ids("latency") == set()
 
@@ -41,3 +41,17 @@ def test_a_saved_schema_and_tools_come_back_with_their_keys_in_the_order_written
     ToolSet.objects.create(name="t", owner=alice, tools=[tool])
     assert list(SavedSchema.objects.get().schema["properties"]) == ["zeta", "alpha"]
     assert list(ToolSet.objects.get().tools[0]) == ["type", "function"]
+
+
+@pytest.mark.django_db
+def test_copied_messages_are_found_and_an_oversized_message_is_still_stored(alice):
+    """Forks copy messages in bulk; on PostgreSQL a conversation's vector has a 1 MB limit that never refuses a message."""
+    conversation = Conversation.objects.create(owner=alice, title="c")
+    Message.objects.bulk_create([Message(conversation=conversation, role="user", content="alpha words"),
+                                 Message(conversation=conversation, role="assistant", content="beta words")])
+    assert _ids("alpha") == _ids("beta") == {conversation.pk}
+    huge = " ".join(f"w{i}x" for i in range(200_000))  # more distinct words than a 1 MB tsvector holds
+    Message.objects.create(conversation=conversation, role="user", content=huge)
+    Message.objects.create(conversation=conversation, role="assistant", content="omega")
+    assert Message.objects.filter(conversation=conversation).count() == 4
+    assert _ids("alpha") == _ids("omega") == {conversation.pk}
