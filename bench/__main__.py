@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench import report, scenarios, server
+from bench.client_cost import client_cost
 from bench.profile import PySpy
 from bench.provider import model_name
 
@@ -27,12 +28,12 @@ CONFIG = {
     True: dict(ttft_rounds=2, ttft_per_round=8, paced_streams=2, fast_streams=1, fast_deltas=2000,
                levels=[1, 10, 100], cap_tokens=50, ramp=1.0, pg_levels=[1, 10, 100], persist_streams=10,
                persist_tokens=150, persist_repeats=1, history=(10_000, 100_000), sqlite_history=(10_000, 100_000),
-               history_repeats=10, profile_level=None, persistence=False,
+               history_repeats=10, profile_level=None, client_cost_streams=100, persistence=False,
                postgres=os.environ.get("BENCH_PG", "") == "1"),
     False: dict(ttft_rounds=10, ttft_per_round=20, paced_streams=10, fast_streams=3, fast_deltas=5000,
                 levels=[1, 10, 100, 250, 500, 1000], cap_tokens=150, ramp=2.0, pg_levels=[1, 10, 100, 250, 500, 1000],
                 persist_streams=20, persist_tokens=250, persist_repeats=3, history=(100_000, 1_000_000),
-                sqlite_history=(10_000, 100_000), history_repeats=40, profile_level=250, persistence=True,
+                sqlite_history=(10_000, 100_000), history_repeats=40, profile_level=250, client_cost_streams=200, persistence=True,
                 postgres=True),
 }[QUICK]
 if os.environ.get("BENCH_LEVELS"):  # e.g. BENCH_LEVELS=1,10,100,250 to bound a run on a small machine
@@ -195,6 +196,9 @@ def main() -> int:
                "backends": {}}
     provider = server.Provider()
     try:
+        log("0. what reading a provider stream costs one process (the playground's adapter vs bare asyncio)")
+        results["client_cost"] = client_cost(provider.base_url, CONFIG["client_cost_streams"])
+        log("   ", results["client_cost"])
         sqlite = Backend("sqlite", f"sqlite:///{server.TMP / 'bench.sqlite3'}", "", 1, provider)
         results["backends"]["sqlite"] = out = {"processes": 1, "channel_layer": "in-memory"}
         run_backend(sqlite, CONFIG["levels"], out)

@@ -9,10 +9,10 @@ PY_SPY = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
 
 
 class PySpy:
-    def __init__(self, pid: int, seconds: float, out: Path, rate: int = 100):
+    def __init__(self, pid: int, seconds: float, out: Path, rate: int = 250):
         self.out = out
         self.proc = subprocess.Popen([PY_SPY, "record", "-p", str(pid), "-d", str(max(1, int(seconds))), "-r", str(rate),
-                                      "--nonblocking", "-f", "raw", "-o", str(out)],
+                                      "--nonblocking", "--gil", "-f", "raw", "-o", str(out)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def finish(self, top: int = 20) -> dict:

@@ -93,6 +93,16 @@ def markdown(results: dict) -> str:
             met = {True: "**met**", False: "**not met**", None: "not measured"}[r["met"]]
             out.append(f"| {r['description']} | {_fmt(r['value'])} | {met} |")
         out.append("")
+    if results.get("client_cost"):
+        out += ["## What reading a provider stream costs (one process, no Daphne)", "",
+                "Paced streams (a delta every 20 ms: one network read per delta), CPU time of the reading "
+                "process per delta (`bench/client_cost.py`):", "",
+                "| client | streams | deltas | CPU µs per delta | process CPU % | streams at 50 tokens/s one core could read |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        for c in results["client_cost"]:
+            out.append(f"| {c['client']} | {c['streams']} | {c['deltas']:,} | {_fmt(c['cpu_us_per_delta'])} | "
+                       f"{_fmt(c['cpu_pct'])} | {c['streams_at_50_tokens_per_s_per_core']} |")
+        out.append("")
     for name, b in results["backends"].items():
         out += [f"## {name}: {b['processes']} Daphne process(es), channel layer {b['channel_layer']}", ""]
         if "ttft" in b:
