@@ -6,7 +6,7 @@ read, for:
 
 - `adapter`: the playground's own OpenAI adapter (httpx → SSE → neutral events),
   exactly what a Daphne process runs for each upstream chunk;
-- `asyncio`: a bare asyncio protocol that only counts `data:` lines of the same
+- `asyncio`: a bare asyncio protocol that only counts the text deltas of the same
   responses: the floor any asyncio client pays for a read.
 
 The difference between the two bounds how many streams one process can read,
@@ -37,13 +37,17 @@ async def _adapter_streams(base_url: str, model: str, n: int) -> int:
 
 
 class _Counter(asyncio.Protocol):
+    """Counts text deltas (`"delta": {"content": ...}`; the first chunk's delta opens with its role)."""
+
+    DELTA = b'{"content": "'
+
     def __init__(self, done: asyncio.Future):
         self.done, self.count, self.tail = done, 0, b""
 
     def data_received(self, data: bytes) -> None:
         data = self.tail + data
-        self.count += data.count(b"data: {")
-        self.tail = data[-8:]
+        self.count += data.count(self.DELTA)
+        self.tail = data[-(len(self.DELTA) - 1):]  # too short to hold a whole match: nothing counted twice
         if b"[DONE]" in data:
             self.done.set_result(self.count)
 

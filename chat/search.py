@@ -12,12 +12,6 @@ from django.db.models.expressions import RawSQL
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-# Every conversation's vector from its messages: after a bulk load with the triggers off, or a migration.
-REBUILD_ALL = """UPDATE chat_conversation c SET search = s.words
-  FROM (SELECT conversation_id, strip(to_tsvector('simple', string_agg(content, ' '))) AS words
-        FROM chat_message WHERE status <> 'streaming' GROUP BY conversation_id) s
-  WHERE c.id = s.conversation_id"""
-
 
 def _fts5_query(text: str) -> str | None:
     words = _WORD.findall(text)

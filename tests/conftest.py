@@ -43,18 +43,24 @@ def openai_fake():
         yield fake
 
 
+def loopback_provider(base_url: str, *, slug: str = "loopback", kind: str = "openai", name: str = "Loopback",
+                      model: str = "fake-model", display_name: str = "", retries: int = 2, price=(1, 2)):
+    """An enabled provider on a loopback fake, keyed with TEST_KEY, with one model (price per million tokens, or None)."""
+    from providers.models import Provider, ProviderModel
+
+    provider = Provider(name=name, slug=slug, kind=kind, base_url=base_url, default_model=model, max_retries=retries)
+    provider.set_api_key(TEST_KEY)
+    provider.save()
+    input_price, output_price = price or (None, None)
+    ProviderModel.objects.create(provider=provider, model_id=model, display_name=display_name,
+                                 input_price_per_mtok=input_price, output_price_per_mtok=output_price)
+    return provider
+
+
 @pytest.fixture
 def provider(db, openai_fake):
     """An enabled OpenAI-compatible provider pointed at the loopback fake, with one model."""
-    from providers.models import Provider, ProviderModel
-
-    p = Provider(name="Loopback", slug="loopback", kind="openai", base_url=openai_fake.base_url,
-                 default_model="fake-model", max_retries=2)
-    p.set_api_key(TEST_KEY)
-    p.save()
-    ProviderModel.objects.create(provider=p, model_id="fake-model", display_name="Fake model",
-                                 input_price_per_mtok=1, output_price_per_mtok=2)
-    return p
+    return loopback_provider(openai_fake.base_url, display_name="Fake model")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 import os
 import socket
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,7 +73,7 @@ def daphne(env: dict, name: str = "daphne"):
     log = RESULTS / f"{name}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
+            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:

@@ -1,17 +1,16 @@
 """`make run`'s start-up path on a fresh database: migrate, bootstrap, Daphne."""
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests import live
+
 ROOT = Path(__file__).resolve().parent.parent
-DAPHNE = Path(sys.executable).with_name("daphne")
 PASSWORD_LINE = re.compile(r"Created admin user 'admin' with password: (\S+)")
 
 
@@ -30,39 +29,10 @@ def manage(env, *args) -> str:
     return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "daphne exited during start-up"
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"daphne did not listen on {port} within {seconds} s")
-
-
 @pytest.fixture
 def daphne(fresh_env, bootstrapped):
-    port = free_port()
-    process = subprocess.Popen([str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
-                               cwd=ROOT, env=fresh_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    with live.daphne(fresh_env, "startup") as base_url:
+        yield base_url
 
 
 @pytest.fixture

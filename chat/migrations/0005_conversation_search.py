@@ -12,7 +12,10 @@ limit stays as it was (with a warning): a message is never refused for it.
 """
 from django.db import migrations
 
-from chat.search import REBUILD_ALL
+REBUILD_ALL = """UPDATE chat_conversation c SET search = s.words
+  FROM (SELECT conversation_id, strip(to_tsvector('simple', string_agg(content, ' '))) AS words
+        FROM chat_message WHERE status <> 'streaming' GROUP BY conversation_id) s
+  WHERE c.id = s.conversation_id"""
 
 POSTGRES = [
     "ALTER TABLE chat_conversation ADD COLUMN search tsvector",

@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.models import Message
-from providers.models import Provider, ProviderModel
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, loopback_provider
 from tests.fakes.anthropic import AnthropicFake
 from tests.fakes.script import Reply
 
@@ -24,13 +23,9 @@ def anthropic_fake():
 
 @pytest.fixture
 def claude(transactional_db, anthropic_fake):
-    provider = Provider(name="Claude (loopback)", slug=f"claude-{uuid4().hex[:8]}", kind="anthropic",
-                        base_url=anthropic_fake.base_url, default_model="claude-fake", max_retries=1)
-    provider.set_api_key(TEST_KEY)
-    provider.save()
-    ProviderModel.objects.create(provider=provider, model_id="claude-fake", display_name="Claude fake",
-                                 input_price_per_mtok=3, output_price_per_mtok=15)
-    return provider
+    return loopback_provider(anthropic_fake.base_url, slug=f"claude-{uuid4().hex[:8]}", kind="anthropic",
+                             name="Claude (loopback)", model="claude-fake", display_name="Claude fake", retries=1,
+                             price=(3, 15))
 
 
 def test_alice_chats_with_an_anthropic_model_end_to_end(signed_in, alice, provider, claude, anthropic_fake,

@@ -6,8 +6,7 @@ from uuid import uuid4
 import pytest
 from playwright.sync_api import expect
 
-from providers.models import Provider, ProviderModel
-from tests.conftest import TEST_KEY
+from tests.conftest import loopback_provider
 from tests.fakes.script import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,13 +17,7 @@ def provider(transactional_db, openai_fake):
     """As tests/conftest.py's, with a slug of its own per test: Daphne caches model resolution by slug for a
     few seconds (chat/store.py), and each test's fake listens on a new port. (Here, not in conftest.py:
     other folders reuse that conftest and expect the plain slug.)"""
-    p = Provider(name="Loopback", slug=f"loopback-{uuid4().hex[:8]}", kind="openai", base_url=openai_fake.base_url,
-                 default_model="fake-model", max_retries=2)
-    p.set_api_key(TEST_KEY)
-    p.save()
-    ProviderModel.objects.create(provider=p, model_id="fake-model", display_name="Fake model",
-                                 input_price_per_mtok=1, output_price_per_mtok=2)
-    return p
+    return loopback_provider(openai_fake.base_url, slug=f"loopback-{uuid4().hex[:8]}", display_name="Fake model")
 
 
 STORY = "Once upon a time a small llama walked across the mountains looking for the greenest grass in the land."

@@ -5,8 +5,7 @@ from uuid import uuid4
 import pytest
 from playwright.sync_api import expect
 
-from providers.models import Provider, ProviderModel
-from tests.conftest import TEST_KEY
+from tests.conftest import loopback_provider
 from tests.fakes.script import Reply, ScriptedCall
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,12 +22,8 @@ WEATHER = {
 
 @pytest.fixture
 def provider(transactional_db, openai_fake):
-    p = Provider(name="Loopback", slug=f"loopback-{uuid4().hex[:8]}", kind="openai", base_url=openai_fake.base_url,
-                 default_model="fake-model", max_retries=2)
-    p.set_api_key(TEST_KEY)
-    p.save()
-    ProviderModel.objects.create(provider=p, model_id="fake-model", display_name="Fake model")
-    return p
+    return loopback_provider(openai_fake.base_url, slug=f"loopback-{uuid4().hex[:8]}", display_name="Fake model",
+                             price=None)
 
 
 def weather_call(call_id="call_1"):

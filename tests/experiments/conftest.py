@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from chat.experiments import runner, spec
 from chat.models import Experiment, ExperimentBatch
-from tests.conftest import TEST_KEY
+from tests.conftest import loopback_provider
 from tests.fakes.openai import OpenAIFake
 
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
@@ -35,16 +35,10 @@ def fakes():
 @pytest.fixture
 def add_provider(db):
     """An enabled provider on a fake, with one priced model; no retries, so a scripted failure is final."""
-    from providers.models import Provider, ProviderModel
 
     def add(slug: str, fake: OpenAIFake, model: str = "fake-model", retries: int = 0, price=(1, 2)):
-        provider = Provider(name=slug.title(), slug=slug, kind="openai", base_url=fake.base_url,
-                            default_model=model, max_retries=retries)
-        provider.set_api_key(TEST_KEY)
-        provider.save()
-        ProviderModel.objects.create(provider=provider, model_id=model, input_price_per_mtok=price[0],
-                                     output_price_per_mtok=price[1])
-        return provider
+        return loopback_provider(fake.base_url, slug=slug, name=slug.title(), model=model, retries=retries,
+                                 price=price)
 
     return add
 
