@@ -6,8 +6,8 @@ each handler returns quickly so cancel and disconnect are read at once.
 from chat import frames, generation, turns
 from chat.turns import BUSY
 from chat.db import db
-from chat.sockets import BadFrame, PlaygroundSocket
-from chat.store import Refused
+from chat.errors import BadFrame, Refused
+from chat.sockets import PlaygroundSocket
 
 _preparing: set[int] = set()  # conversations whose turn is being stored by this process
 

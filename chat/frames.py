@@ -1,7 +1,7 @@
 """Validation of client frames (protocol v1). A bad frame raises BadFrame."""
 from dataclasses import dataclass, field
 
-from chat.sockets import BadFrame  # re-exported: parsing raises it
+from chat.errors import BadFrame
 
 PARAM_TYPES = {
     "temperature": (int, float), "top_p": (int, float), "max_tokens": int, "seed": int,

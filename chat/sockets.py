@@ -5,11 +5,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
 from django.conf import settings
 
+from chat.errors import BadFrame
+
 UNAUTHENTICATED = 4401
-
-
-class BadFrame(ValueError):
-    """A frame the protocol does not allow; its message says what to fix."""
 
 
 class PlaygroundSocket(AsyncWebsocketConsumer):

@@ -7,18 +7,10 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from chat.errors import Refused
 from chat.models import Conversation, Message
 from chat.rendering import render_markdown
 from providers.models import Provider, ProviderModel
-
-
-class Refused(Exception):
-    """A request the user may not make, or that names something missing; becomes an `error` frame."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def readable_conversation(user, conversation_id: int) -> Conversation:

@@ -7,6 +7,7 @@ once (`Tree`) and resolves each model once (cached in `store`).
 from dataclasses import dataclass, field, replace
 
 from chat import capabilities, store
+from chat.errors import Refused
 from chat.frames import Settings
 from chat.generation import Job
 from chat.history import Row, Tree, neutral_messages
@@ -49,7 +50,7 @@ class Model:
         try:
             return capabilities.plan(request, self.caps, f"{self.provider.name} · {self.model_id}")
         except capabilities.CapabilityError as error:
-            raise store.Refused("bad_request", str(error)) from None
+            raise Refused("bad_request", str(error)) from None
 
 
 def _job(request_id: str, model: Model, path: list[Message]) -> Job:
@@ -81,7 +82,7 @@ def _open(user, conversation_id: int | None) -> tuple[Conversation | None, Tree]
     conversation = store.writable_conversation(user, conversation_id)
     tree = Tree.load(conversation.pk)
     if tree.streaming:
-        raise store.Refused("bad_request", BUSY)
+        raise Refused("bad_request", BUSY)
     return conversation, tree
 
 
@@ -100,7 +101,7 @@ def _parent(frame: dict, tree: Tree) -> int | None:
     if parent_id is None:
         return tree.latest_id
     if tree.get(parent_id) is None:
-        raise store.Refused("not_found", f"Message {parent_id} is not in this conversation.")
+        raise Refused("not_found", f"Message {parent_id} is not in this conversation.")
     return parent_id
 
 
@@ -125,7 +126,7 @@ def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tu
     for result in results:
         call = calls.get(result["tool_call_id"])
         if call is None:
-            raise store.Refused("bad_request", f"No pending tool call {result['tool_call_id']!r} in this conversation.")
+            raise Refused("bad_request", f"No pending tool call {result['tool_call_id']!r} in this conversation.")
         messages.append(Message(role=Message.TOOL, content=result["content"], tool_call_id=call["id"], name=call["name"]))
     return parent_id, messages
 
@@ -143,7 +144,7 @@ def regenerate(user, frame: dict) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     original = tree.get(frame["message_id"])
     if original is None or original.role != Message.ASSISTANT:
-        raise store.Refused("not_found", f"Assistant message {frame['message_id']} is not in this conversation.")
+        raise Refused("not_found", f"Assistant message {frame['message_id']} is not in this conversation.")
     asked = Message.objects.filter(pk=original.id).values_list("request", flat=True).first() or {}
     model = Model.resolve(frame["settings"].merged_over({**conversation.settings, **asked}))
     job = _job(frame["request_id"], model, tree.path_to(original.parent_id))

@@ -8,7 +8,8 @@ what this process knows live), then the runner's frames: `experiment.batch`,
 from chat.db import db
 from chat.experiments import runner, views
 from chat.models import Experiment
-from chat.sockets import BadFrame, PlaygroundSocket
+from chat.errors import BadFrame
+from chat.sockets import PlaygroundSocket
 
 
 def _state(user, experiment_id: int) -> dict | None:

@@ -5,10 +5,11 @@ and every target is resolved and checked against its capabilities before
 anything is stored. A problem raises Invalid with a message for a person.
 """
 from chat import capabilities
-from chat.frames import BadFrame, settings_from
+from chat.errors import BadFrame, Refused
+from chat.frames import settings_from
 from chat.models import Experiment
 from chat.requests import chat_request
-from chat.store import Refused, resolve_model
+from chat.store import resolve_model
 from chat.validation import check_schema
 
 MAX_TARGETS = 20

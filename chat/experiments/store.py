@@ -13,7 +13,8 @@ from chat import capabilities
 from chat.frames import Settings
 from chat.models import Experiment, ExperimentBatch, ExperimentRun
 from chat.requests import chat_request
-from chat.store import Refused, resolve_model
+from chat.errors import Refused
+from chat.store import resolve_model
 from providers import types
 
 
