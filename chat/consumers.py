@@ -3,13 +3,10 @@
 Replies run as Generations (chat/generation.py), never inside a handler:
 each handler returns quickly so cancel and disconnect are read at once.
 """
-from chat import frames, generation, turns
-from chat.turns import BUSY
+from chat import frames, generation, running, turns
 from chat.db import db
 from chat.errors import BadFrame, Refused
 from chat.sockets import PlaygroundSocket
-
-_preparing: set[int] = set()  # conversations whose turn is being stored by this process
 
 
 class ChatConsumer(PlaygroundSocket):
@@ -40,16 +37,9 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.regenerate, frame)
 
     async def _start(self, prepare, frame):
-        conversation_id = frame.get("conversation_id")
-        if conversation_id is not None:
-            if generation.running_in(conversation_id) or conversation_id in _preparing:
-                raise Refused("bad_request", BUSY)
-            _preparing.add(conversation_id)
-        try:
+        with running.claim(frame.get("conversation_id")):
             turn = await db(prepare)(self.user, frame)
             await self._begin(turn, frame["request_id"])
-        finally:
-            _preparing.discard(conversation_id)
 
     async def _begin(self, turn, request_id: str):
         conversation_id = turn.conversation["id"]
@@ -64,7 +54,7 @@ class ChatConsumer(PlaygroundSocket):
             generation.Generation(job, self.channel_layer).start()
 
     async def on_cancel(self, frame):
-        reply = generation.find(frame["request_id"])
+        reply = running.find(self.user.pk, frame["request_id"])
         conversation_id = reply.job.conversation_id if reply else frame.get("conversation_id")
         if conversation_id is None:
             raise Refused("not_found", "No reply with that request_id is streaming here.")
@@ -74,13 +64,13 @@ class ChatConsumer(PlaygroundSocket):
         if reply:
             reply.cancel()
         else:
-            await generation.cancel_elsewhere(self.channel_layer, conversation_id, frame["request_id"])
+            await generation.cancel_elsewhere(self.channel_layer, conversation_id, self.user.pk, frame["request_id"])
 
     async def on_watch(self, frame):
         conversation_id = frame["conversation_id"]
         stored = await db(turns.watch_state)(self.user, conversation_id)
         await self.watch(conversation_id)
-        streaming = [live.snapshot() for live in generation.running_in(conversation_id) if live.message_id]
+        streaming = [live.snapshot() for live in running.in_conversation(conversation_id) if live.message_id]
         known = {s["message_id"] for s in streaming}
         streaming += [s for s in stored if s["message_id"] not in known]
         await self.send_frame({"type": "conversation.state", "conversation_id": conversation_id, "streaming": streaming})

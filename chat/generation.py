@@ -1,29 +1,32 @@
-"""One Generation per assistant reply.
+"""One Generation per assistant reply: relay, coalesce, checkpoint, store.
 
-A cancellable task owned by this process: it opens the provider stream,
-coalesces deltas into frames, publishes them to the conversation's group,
-checkpoints the text at most every PLAYGROUND_CHECKPOINT_SECONDS, and
-finalizes the message once. It does not depend on any socket staying open.
+A cancellable task owned by this process. The engine (chat/engine.py) runs the
+reply's plan into a ReplyState; the Generation coalesces what arrives into
+frames for the conversation's group, checkpoints the text at most every
+PLAYGROUND_CHECKPOINT_SECONDS, and finalizes the message once. It does not
+depend on any socket staying open, and whatever fails, the reply ends in a
+final status and its watchers get `stream.end`.
 """
 import asyncio
 import json
 import logging
 import time
-from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 
-from chat import store
+from chat import engine, running, store
 from chat.db import db
-from chat.validation import validate_json_text, validate_tool_calls
-from providers.streaming import ToolCallAssembler, replay
-from providers.types import PROVIDER_ERROR, ChatRequest, Finish, ProviderError, TextDelta, ToolCallDelta, Usage
+from chat.requests import Plan
+from providers.streaming import ReplyState
+from providers.types import PROVIDER_ERROR, ProviderError, TextDelta, ToolCallDelta
 
 log = logging.getLogger(__name__)
 
-_by_request: dict[str, "Generation"] = {}
-_by_conversation: dict[int, set["Generation"]] = {}
+# A delta frame carries at most this many characters: JSON escapes a character into at most 12 bytes,
+# so a frame stays far below Daphne's 1 MiB outgoing limit and channels-redis' message size.
+DELTA_PIECE_CHARS = 16 * 1024
+LENGTH_CAP = "max_reply_chars"  # the finish reason of a reply cut at PLAYGROUND_MAX_REPLY_CHARS
 
 
 def group_name(conversation_id: int) -> str:
@@ -40,9 +43,22 @@ def control_group(conversation_id: int) -> str:
     return f"ctl.conv.{conversation_id}"
 
 
-async def cancel_elsewhere(layer, conversation_id: int, request_id: str) -> None:
-    """Ask whichever process runs a reply to stop it (scale-out: several Daphne processes)."""
-    await layer.group_send(control_group(conversation_id), {"type": "generation.cancel", "request_id": request_id})
+async def cancel_elsewhere(layer, conversation_id: int, user_id: int | None, request_id: str | None) -> None:
+    """Ask whichever process runs a reply to stop it (scale-out: several Daphne processes).
+
+    With `request_id` None every reply of the conversation stops (it was deleted).
+    """
+    await layer.group_send(control_group(conversation_id),
+                           {"type": "generation.cancel", "user_id": user_id, "request_id": request_id})
+
+
+async def stop_conversation(layer, conversation_id: int) -> None:
+    """Stop every reply of a conversation, here and in other processes, and tell its watchers it is gone."""
+    for reply in list(running.in_conversation(conversation_id)):
+        reply.cancel()
+    if settings.PLAYGROUND_CROSS_PROCESS_CANCEL:
+        await cancel_elsewhere(layer, conversation_id, None, None)
+    await publish(layer, conversation_id, {"type": "conversation.deleted"})
 
 
 def coalesce_interval() -> float:
@@ -52,35 +68,17 @@ def coalesce_interval() -> float:
     every stream flowing (the cap stays well under what a reader notices as a stall).
     """
     base = settings.PLAYGROUND_COALESCE_SECONDS
-    load = len(_by_request) / settings.PLAYGROUND_COALESCE_STREAMS
+    load = running.count() / settings.PLAYGROUND_COALESCE_STREAMS
     return min(settings.PLAYGROUND_COALESCE_MAX_SECONDS, base * max(1.0, load))
-
-
-def find(request_id: str) -> "Generation | None":
-    return _by_request.get(request_id)
-
-
-def running_in(conversation_id: int) -> set["Generation"]:
-    """The replies streaming in a conversation in this process (several when comparing models)."""
-    return _by_conversation.get(conversation_id, set())
 
 
 @dataclass
 class Job:
-    """Everything a reply needs, resolved and authorized beforehand; its row exists once stored."""
+    """A reply to run: its plan and who asked; its ids are filled in when its row is stored with the turn."""
 
     request_id: str
-    adapter: object
-    provider_slug: str
-    model: str
-    request: ChatRequest
-    stream: bool = True
-    fallback: str | None = None
-    tools: list = field(default_factory=list)  # the OpenAI-shaped tools, for validation
-    json_schema: dict | None = None  # for structured replies
-    structured: bool = False
-    settings: dict = field(default_factory=dict)  # stored on the message
-    price: object = None  # ProviderModel, for cost
+    user_id: int
+    plan: Plan
     conversation_id: int | None = None
     parent_id: int | None = None
     message_id: int | None = None  # the assistant row, created with the turn
@@ -90,26 +88,28 @@ class Generation:
     def __init__(self, job: Job, layer):
         self.job = job
         self.layer = layer
-        self.message_id = job.message_id
-        self.text: list[str] = []
-        self.length = 0
-        self.tools = ToolCallAssembler()
-        self._pending_text: list[str] = []
+        self.state = ReplyState()
+        self._sent = 0  # characters of text already in delta frames
         self._pending_tools: dict[int, dict] = {}
         self._flush_lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
-        self._flush_task: asyncio.Task | None = None
         self._last_flush = 0.0
         self._checkpoint_task: asyncio.Task | None = None
         self._last_checkpoint = time.perf_counter()
         self._finishing = False
+        self._capped = False
         self.task: asyncio.Task | None = None
+
+    # What chat.running knows a reply by
+    user_id = property(lambda self: self.job.user_id)
+    request_id = property(lambda self: self.job.request_id)
+    conversation_id = property(lambda self: self.job.conversation_id)
+    message_id = property(lambda self: self.job.message_id)
 
     # Lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
-        _by_request[self.job.request_id] = self
-        _by_conversation.setdefault(self.job.conversation_id, set()).add(self)
+        running.add(self)
         loop = asyncio.get_running_loop()
         self.task = loop.create_task(self.run(), name=f"generation {self.job.request_id}")
         if settings.PLAYGROUND_CROSS_PROCESS_CANCEL:
@@ -123,7 +123,8 @@ class Generation:
         try:
             while True:
                 message = await self.layer.receive(channel)
-                if message.get("request_id") == self.job.request_id:
+                if message.get("request_id") is None or (
+                        message.get("request_id") == self.job.request_id and message.get("user_id") == self.user_id):
                     self.cancel()
         finally:
             await asyncio.shield(self.layer.group_discard(group, channel))
@@ -136,76 +137,50 @@ class Generation:
         return True
 
     def snapshot(self) -> dict:
-        return {"request_id": self.job.request_id, "message_id": self.message_id, "content": "".join(self.text),
-                "tool_calls": [_call_dict(c) for c in self.tools.calls()],
-                "provider": self.job.provider_slug, "model": self.job.model}
+        return {"request_id": self.job.request_id, "message_id": self.message_id, "content": self.state.content,
+                "tool_calls": self.state.tool_calls(), "provider": self.job.plan.provider_slug,
+                "model": self.job.plan.model}
 
     async def run(self) -> None:
-        job = self.job
-        self.timing = {"started": time.perf_counter(), "first": None}
-        outcome = {"status": "complete", "finish_reason": None, "usage": None, "error": None}
+        plan = self.job.plan
         try:
-            await self.publish({"type": "stream.start", "request_id": job.request_id, "message_id": self.message_id,
-                                "parent_id": job.parent_id, "provider": job.provider_slug, "model": job.model,
-                                "fallback": job.fallback})
-            await self._consume(outcome)
-        except asyncio.CancelledError:
-            outcome.update(status="cancelled", finish_reason="cancelled")
-        except ProviderError as error:
-            outcome.update(status="error", finish_reason="error", error=error)
-        except Exception:
-            log.exception("Generation %s failed", job.request_id)
-            outcome.update(status="error", finish_reason="error",
-                           error=ProviderError(PROVIDER_ERROR, "The playground failed while streaming this reply."))
-        self._finishing = True
-        try:
-            await self._finish(outcome)
+            try:
+                await self.publish({"type": "stream.start", "request_id": self.job.request_id,
+                                    "message_id": self.message_id, "parent_id": self.job.parent_id,
+                                    "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback})
+            except asyncio.CancelledError:
+                ending = engine.Ending(engine.CANCELLED)
+            else:
+                ending = await engine.run(plan, self.state, self._on_output)
+            if self._capped:
+                ending = engine.Ending()
+                self.state.finish_reason = LENGTH_CAP
+            self._finishing = True
+            await self._finish(ending)
         finally:
-            _by_request.pop(job.request_id, None)
-            running = _by_conversation.get(job.conversation_id, set())
-            running.discard(self)
-            if not running:
-                _by_conversation.pop(job.conversation_id, None)
-
-    async def _consume(self, outcome: dict) -> None:
-        job = self.job
-        events = job.adapter.stream_chat(job.request) if job.stream else self._whole_reply()
-        async with aclosing(events) as stream:
-            async for event in stream:
-                if isinstance(event, TextDelta):
-                    self._on_text(event.text)
-                elif isinstance(event, ToolCallDelta):
-                    self._on_tool_call(event)
-                elif isinstance(event, Usage):
-                    outcome["usage"] = event
-                    continue
-                elif isinstance(event, Finish):
-                    outcome["finish_reason"] = event.reason
-                    continue
-                await self._coalesce()
-                self._maybe_checkpoint()
-
-    async def _whole_reply(self):
-        result = await self.job.adapter.chat(self.job.request)
-        async for event in replay(result):
-            yield event
+            running.remove(self)
 
     # Stream events ------------------------------------------------------------------
 
-    def _on_text(self, text: str) -> None:
-        if self.timing["first"] is None:
-            self.timing["first"] = time.perf_counter()
-        self.text.append(text)
-        self._pending_text.append(text)
+    async def _on_output(self, event) -> None:
+        if isinstance(event, ToolCallDelta):
+            pending = self._pending_tools.setdefault(event.index, {"id": None, "name": None, "arguments": []})
+            pending["id"] = pending["id"] or event.id
+            pending["name"] = pending["name"] or event.name
+            pending["arguments"].append(event.arguments_delta)
+        elif isinstance(event, TextDelta) and self.state.length > settings.PLAYGROUND_MAX_REPLY_CHARS:
+            self._cap()
+        await self._coalesce()
+        self._maybe_checkpoint()
 
-    def _on_tool_call(self, delta: ToolCallDelta) -> None:
-        if self.timing["first"] is None:
-            self.timing["first"] = time.perf_counter()
-        self.tools.add(delta)
-        pending = self._pending_tools.setdefault(delta.index, {"id": None, "name": None, "arguments": []})
-        pending["id"] = pending["id"] or delta.id
-        pending["name"] = pending["name"] or delta.name
-        pending["arguments"].append(delta.arguments_delta)
+    def _cap(self) -> None:
+        """A reply longer than PLAYGROUND_MAX_REPLY_CHARS is cut there and its upstream request closed."""
+        limit = settings.PLAYGROUND_MAX_REPLY_CHARS
+        text = self.state.content[:limit]
+        self.state.text[:] = [text]
+        self.state.length = len(text)
+        self._capped = True
+        self.task.cancel()
 
     # Frames ----------------------------------------------------------------------------
 
@@ -226,24 +201,32 @@ class Generation:
 
     def _on_timer(self) -> None:
         self._timer = None
-        if (self._pending_text or self._pending_tools) and not self._finishing:
-            self._flush_task = asyncio.get_running_loop().create_task(self._flush())
+        if (self.state.length > self._sent or self._pending_tools) and not self._finishing:
+            asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
         async with self._flush_lock:
-            if self._pending_text:
-                text = "".join(self._pending_text)
-                self._pending_text.clear()
-                offset = self.length
-                self.length += len(text)
-                await self.publish({"type": "stream.delta", "request_id": self.job.request_id,
-                                    "message_id": self.message_id, "content": text, "offset": offset})
+            if self.state.length > self._sent:
+                text = self._unsent()
+                for start in range(0, len(text), DELTA_PIECE_CHARS):
+                    piece = text[start:start + DELTA_PIECE_CHARS]
+                    await self.publish({"type": "stream.delta", "request_id": self.job.request_id,
+                                        "message_id": self.message_id, "content": piece,
+                                        "offset": self._sent})
+                    self._sent += len(piece)
             tools, self._pending_tools = self._pending_tools, {}
             for index, piece in sorted(tools.items()):
                 await self.publish({"type": "stream.tool_call", "request_id": self.job.request_id,
                                     "message_id": self.message_id, "index": index, "id": piece["id"],
                                     "name": piece["name"], "arguments_delta": "".join(piece["arguments"])})
             self._last_flush = time.perf_counter()
+
+    def _unsent(self) -> str:
+        """The text not yet in a frame (joined once: the state keeps the pieces as they came)."""
+        text = self.state.text
+        if len(text) > 1:
+            text[:] = ["".join(text)]
+        return text[0][self._sent:] if text else ""
 
     # Persistence ------------------------------------------------------------------------------
 
@@ -254,61 +237,60 @@ class Generation:
         if self._checkpoint_task is not None and not self._checkpoint_task.done():
             return
         self._last_checkpoint = now
-        calls = [_call_dict(c) for c in self.tools.calls()]
         self._checkpoint_task = asyncio.get_running_loop().create_task(
-            db(store.checkpoint_reply)(self.message_id, "".join(self.text), calls))
+            db(store.checkpoint_reply)(self.message_id, self.state.content, self.state.tool_calls()))
 
-    async def _finish(self, outcome: dict) -> None:
+    async def _finish(self, ending: engine.Ending) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        await self._flush()
-        if self._checkpoint_task is not None:
-            await asyncio.gather(self._checkpoint_task, return_exceptions=True)
-        fields = self._final_fields(outcome)
-        summary = await db(store.finalize_reply)(self.message_id, self.job.conversation_id, **fields)
-        await self.publish({
+        try:
+            await self._flush()
+            if self._checkpoint_task is not None:
+                await asyncio.gather(self._checkpoint_task, return_exceptions=True)
+            fields = self._final_fields(ending)
+            summary = await db(store.finalize_reply)(self.message_id, self.job.conversation_id, **fields)
+        except Exception:
+            log.exception("Reply %s failed while finishing", self.message_id)
+            ending = engine.Ending(engine.ERROR, ProviderError(
+                PROVIDER_ERROR, "The playground failed while storing this reply; the text so far is kept."))
+            fields, summary = await self._fail(ending)
+        await self._publish_end(fields, summary)
+        if ending.error is not None:
+            await self.publish({"type": "error", "request_id": self.job.request_id, **ending.error.as_frame()})
+
+    async def _fail(self, ending: engine.Ending) -> tuple[dict, dict | None]:
+        """The last resort when finishing fails: the partial text stored as an error, if storing works at all."""
+        fields = {"content": self.state.content, "tool_calls": [], "structured": None, "usage": None,
+                  "metrics": None, "cost": None, "finish_reason": "error", "status": engine.ERROR,
+                  "error_code": ending.error.code, "error_message": ending.error.message}
+        try:
+            return fields, await db(store.fail_reply)(self.message_id, fields["content"], ending.error)
+        except Exception:
+            log.exception("Reply %s could not be marked failed", self.message_id)
+            return fields, None
+
+    async def _publish_end(self, fields: dict, summary: dict | None) -> None:
+        """`stream.end`, small enough for every socket: a reply too long for one frame is fetched over HTTP."""
+        html = summary["html"] if summary else None
+        frame = {
             "type": "stream.end", "request_id": self.job.request_id, "message_id": self.message_id,
             "status": fields["status"], "finish_reason": fields["finish_reason"], "content": fields["content"],
-            "html": summary["html"], "tool_calls": fields["tool_calls"], "structured": fields["structured"],
+            "html": html, "tool_calls": fields["tool_calls"], "structured": fields["structured"],
             "usage": fields["usage"], "metrics": fields["metrics"], "cost": fields["cost"],
-            "fallback": self.job.fallback, "message": summary,
-        })
-        error = outcome["error"]
-        if error is not None:
-            await self.publish({"type": "error", "request_id": self.job.request_id, **error.as_frame()})
-
-    def _final_fields(self, outcome: dict) -> dict:
-        job = self.job
-        content = "".join(self.text)
-        calls = validate_tool_calls([_call_dict(c) for c in self.tools.calls()], job.tools) if self.tools else []
-        structured = None
-        if job.structured and outcome["status"] == "complete" and not calls:
-            structured = validate_json_text(content, job.json_schema)
-        usage = outcome["usage"].as_dict() if outcome["usage"] else None
-        error = outcome["error"]
-        return {
-            "content": content, "tool_calls": calls, "status": outcome["status"],
-            "finish_reason": outcome["finish_reason"] or "", "usage": usage, "metrics": self._metrics(usage),
-            "cost": job.price.cost(usage["prompt_tokens"], usage["completion_tokens"]) if usage and job.price else None,
-            "structured": structured, "error_code": error.code if error else "",
-            "error_message": error.message if error else "",
+            "fallback": self.job.plan.fallback,
+            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html")},
         }
+        if len(fields["content"]) + len(html or "") > settings.PLAYGROUND_MAX_END_CHARS:
+            del frame["content"], frame["html"]
+            frame["content_omitted"] = True
+        try:
+            await self.publish(frame)
+        except Exception:
+            log.exception("stream.end of reply %s could not be published", self.message_id)
 
-    def _metrics(self, usage: dict | None) -> dict:
-        end = time.perf_counter()
-        first = self.timing["first"]
-        started = self.timing["started"]
-        metrics = {"ttft_ms": round((first - started) * 1000, 1) if first else None,
-                   "duration_ms": round((end - started) * 1000, 1), "tokens_per_s": None}
-        tokens = (usage or {}).get("completion_tokens")
-        if first and tokens and end - first > 0:
-            metrics["tokens_per_s"] = round(tokens / (end - first), 1)
-        return metrics
-
-
-def _call_dict(call) -> dict:
-    data = {"id": call.id, "name": call.name, "arguments": call.arguments}
-    if call.extra:
-        data["extra"] = call.extra
-    return data
+    def _final_fields(self, ending: engine.Ending) -> dict:
+        verdicts = engine.verdicts(self.state, self.job.plan, ending)
+        error = ending.error
+        return {**verdicts, "status": ending.status, "error_code": error.code if error else "",
+                "error_message": error.message if error else ""}

@@ -1,6 +1,123 @@
-"""From a frame's settings to a neutral ChatRequest."""
+"""From what a user asked for to everything a run needs: one `plan()` for chat, experiments and the gateway.
+
+A plan resolves and authorises the provider and model (through a short-lived
+cache: this is on the path to every first token), builds the neutral
+ChatRequest, applies the model's capabilities (refusal or a declared
+fallback), and carries what judging the reply needs: the tools, the schema
+and the price.
+"""
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings as django_settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from chat import capabilities
+from chat.errors import Refused
 from chat.frames import Settings
 from providers import types
+from providers.models import Provider, ProviderModel
+
+
+@dataclass
+class Plan:
+    """One request, ready to send, and what its reply is judged against."""
+
+    provider: Provider
+    row: ProviderModel | None  # None: the provider's default model, not listed
+    model: str
+    adapter: object
+    request: types.ChatRequest
+    stream: bool = True
+    fallback: str | None = None  # a capability the request was adapted for, said to the user
+    tools: list = field(default_factory=list)  # OpenAI-shaped, for validating calls
+    tool_choice: object = None
+    json_schema: dict | None = None
+    structured: bool = False
+    settings: dict = field(default_factory=dict)  # as stored on the reply
+
+    @property
+    def provider_slug(self) -> str:
+        return self.provider.slug
+
+    @property
+    def price(self) -> ProviderModel | None:
+        return self.row
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider.name} · {self.model}"
+
+
+def plan(settings: Settings, messages: list[types.Message]) -> Plan:
+    """The plan for `messages` under `settings`; raises Refused for anything the user cannot send."""
+    provider, row, model_id = resolve_model(settings.provider, settings.model)
+    caps = row.capabilities() if row else provider.capabilities()
+    request = chat_request(settings, model_id, messages)
+    try:
+        request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
+    except capabilities.CapabilityError as error:
+        raise Refused("bad_request", str(error)) from None
+    adapter = provider.adapter(row)
+    fmt = settings.response_format or {}
+    return Plan(
+        provider=provider, row=row, model=model_id, adapter=adapter, request=request,
+        stream=capabilities.use_streaming(request, caps),
+        fallback=fallback or adapter.structured_fallback(request), tools=settings.tools,
+        tool_choice=settings.tool_choice, json_schema=(fmt.get("json_schema") or {}).get("schema"),
+        structured=fmt.get("type") in ("json_object", "json_schema"),
+        settings={**settings.as_dict(), "model": model_id},
+    )
+
+
+# Resolving a model ---------------------------------------------------------------------------
+
+_models: dict[tuple, tuple[float, tuple]] = {}
+
+
+@receiver([post_save, post_delete], sender=Provider)
+@receiver([post_save, post_delete], sender=ProviderModel)
+def _forget_models(**kwargs) -> None:
+    _models.clear()
+
+
+def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
+    """The enabled provider and model a request names (the provider's default model when none is named).
+
+    Cached for a few seconds: it is on the path to every first token.
+    """
+    key = (provider_slug, model_id)
+    cached = _models.get(key)
+    if cached and time.monotonic() - cached[0] < django_settings.PLAYGROUND_MODEL_CACHE_SECONDS:
+        return cached[1]
+    resolved = _resolve_model(provider_slug, model_id)
+    _models[key] = (time.monotonic(), resolved)
+    return resolved
+
+
+def _resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
+    if not provider_slug:
+        raise Refused("bad_request", "Pick a provider.")
+    provider = Provider.objects.filter(slug=provider_slug).first()
+    if provider is None:
+        raise Refused("not_found", f"Unknown provider {provider_slug!r}.")
+    if not provider.enabled:
+        raise Refused("forbidden", f"The provider {provider.name} is disabled by an admin.")
+    model_id = model_id or provider.default_model
+    if not model_id:
+        raise Refused("bad_request", f"Pick a model of {provider.name}.")
+    row = ProviderModel.objects.filter(provider=provider, model_id=model_id).order_by().first()
+    if row is not None:
+        row.provider = provider
+    if row is None and model_id != provider.default_model:
+        raise Refused("not_found", f"Unknown model {model_id!r} on {provider.name}.")
+    if row is not None and not row.enabled:
+        raise Refused("forbidden", f"The model {model_id} of {provider.name} is disabled by an admin.")
+    return provider, row, model_id
+
+
+# The neutral request -------------------------------------------------------------------------
 
 
 def _params(raw: dict) -> types.Params:

@@ -1,74 +1,9 @@
 """Persistence of turns and replies (synchronous ORM; callers run it off the event loop)."""
-import time
-
-from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
-from chat.errors import Refused
 from chat.models import Conversation, Message
 from chat.rendering import render_markdown
-from providers.models import Provider, ProviderModel
-
-
-def readable_conversation(user, conversation_id: int) -> Conversation:
-    conversation = Conversation.objects.select_related("owner").filter(pk=conversation_id).first()
-    if conversation is None or not conversation.can_read(user):
-        raise Refused("not_found", f"Conversation {conversation_id} does not exist.")
-    return conversation
-
-
-def writable_conversation(user, conversation_id: int) -> Conversation:
-    conversation = readable_conversation(user, conversation_id)
-    if not conversation.can_write(user):
-        raise Refused("forbidden", "Only the owner writes to this conversation; fork it to continue in your own.")
-    return conversation
-
-
-_models: dict[tuple, tuple[float, tuple]] = {}
-
-
-@receiver([post_save, post_delete], sender=Provider)
-@receiver([post_save, post_delete], sender=ProviderModel)
-def _forget_models(**kwargs) -> None:
-    _models.clear()
-
-
-def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
-    """The enabled provider and model a request names (the provider's default model when none is named).
-
-    Cached for a few seconds: it is on the path to every first token.
-    """
-    key = (provider_slug, model_id)
-    cached = _models.get(key)
-    if cached and time.monotonic() - cached[0] < settings.PLAYGROUND_MODEL_CACHE_SECONDS:
-        return cached[1]
-    resolved = _resolve_model(provider_slug, model_id)
-    _models[key] = (time.monotonic(), resolved)
-    return resolved
-
-
-def _resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
-    if not provider_slug:
-        raise Refused("bad_request", "Pick a provider.")
-    provider = Provider.objects.filter(slug=provider_slug).first()
-    if provider is None:
-        raise Refused("not_found", f"Unknown provider {provider_slug!r}.")
-    if not provider.enabled:
-        raise Refused("forbidden", f"The provider {provider.name} is disabled by an admin.")
-    model_id = model_id or provider.default_model
-    if not model_id:
-        raise Refused("bad_request", f"Pick a model of {provider.name}.")
-    row = ProviderModel.objects.filter(provider=provider, model_id=model_id).order_by().first()
-    if row is not None:
-        row.provider = provider
-    if row is None and model_id != provider.default_model:
-        raise Refused("not_found", f"Unknown model {model_id!r} on {provider.name}.")
-    if row is not None and not row.enabled:
-        raise Refused("forbidden", f"The model {model_id} of {provider.name} is disabled by an admin.")
-    return provider, row, model_id
 
 
 def _title(content: str) -> str:
@@ -81,7 +16,8 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
     for job in jobs:
         row = Message.objects.create(
             conversation=conversation, parent_id=parent_id, role=Message.ASSISTANT, status=Message.STREAMING,
-            provider=job.provider_slug, model=job.model, request=job.settings, fallback=job.fallback or "",
+            provider=job.plan.provider_slug, model=job.plan.model, request=job.plan.settings,
+            fallback=job.plan.fallback or "",
         )
         job.conversation_id, job.parent_id, job.message_id = conversation.pk, parent_id, row.pk
 
@@ -130,9 +66,19 @@ def checkpoint_reply(message_id: int, content: str, tool_calls: list[dict]) -> N
     Message.objects.filter(pk=message_id, status=Message.STREAMING).update(content=content, tool_calls=tool_calls)
 
 
-def finalize_reply(message_id: int, conversation_id: int, **fields) -> dict:
-    """The reply's one final write; returns its summary (with the sanitized html)."""
+def finalize_reply(message_id: int, conversation_id: int, **fields) -> dict | None:
+    """The reply's one final write; returns its summary (with the sanitized html), None if it was deleted."""
     fields["html"] = render_markdown(fields.get("content") or "")
     fields["updated"] = timezone.now()
-    Message.objects.filter(pk=message_id).update(**fields)
+    if not Message.objects.filter(pk=message_id).update(**fields):
+        return None
     return Message.objects.get(pk=message_id).summary()
+
+
+def fail_reply(message_id: int, content: str, error) -> dict | None:
+    """Mark a reply failed with its partial text, without rendering (used when finishing it failed)."""
+    Message.objects.filter(pk=message_id).update(
+        content=content, html="", status=Message.ERROR, finish_reason="error", error_code=error.code,
+        error_message=error.message, updated=timezone.now())
+    row = Message.objects.filter(pk=message_id).first()
+    return row.summary() if row else None

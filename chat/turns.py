@@ -2,20 +2,19 @@
 
 Everything here is synchronous ORM work; the consumer runs it off the event
 loop. It sits on the path to the first token, so it reads the conversation
-once (`Tree`) and resolves each model once (cached in `store`).
+once (`Tree`) and plans each reply once (models cached in `chat.requests`).
 """
 from dataclasses import dataclass, field, replace
 
-from chat import capabilities, store
+from chat import store
+from chat.access import readable_conversation, writable_conversation
 from chat.errors import Refused
 from chat.frames import Settings
 from chat.generation import Job
 from chat.history import Row, Tree, neutral_messages
 from chat.models import Conversation, Message
-from chat.requests import chat_request
-
-BUSY = "A reply is already streaming in this conversation; stop it or wait."
-from providers.types import ChatRequest
+from chat.requests import plan
+from chat.running import BUSY
 
 
 @dataclass
@@ -26,48 +25,9 @@ class Turn:
     messages: list[dict] = field(default_factory=list)  # summaries of the stored user/tool messages
 
 
-@dataclass
-class Model:
-    """A provider model resolved and authorized for one request."""
-
-    provider: object
-    row: object
-    model_id: str
-    settings: Settings
-
-    @classmethod
-    def resolve(cls, settings: Settings) -> "Model":
-        provider, row, model_id = store.resolve_model(settings.provider, settings.model)
-        return cls(provider, row, model_id, settings)
-
-    @property
-    def caps(self):
-        return self.row.capabilities() if self.row else self.provider.capabilities()
-
-    def plan(self, messages) -> tuple[ChatRequest, str | None]:
-        """The request to send, refused when the model lacks a capability it needs."""
-        request = chat_request(self.settings, self.model_id, messages)
-        try:
-            return capabilities.plan(request, self.caps, f"{self.provider.name} · {self.model_id}")
-        except capabilities.CapabilityError as error:
-            raise Refused("bad_request", str(error)) from None
-
-
-def _job(request_id: str, model: Model, path: list[Message]) -> Job:
-    """A reply's job; its ids are filled in when its row is stored with the turn."""
-    settings = model.settings
-    request, fallback = model.plan(neutral_messages(path, settings.system))
-    adapter = model.provider.adapter(model.row)
-    fmt = settings.response_format or {}
-    return Job(
-        request_id=request_id, adapter=adapter,
-        provider_slug=model.provider.slug, model=model.model_id, request=request,
-        stream=capabilities.use_streaming(request, model.caps),
-        fallback=fallback or adapter.structured_fallback(request), tools=settings.tools,
-        json_schema=(fmt.get("json_schema") or {}).get("schema"),
-        structured=fmt.get("type") in ("json_object", "json_schema"),
-        settings={**settings.as_dict(), "model": model.model_id}, price=model.row,
-    )
+def _job(request_id: str, user, settings: Settings, path: list) -> Job:
+    """A reply's job, planned (and refused) before anything is stored; its ids come with its row."""
+    return Job(request_id=request_id, user_id=user.pk, plan=plan(settings, neutral_messages(path, settings.system)))
 
 
 def _describe(conversation: Conversation) -> dict:
@@ -79,7 +39,7 @@ def _open(user, conversation_id: int | None) -> tuple[Conversation | None, Tree]
     """Authorize the write and load the conversation's messages; refuse while a reply streams."""
     if conversation_id is None:
         return None, Tree.load(None)
-    conversation = store.writable_conversation(user, conversation_id)
+    conversation = writable_conversation(user, conversation_id)
     tree = Tree.load(conversation.pk)
     if tree.streaming:
         raise Refused("bad_request", BUSY)
@@ -108,10 +68,9 @@ def _parent(frame: dict, tree: Tree) -> int | None:
 def send(user, frame: dict) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
-    columns = [(request_id, Model.resolve(column)) for request_id, column in _columns(frame, settings)]
     parent_id = _parent(frame, tree)
     path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "")]
-    jobs = [_job(request_id, model, path) for request_id, model in columns]  # refuses before storing
+    jobs = [_job(request_id, user, column, path) for request_id, column in _columns(frame, settings)]
     created = conversation is None
     conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs)
     return Turn(jobs, _describe(conversation), created, [message.summary()])
@@ -133,10 +92,10 @@ def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tu
 
 def tool_results(user, frame: dict) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
-    model = Model.resolve(frame["settings"].merged_over(conversation.settings))
+    settings = frame["settings"].merged_over(conversation.settings)
     parent, messages = _tool_messages(tree, frame["results"], frame.get("parent_id"))
-    job = _job(frame["request_id"], model, tree.path_to(parent) + messages)
-    store.add_tool_results(user, conversation, parent, messages, model.settings.as_dict(), [job])
+    job = _job(frame["request_id"], user, settings, tree.path_to(parent) + messages)
+    store.add_tool_results(user, conversation, parent, messages, settings.as_dict(), [job])
     return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
 
 
@@ -146,15 +105,15 @@ def regenerate(user, frame: dict) -> Turn:
     if original is None or original.role != Message.ASSISTANT:
         raise Refused("not_found", f"Assistant message {frame['message_id']} is not in this conversation.")
     asked = Message.objects.filter(pk=original.id).values_list("request", flat=True).first() or {}
-    model = Model.resolve(frame["settings"].merged_over({**conversation.settings, **asked}))
-    job = _job(frame["request_id"], model, tree.path_to(original.parent_id))
+    settings = frame["settings"].merged_over({**conversation.settings, **asked})
+    job = _job(frame["request_id"], user, settings, tree.path_to(original.parent_id))
     store.add_reply(conversation, original.parent_id, [job])
     return Turn([job], _describe(conversation))
 
 
 def watch_state(user, conversation_id: int) -> list[dict]:
     """Replies streaming in a conversation as stored (their last checkpoint)."""
-    store.readable_conversation(user, conversation_id)
+    readable_conversation(user, conversation_id)
     rows = Message.objects.filter(conversation_id=conversation_id, status=Message.STREAMING)
     return [{"request_id": None, "message_id": m.pk, "content": m.content, "tool_calls": m.tool_calls,
              "provider": m.provider, "model": m.model} for m in rows]

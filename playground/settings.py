@@ -56,6 +56,11 @@ for _key in PLAYGROUND_ENCRYPTION_KEYS:
 
 # The largest websocket frame accepted from a client, in bytes.
 PLAYGROUND_MAX_FRAME_BYTES = env.int("PLAYGROUND_MAX_FRAME_BYTES", default=256 * 1024)
+# A reply longer than this many characters is cut there (finish reason `max_reply_chars`).
+PLAYGROUND_MAX_REPLY_CHARS = env.int("PLAYGROUND_MAX_REPLY_CHARS", default=1_000_000)
+# A finished reply longer than this (text plus html, in characters) is not repeated in `stream.end`:
+# clients fetch it over HTTP, so no frame nears Daphne's 1 MiB or channels-redis' message limits.
+PLAYGROUND_MAX_END_CHARS = env.int("PLAYGROUND_MAX_END_CHARS", default=100_000)
 # How often a streaming reply is written to the database, in seconds.
 PLAYGROUND_CHECKPOINT_SECONDS = env.float("PLAYGROUND_CHECKPOINT_SECONDS", default=2.0)
 # The shortest gap between two delta frames of one reply, in seconds.

@@ -1,4 +1,9 @@
-"""Gathering stream events into a whole reply."""
+"""Gathering neutral stream events into a reply: the one accumulator.
+
+Chat replies, experiment runs and whole (non-streamed) replies all gather
+events through `ReplyState.add`; a new kind of stream event is added here once.
+"""
+import time
 from typing import AsyncIterator
 
 from providers.types import ChatResult, Finish, StreamEvent, TextDelta, ToolCall, ToolCallDelta, Usage
@@ -31,21 +36,71 @@ class ToolCallAssembler:
         ]
 
 
+def call_dict(call: ToolCall) -> dict:
+    """A tool call as stored and sent in frames; `extra` (e.g. Gemini's thought signature) kept where present."""
+    data = {"id": call.id, "name": call.name, "arguments": call.arguments}
+    if call.extra:
+        data["extra"] = call.extra
+    return data
+
+
+class ReplyState:
+    """What a reply has produced so far: text, tool calls, usage, finish reason and its timings.
+
+    `started`, `first_byte` (the first event of any kind) and `first_token` (the first text or tool
+    call) are `time.perf_counter()` readings.
+    """
+
+    __slots__ = ("started", "first_byte", "first_token", "text", "length", "tools", "usage", "finish_reason")
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.first_byte: float | None = None
+        self.first_token: float | None = None
+        self.text: list[str] = []
+        self.length = 0  # characters of text so far
+        self.tools = ToolCallAssembler()
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+
+    def add(self, event: StreamEvent) -> bool:
+        """Take one event; True when it is output a reader sees (text or a tool call)."""
+        now = None
+        if self.first_byte is None:
+            self.first_byte = now = time.perf_counter()
+        if isinstance(event, TextDelta):
+            self.text.append(event.text)
+            self.length += len(event.text)
+        elif isinstance(event, ToolCallDelta):
+            self.tools.add(event)
+        elif isinstance(event, Usage):
+            self.usage = event
+            return False
+        elif isinstance(event, Finish):
+            self.finish_reason = event.reason
+            return False
+        if self.first_token is None:
+            self.first_token = now or time.perf_counter()
+        return True
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+    def tool_calls(self) -> list[dict]:
+        return [call_dict(call) for call in self.tools.calls()]
+
+    def result(self) -> ChatResult:
+        return ChatResult(content=self.content, tool_calls=self.tools.calls(), finish_reason=self.finish_reason or "stop",
+                          usage=self.usage)
+
+
 async def collect(events: AsyncIterator[StreamEvent]) -> ChatResult:
     """Read a whole stream into a ChatResult."""
-    text: list[str] = []
-    tools = ToolCallAssembler()
-    usage, reason = None, "stop"
+    state = ReplyState()
     async for event in events:
-        if isinstance(event, TextDelta):
-            text.append(event.text)
-        elif isinstance(event, ToolCallDelta):
-            tools.add(event)
-        elif isinstance(event, Usage):
-            usage = event
-        elif isinstance(event, Finish):
-            reason = event.reason
-    return ChatResult(content="".join(text), tool_calls=tools.calls(), finish_reason=reason, usage=usage)
+        state.add(event)
+    return state.result()
 
 
 async def replay(result: ChatResult) -> AsyncIterator[StreamEvent]:

@@ -8,23 +8,18 @@ watching socket. Cancel stops it at once: runs waiting for a slot never start,
 running ones are cancelled, which closes their upstream HTTP streams.
 """
 import asyncio
-import contextvars
 import json
 import logging
-import time
-from contextlib import aclosing
-from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
+from chat import engine
+from chat.db import db
 from chat.experiments import stats, store
 from chat.models import ExperimentBatch, ExperimentRun
-from chat.validation import validate_json_text, validate_tool_calls
-from providers.streaming import ToolCallAssembler, replay
-from providers.types import PROVIDER_ERROR, Finish, ProviderError, TextDelta, ToolCallDelta, Usage
+from providers.streaming import ReplyState
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +46,10 @@ def poll_seconds() -> float:
 
 async def launch(experiment_id: int, user) -> "BatchRunner":
     """Store a new run set and start it here; raises store.Busy if one is going already."""
-    batch, jobs, failed = await database_sync_to_async(store.start_batch)(experiment_id, user)
+    batch, jobs, failed = await db(store.start_batch)(experiment_id, user)
     runner = BatchRunner(batch, jobs, failed, get_channel_layer())
     runner.start()
     return runner
-
-
-@dataclass
-class Outcome:
-    """What one request produced, before validation."""
-
-    started: object
-    t0: float
-    first: float | None = None
-    text: list[str] = field(default_factory=list)
-    tools: ToolCallAssembler = field(default_factory=ToolCallAssembler)
-    usage: Usage | None = None
-    finish_reason: str = ""
-    status: str = ExperimentRun.COMPLETE
-    error: ProviderError | None = None
 
 
 class BatchRunner:
@@ -94,10 +74,7 @@ class BatchRunner:
 
     def start(self) -> None:
         _by_experiment[self.experiment_id] = self
-        # A fresh context: the request that started it ends soon, and with it Django's per-request
-        # thread-sensitive executor, which a copied context would keep pointing at.
-        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"experiment batch {self.batch.pk}",
-                                                           context=contextvars.Context())
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"experiment batch {self.batch.pk}")
         self.task.add_done_callback(_report_failure)
 
     def cancel(self) -> bool:
@@ -134,7 +111,7 @@ class BatchRunner:
     async def _finish(self) -> None:
         status = ExperimentBatch.CANCELLED if self.cancelled else ExperimentBatch.COMPLETE
         try:
-            await database_sync_to_async(store.finish_batch)(self.batch.pk, status)
+            await db(store.finish_batch)(self.batch.pk, status)
         finally:
             if _by_experiment.get(self.experiment_id) is self:
                 _by_experiment.pop(self.experiment_id, None)
@@ -149,7 +126,7 @@ class BatchRunner:
         """A cancel asked through another process is stored on the batch; look for it now and then."""
         while not self.cancelled:
             await asyncio.sleep(poll_seconds())
-            if await database_sync_to_async(store.cancel_requested)(self.batch.pk):
+            if await db(store.cancel_requested)(self.batch.pk):
                 self.cancel()
 
     # One run -------------------------------------------------------------------------------
@@ -163,16 +140,15 @@ class BatchRunner:
             self.streams[job.run_id] = stream
             self.rows[job.run_id]["status"] = "running"
             try:
-                outcome = await stream
-            except asyncio.CancelledError:
+                result = await stream
+            except asyncio.CancelledError:  # cancelled before it began streaming
                 if asyncio.current_task().cancelling():
                     raise
-                outcome = Outcome(timezone.now(), time.perf_counter(), status=ExperimentRun.CANCELLED,
-                                  finish_reason="cancelled")
+                result = ReplyState(), engine.Ending(engine.CANCELLED), timezone.now()
             finally:
                 self.streams.pop(job.run_id, None)
-        fields = final_fields(job, outcome)
-        await database_sync_to_async(store.finish_run)(job.run_id, fields)
+        fields = final_fields(job, result)
+        await db(store.finish_run)(job.run_id, fields)
         row = ExperimentRun(pk=job.run_id, batch_id=self.batch.pk, provider=job.provider, model=job.model,
                             repeat=job.repeat, **fields).as_row()
         async with self._publishing:  # frames in the order runs finished: `done` only grows
@@ -180,22 +156,9 @@ class BatchRunner:
             await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
             await self.publish_progress(ExperimentBatch.RUNNING)
 
-    async def _stream(self, job: store.RunJob) -> Outcome:
-        outcome = Outcome(timezone.now(), time.perf_counter())
-        try:
-            events = job.adapter.stream_chat(job.request) if job.stream else _whole_reply(job)
-            async with aclosing(events) as stream:
-                async for event in stream:
-                    _take(outcome, event)
-        except asyncio.CancelledError:
-            outcome.status, outcome.finish_reason = ExperimentRun.CANCELLED, "cancelled"
-        except ProviderError as error:
-            outcome.status, outcome.finish_reason, outcome.error = ExperimentRun.ERROR, "error", error
-        except Exception:
-            log.exception("Experiment run %s failed", job.run_id)
-            outcome.status, outcome.finish_reason = ExperimentRun.ERROR, "error"
-            outcome.error = ProviderError(PROVIDER_ERROR, "The playground failed while running this request.")
-        return outcome
+    async def _stream(self, job: store.RunJob) -> tuple[ReplyState, engine.Ending, object]:
+        started, state = timezone.now(), ReplyState()
+        return state, await engine.run(job.plan, state), started
 
     # Frames ------------------------------------------------------------------------------------
 
@@ -217,53 +180,27 @@ def _report_failure(task: asyncio.Task) -> None:
         log.error("Experiment %s failed", task.get_name(), exc_info=task.exception())
 
 
-def _take(outcome: Outcome, event) -> None:
-    if isinstance(event, (TextDelta, ToolCallDelta)) and outcome.first is None:
-        outcome.first = time.perf_counter()
-    if isinstance(event, TextDelta):
-        outcome.text.append(event.text)
-    elif isinstance(event, ToolCallDelta):
-        outcome.tools.add(event)
-    elif isinstance(event, Usage):
-        outcome.usage = event
-    elif isinstance(event, Finish):
-        outcome.finish_reason = event.reason
-
-
-async def _whole_reply(job: store.RunJob):
-    """For a provider that cannot stream this request: one reply, replayed as events."""
-    result = await job.adapter.chat(job.request)
-    async for event in replay(result):
-        yield event
-
-
-def final_fields(job: store.RunJob, outcome: Outcome) -> dict:
+def final_fields(job: store.RunJob, result: tuple[ReplyState, engine.Ending, object]) -> dict:
     """The run's stored fields: output, verdicts, usage, timings, cost, error."""
-    content = "".join(outcome.text)
-    complete = outcome.status == ExperimentRun.COMPLETE
-    calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in outcome.tools.calls()]
-    calls = validate_tool_calls(calls, job.tools) if calls else []
-    verdict = validate_json_text(content, job.json_schema) if job.structured and complete else None
-    usage = outcome.usage.as_dict() if outcome.usage else {}
-    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-    end = time.perf_counter()
+    state, ending, started = result
+    judged = engine.verdicts(state, job.plan, ending)
+    complete = ending.status == ExperimentRun.COMPLETE
+    structured, usage, error = judged["structured"], judged["usage"] or {}, ending.error
     return {
-        "status": outcome.status, "output": content, "finish_reason": outcome.finish_reason,
-        "valid": verdict["valid"] if verdict else None, "validation_errors": verdict["errors"] if verdict else [],
-        "tool_calls": calls, "tool_calls_valid": _tool_verdict(job, calls) if complete else None,
-        "prompt_tokens": prompt, "completion_tokens": completion,
-        "ttft_ms": round((outcome.first - outcome.t0) * 1000, 1) if outcome.first else None,
-        "duration_ms": round((end - outcome.t0) * 1000, 1),
-        "cost": job.price.cost(prompt, completion) if job.price is not None and usage else None,
-        "fallback": job.fallback or "", "error_code": outcome.error.code if outcome.error else "",
-        "error_message": outcome.error.message if outcome.error else "",
-        "started": outcome.started, "finished": timezone.now(),
+        "status": ending.status, "output": judged["content"], "finish_reason": judged["finish_reason"],
+        "valid": structured["valid"] if structured else None,
+        "validation_errors": structured["errors"] if structured else [], "tool_calls": judged["tool_calls"],
+        "tool_calls_valid": _tool_verdict(job, judged["tool_calls"]) if complete else None,
+        "prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens"),
+        "ttft_ms": judged["metrics"]["ttft_ms"], "duration_ms": judged["metrics"]["duration_ms"],
+        "cost": judged["cost"], "fallback": job.plan.fallback or "", "error_code": error.code if error else "",
+        "error_message": error.message if error else "", "started": started, "finished": timezone.now(),
     }
 
 
 def _tool_verdict(job: store.RunJob, calls: list[dict]) -> bool | None:
     """None without tools; else True when at least one call was made and every call is valid."""
-    if not job.tools or job.tool_choice == "none":
+    if not job.plan.tools or job.plan.tool_choice == "none":
         return None
     return bool(calls) and all(call["validation"]["valid"] for call in calls)
 

@@ -4,12 +4,12 @@ Settings are parsed exactly like a `chat.send` frame (chat.frames.settings_from)
 and every target is resolved and checked against its capabilities before
 anything is stored. A problem raises Invalid with a message for a person.
 """
-from chat import capabilities
+from dataclasses import replace
+
 from chat.errors import BadFrame, Refused
 from chat.frames import settings_from
 from chat.models import Experiment
-from chat.requests import chat_request
-from chat.store import resolve_model
+from chat.requests import Plan, plan
 from chat.validation import check_schema
 
 MAX_TARGETS = 20
@@ -100,28 +100,20 @@ def _targets(raw, settings) -> list[dict]:
         if not isinstance(target, dict) or not isinstance(target.get("provider"), str) \
                 or not isinstance(target.get("model") or "", str):
             raise Invalid("Each target must be {provider: slug, model: id}.")
-        provider, row, model_id = _resolve(target["provider"], target.get("model"))
-        if (provider.slug, model_id) in seen:
-            raise Invalid(f"{provider.name} · {model_id} is listed twice.")
-        seen.add((provider.slug, model_id))
-        _preflight(provider, row, model_id, settings)
-        targets.append({"provider": provider.slug, "model": model_id})
+        planned = _plan(replace(settings, provider=target["provider"], model=target.get("model")))
+        if (planned.provider_slug, planned.model) in seen:
+            raise Invalid(f"{planned.label} is listed twice.")
+        seen.add((planned.provider_slug, planned.model))
+        targets.append({"provider": planned.provider_slug, "model": planned.model})
     return targets
 
 
-def _resolve(provider_slug: str, model_id: str | None):
+def _plan(settings) -> Plan:
+    """The target resolved and checked against its capabilities (with no messages yet)."""
     try:
-        return resolve_model(provider_slug, model_id)
+        return plan(settings, [])
     except Refused as refused:
         raise Invalid(refused.message) from None
-
-
-def _preflight(provider, row, model_id: str, settings) -> None:
-    caps = row.capabilities() if row else provider.capabilities()
-    try:
-        capabilities.plan(chat_request(settings, model_id, []), caps, f"{provider.name} · {model_id}")
-    except capabilities.CapabilityError as error:
-        raise Invalid(str(error)) from None
 
 
 def _int(raw, name: str, low: int, high: int) -> int:

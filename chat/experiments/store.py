@@ -9,12 +9,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from chat import capabilities
+from chat.errors import Refused
 from chat.frames import Settings
 from chat.models import Experiment, ExperimentBatch, ExperimentRun
-from chat.requests import chat_request
-from chat.errors import Refused
-from chat.store import resolve_model
+from chat.requests import Plan, plan
 from providers import types
 
 
@@ -24,41 +22,30 @@ class Busy(Exception):
 
 @dataclass
 class RunJob:
-    """One request of a batch, resolved beforehand."""
+    """One request of a batch, planned beforehand."""
 
     run_id: int
-    provider: str
-    model: str
     repeat: int
-    adapter: object
-    request: types.ChatRequest
-    stream: bool = True
-    fallback: str = ""
-    tools: list = field(default_factory=list)  # OpenAI-shaped, for validating calls
-    tool_choice: object = None
-    json_schema: dict | None = None
-    structured: bool = False
-    price: object = None  # ProviderModel, for cost
+    plan: Plan
+
+    provider = property(lambda self: self.plan.provider_slug)
+    model = property(lambda self: self.plan.model)
 
 
 @dataclass
 class Target:
-    """A (provider, model) ready to send to, or the reason it cannot be."""
+    """A (provider, model) planned and ready to send to, or the reason it cannot be."""
 
     provider: str
     model: str
-    adapter: object = None
-    request: types.ChatRequest | None = None
-    stream: bool = True
-    fallback: str = ""
-    price: object = None
+    plan: Plan | None = None
     error: Refused | None = None
 
 
-def settings_of(spec: dict) -> Settings:
-    return Settings(system=spec.get("system") or None, params=spec.get("params") or {},
-                    tools=spec.get("tools") or [], tool_choice=spec.get("tool_choice"),
-                    response_format=spec.get("response_format"))
+def settings_of(spec: dict, provider: str | None = None, model: str | None = None) -> Settings:
+    return Settings(provider=provider, model=model, system=spec.get("system") or None,
+                    params=spec.get("params") or {}, tools=spec.get("tools") or [],
+                    tool_choice=spec.get("tool_choice"), response_format=spec.get("response_format"))
 
 
 def neutral_messages(spec: dict) -> list[types.Message]:
@@ -67,19 +54,12 @@ def neutral_messages(spec: dict) -> list[types.Message]:
 
 
 def prepare_target(spec: dict, provider_slug: str, model_id: str) -> Target:
-    """Resolve a target now (a provider may have been disabled since the experiment was saved)."""
+    """Plan a target now (a provider may have been disabled since the experiment was saved)."""
     try:
-        provider, row, model_id = resolve_model(provider_slug, model_id)
-        caps = row.capabilities() if row else provider.capabilities()
-        request = chat_request(settings_of(spec), model_id, neutral_messages(spec))
-        request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
+        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec))
     except Refused as refused:
         return Target(provider_slug, model_id, error=refused)
-    except capabilities.CapabilityError as error:
-        return Target(provider_slug, model_id, error=Refused("bad_request", str(error)))
-    adapter = provider.adapter(row)
-    fallback = fallback or adapter.structured_fallback(request) or ""
-    return Target(provider.slug, model_id, adapter, request, capabilities.use_streaming(request, caps), fallback, row)
+    return Target(planned.provider_slug, planned.model, planned)
 
 
 def _order(spec: dict) -> list[tuple[int, dict]]:
@@ -119,19 +99,12 @@ def start_batch(experiment_id: int, user) -> tuple[ExperimentBatch, list[RunJob]
     if any(run.pk is None for run in runs):  # backends that do not return ids from bulk_create
         runs = list(batch.runs.order_by("id"))
     Experiment.objects.filter(pk=experiment.pk).update(updated=timezone.now())
-    fmt = spec.get("response_format") or {}
     jobs, failed = [], []
     for run in runs:
         if run.status != ExperimentRun.PENDING:
             failed.append(run.as_row())
             continue
-        target = targets[(run.provider, run.model)]
-        jobs.append(RunJob(
-            run_id=run.pk, provider=run.provider, model=run.model, repeat=run.repeat, adapter=target.adapter,
-            request=target.request, stream=target.stream, fallback=target.fallback, tools=spec.get("tools") or [],
-            tool_choice=spec.get("tool_choice"), json_schema=(fmt.get("json_schema") or {}).get("schema"),
-            structured=fmt.get("type") in ("json_object", "json_schema"), price=target.price,
-        ))
+        jobs.append(RunJob(run_id=run.pk, repeat=run.repeat, plan=targets[(run.provider, run.model)].plan))
     return batch, jobs, failed
 
 

@@ -28,11 +28,6 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return self.title or f"Conversation {self.pk}"
 
-    @classmethod
-    def visible_to(cls, user):
-        """Conversations a user may read: their own and the team's."""
-        return cls.objects.filter(Q(owner=user) | Q(visibility=cls.TEAM))
-
     def can_read(self, user) -> bool:
         return self.owner_id == user.pk or self.visibility == self.TEAM
 

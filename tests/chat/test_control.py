@@ -204,7 +204,7 @@ async def test_a_stalled_provider_times_out_and_keeps_what_arrived(alice, provid
 
 async def test_a_cancel_reaches_a_reply_running_in_another_process(alice, provider, openai_fake, settings, monkeypatch):
     """Two processes are simulated by hiding the reply from the cancelling consumer's registry."""
-    from chat import generation
+    from chat import running
 
     settings.PLAYGROUND_CROSS_PROCESS_CANCEL = True
     openai_fake.enqueue(Reply.text_of("y" * 100, pieces=100, delay=0.02))
@@ -212,7 +212,7 @@ async def test_a_cancel_reaches_a_reply_running_in_another_process(alice, provid
     frame = send_frame("Long")
     await ws.send_json_to(frame)
     conversation_id = (await _until(ws, "stream.delta"))[0]["conversation_id"]
-    monkeypatch.setattr(generation, "find", lambda request_id: None)
+    monkeypatch.setattr(running, "find", lambda user_id, request_id: None)
     other = await connect(alice)
     await other.send_json_to({"type": "chat.cancel", "request_id": frame["request_id"], "conversation_id": conversation_id})
     frames = await frames_until_end(ws, frame["request_id"])

@@ -110,10 +110,10 @@ async def test_a_rate_limited_request_is_retried_before_the_first_byte(alice, pr
 
 
 async def test_frames_get_fuller_when_many_replies_stream_but_never_beyond_the_cap(settings, monkeypatch):
-    from chat import generation
+    from chat import generation, running
 
     settings.PLAYGROUND_COALESCE_SECONDS, settings.PLAYGROUND_COALESCE_STREAMS = 0.02, 25
     settings.PLAYGROUND_COALESCE_MAX_SECONDS = 0.06
     for streams, expected in ((1, 0.02), (25, 0.02), (50, 0.04), (1000, 0.06)):
-        monkeypatch.setattr(generation, "_by_request", {str(n): None for n in range(streams)})
+        monkeypatch.setattr(running, "_by_request", {(1, str(n)): None for n in range(streams)})
         assert generation.coalesce_interval() == pytest.approx(expected)
