@@ -234,12 +234,20 @@ socket.on("stream.tool_call", (frame) => thread.toolCallDelta(frame));
 
 socket.on("stream.end", (frame) => {
   if (here(frame)) thread.endStream(frame);
+  if (here(frame) && frame.content_omitted) fetchLongReply(frame);
   const pending = mine(frame);
   if (pending && frame.status !== "error") state.pending.delete(frame.request_id);
   updateButtons();
   toolResults.ended(frame, Boolean(pending) && here(frame)); // auto-reply with mocks
   sidebar.refreshSoon();
 });
+
+// A reply too long to repeat in stream.end: its stored text and sanitized html come over HTTP.
+async function fetchLongReply(frame) {
+  const detail = await api("GET", `/api/conversations/${frame.conversation_id}`);
+  const stored = detail.messages.find((m) => m.id === frame.message_id);
+  if (stored && here(frame)) thread.upsert(stored, { follow: false });
+}
 
 socket.on("conversation.state", (frame) => {
   if (!here(frame)) return;
