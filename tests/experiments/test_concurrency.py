@@ -49,7 +49,8 @@ async def _two_running(alice, openai_fake):
         alice, [("loopback", "fake-model")], repeats=6, concurrency=2)
     started = await runner.launch(experiment.pk, alice)
     assert await asyncio.to_thread(openai_fake.wait_for, lambda: openai_fake.open_now == 2, 5)
-    await asyncio.sleep(0.3)  # some text has arrived
+    # some text of both has arrived (each stream's first event is its role chunk)
+    assert await asyncio.to_thread(openai_fake.wait_for, lambda: openai_fake.events_sent >= 10, 5)
     return started
 
 

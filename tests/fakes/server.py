@@ -49,6 +49,7 @@ class FakeServer:
         self.open_now = 0
         self.max_open = 0
         self.disconnects = 0
+        self.events_sent = 0  # stream events written to clients, for tests that wait for some text
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
@@ -220,6 +221,8 @@ class FakeServer:
             except ConnectionError:
                 self._saw_disconnect()
                 return False
+            with self._lock:
+                self.events_sent += 1
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
