@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL := postgres://postgres@127.0.0.1:5432/test
 REDIS := redis://127.0.0.1:6379/0
 
-.PHONY: run test bench install chromium test-sqlite test-postgres
+.PHONY: run test bench install chromium lint test-sqlite test-postgres
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -28,7 +28,11 @@ run: install
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
 
-test: install chromium test-sqlite test-postgres
+test: install chromium lint test-sqlite test-postgres
+
+# House rules (pyproject.toml [tool.ruff]); a finding fails the run before any test.
+lint: install
+	$(VENV)/bin/ruff check .
 
 test-sqlite:
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest

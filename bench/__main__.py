@@ -33,8 +33,8 @@ CONFIG = {
     False: dict(ttft_rounds=10, ttft_per_round=20, paced_streams=10, fast_streams=3, fast_deltas=5000,
                 levels=[1, 10, 100, 250, 500, 1000], cap_tokens=150, ramp=2.0, pg_levels=[1, 10, 100, 250, 500, 1000],
                 persist_streams=20, persist_tokens=250, persist_repeats=3, history=(100_000, 1_000_000),
-                sqlite_history=(10_000, 100_000), history_repeats=40, profile_level=250, client_cost_streams=200, persistence=True,
-                postgres=True),
+                sqlite_history=(10_000, 100_000), history_repeats=40, profile_level=250, client_cost_streams=200,
+                persistence=True, postgres=True),
 }[QUICK]
 if os.environ.get("BENCH_LEVELS"):  # e.g. BENCH_LEVELS=1,10,100,250 to bound a run on a small machine
     CONFIG["levels"] = CONFIG["pg_levels"] = [int(n) for n in os.environ["BENCH_LEVELS"].split(",")]
@@ -123,7 +123,10 @@ def run_backend(backend: Backend, levels: list[int], out: dict) -> None:
             n = CONFIG["profile_level"]
             log(f"[{backend.name}] profile: py-spy on Daphne during {n} streams")
             seconds = CONFIG["ramp"] + CONFIG["cap_tokens"] * 0.02 + 1
-            prof = lambda: PySpy(backend.servers[0].pid, seconds, server.TMP / f"pyspy-{backend.name}-{n}.txt")
+
+            def prof():
+                return PySpy(backend.servers[0].pid, seconds, server.TMP / f"pyspy-{backend.name}-{n}.txt")
+
             level = scenarios.capacity_level(backend, n, CONFIG["cap_tokens"], CONFIG["ramp"], profile=prof)
             out["profile"] = level
     finally:
@@ -166,7 +169,8 @@ def run_persistence(backend: Backend, out: dict) -> None:
             runs[label + "_duration"] = runs.get(label + "_duration", []) + [max(r["duration"] or 0 for r in replies)]
     on, off = statistics.median(runs["on"]), statistics.median(runs["off"])
     result["throughput"] = {"model": fast, "streams": 4, "tokens_per_s_on": round(on, 1),
-                            "tokens_per_s_off": round(off, 1), "on_over_off": round(on / off, 4), "statistic": "median of alternating runs",
+                            "tokens_per_s_off": round(off, 1), "on_over_off": round(on / off, 4),
+                            "statistic": "median of alternating runs",
                             "runs": {k: [round(x, 1) for x in v] for k, v in runs.items()}}
     log("    throughput", result["throughput"])
     out["persistence"] = result

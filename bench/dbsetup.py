@@ -40,7 +40,8 @@ def setup(args) -> dict:
     users = []
     for n in range(args.users):
         name = BENCH_USER if n == 0 else f"{BENCH_USER}{n}"
-        user = User.objects.filter(username=name).first() or User.objects.create_user(name, f"{name}@example.com", "pw-bench-123456")
+        user = User.objects.filter(username=name).first() or User.objects.create_user(
+            name, f"{name}@example.com", "pw-bench-123456")
         users.append({"id": user.pk, "username": name, "session": session_for(user)})
     if not User.objects.filter(username=TEAMMATE).exists():
         User.objects.create_user(TEAMMATE, "teammate@example.com", "pw-bench-123456")
@@ -59,6 +60,10 @@ def _message_columns():
     from chat.models import Message
 
     return [f.column for f in Message._meta.concrete_fields]
+
+
+def _insert(table: str, columns) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('%s' for _ in columns)})"
 
 
 def seed(args) -> dict:
@@ -93,7 +98,8 @@ def seed(args) -> dict:
             updated = now - timedelta(seconds=(n_conv - i) * 60)
             owner = me.pk if (i % 2 == 0 or cid == long_id) else mate.pk
             values = {"id": cid, "owner_id": owner, "title": f"Conversation {cid} about topic {rng.randrange(5000)}",
-                      "visibility": "team" if i % 5 else "private", "settings": json.dumps({"provider": "bench", "model": "d64-i20"}),
+                      "visibility": "team" if i % 5 else "private",
+                      "settings": json.dumps({"provider": "bench", "model": "d64-i20"}),
                       "forked_from_id": None, "created": stamp(updated - timedelta(minutes=5)), "updated": stamp(updated)}
             yield tuple(values[c] for c in conv_cols)
 
@@ -138,15 +144,14 @@ def seed(args) -> dict:
                     for row in messages():
                         copy.write_row(row)
                         total_msgs += 1
-                cur.execute("SELECT setval(pg_get_serial_sequence('chat_conversation','id'), (SELECT max(id) FROM chat_conversation))")
-                cur.execute("SELECT setval(pg_get_serial_sequence('chat_message','id'), (SELECT max(id) FROM chat_message))")
+                for table in ("chat_conversation", "chat_message"):
+                    cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}','id'), (SELECT max(id) FROM {table}))")
         else:
             with connection.cursor() as cur:
-                cur.executemany(f"INSERT INTO chat_conversation ({', '.join(conv_cols)}) VALUES ({', '.join('%s' for _ in conv_cols)})",
-                                list(conversations()))
+                cur.executemany(_insert("chat_conversation", conv_cols), list(conversations()))
                 rows = list(messages())
                 total_msgs = len(rows)
-                cur.executemany(f"INSERT INTO chat_message ({', '.join(msg_cols)}) VALUES ({', '.join('%s' for _ in msg_cols)})", rows)
+                cur.executemany(_insert("chat_message", msg_cols), rows)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return {"conversations": n_conv, "messages": total_msgs, "long_conversation_id": long_id,

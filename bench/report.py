@@ -127,14 +127,14 @@ def markdown(results: dict) -> str:
             out += ["### 3. Capacity: concurrent streams at 50 tokens/s", "",
                     "| streams | completed | stalled streams | max gap ms | delivered/offered (steady / incl. wait) | relayed TTFT p50/p99 ms | direct TTFT p50/p99 ms | added TTFT p50/p99 ms | added gap p99 ms | server CPU avg/peak % | server RSS MiB | RSS/stream KiB | provider CPU % | load gen CPU % |",
                     "| " + " | ".join(["---"] * 14) + " |"]
-            for l in b["capacity"]:
-                out.append(f"| {l['streams']} | {l['completed']} | {l['stalled_streams']} | {_fmt(l['max_gap_ms'])} | "
-                           f"{_fmt(l['delivered_over_offered'])} / {_fmt(l.get('wall_delivered_over_offered'))} | {_fmt(l['relayed_ttft_p50_ms'])} / {_fmt(l['relayed_ttft_p99_ms'])} | "
-                           f"{_fmt(l['direct_ttft_p50_ms'])} / {_fmt(l['direct_ttft_p99_ms'])} | "
-                           f"{_fmt(l['added_ttft_p50_ms'])} / {_fmt(l['added_ttft_p99_ms'])} | {_fmt(l['added_gap_p99_ms'])} | "
-                           f"{_fmt(l['server_cpu_avg_pct'])} / {_fmt(l['server_cpu_peak_pct'])} | {_fmt(l['server_rss_peak_mib'])} | "
-                           f"{_fmt(l['rss_per_stream_kib'])} | {_fmt(l['provider_cpu_avg_pct'])} | {_fmt(l['load_generator_cpu_avg_pct'])} |")
-            errors = sorted({e for l in b["capacity"] for e in l.get("errors", [])})
+            for level in b["capacity"]:
+                out.append(f"| {level['streams']} | {level['completed']} | {level['stalled_streams']} | {_fmt(level['max_gap_ms'])} | "
+                           f"{_fmt(level['delivered_over_offered'])} / {_fmt(level.get('wall_delivered_over_offered'))} | {_fmt(level['relayed_ttft_p50_ms'])} / {_fmt(level['relayed_ttft_p99_ms'])} | "
+                           f"{_fmt(level['direct_ttft_p50_ms'])} / {_fmt(level['direct_ttft_p99_ms'])} | "
+                           f"{_fmt(level['added_ttft_p50_ms'])} / {_fmt(level['added_ttft_p99_ms'])} | {_fmt(level['added_gap_p99_ms'])} | "
+                           f"{_fmt(level['server_cpu_avg_pct'])} / {_fmt(level['server_cpu_peak_pct'])} | {_fmt(level['server_rss_peak_mib'])} | "
+                           f"{_fmt(level['rss_per_stream_kib'])} | {_fmt(level['provider_cpu_avg_pct'])} | {_fmt(level['load_generator_cpu_avg_pct'])} |")
+            errors = sorted({e for level in b["capacity"] for e in level.get("errors", [])})
             out += ["", f"Largest N with no stall: {_largest_stall_free(b)}." + (f" Errors seen: {errors}" if errors else ""), ""]
         if b.get("persistence"):
             p = b["persistence"]
@@ -194,10 +194,10 @@ def plots(results: dict, directory: Path) -> list[Path]:
         return paths
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, b in backends.items():
-        ns = [l["streams"] for l in b["capacity"]]
+        ns = [level["streams"] for level in b["capacity"]]
         for key, style, label in (("relayed_ttft_p50_ms", "-o", "relayed p50"), ("relayed_ttft_p99_ms", "--o", "relayed p99"),
                                   ("direct_ttft_p50_ms", "-s", "direct p50"), ("direct_ttft_p99_ms", "--s", "direct p99")):
-            ax.plot(ns, [l[key] for l in b["capacity"]], style, label=f"{name}: {label}")
+            ax.plot(ns, [level[key] for level in b["capacity"]], style, label=f"{name}: {label}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("concurrent streams (50 tokens/s each)")
@@ -210,9 +210,9 @@ def plots(results: dict, directory: Path) -> list[Path]:
     fig, ax1 = plt.subplots(figsize=(8, 5))
     ax2 = ax1.twinx()
     for name, b in backends.items():
-        ns = [l["streams"] for l in b["capacity"]]
-        ax1.plot(ns, [100 * l["stalled_streams"] / l["streams"] for l in b["capacity"]], "-o", label=f"{name}: stalled streams %")
-        ax2.plot(ns, [l.get("wall_delivered_over_offered") for l in b["capacity"]], "--^",
+        ns = [level["streams"] for level in b["capacity"]]
+        ax1.plot(ns, [100 * level["stalled_streams"] / level["streams"] for level in b["capacity"]], "-o", label=f"{name}: stalled streams %")
+        ax2.plot(ns, [level.get("wall_delivered_over_offered") for level in b["capacity"]], "--^",
                  label=f"{name}: delivered/offered (incl. waiting)")
     ax1.set_xscale("log")
     ax1.set_xlabel("concurrent streams (50 tokens/s each)")
@@ -228,9 +228,9 @@ def plots(results: dict, directory: Path) -> list[Path]:
     fig, ax1 = plt.subplots(figsize=(8, 5))
     ax2 = ax1.twinx()
     for name, b in backends.items():
-        ns = [l["streams"] for l in b["capacity"]]
-        ax1.plot(ns, [l["server_cpu_avg_pct"] for l in b["capacity"]], "-o", label=f"{name}: server CPU avg %")
-        ax2.plot(ns, [l["rss_per_stream_kib"] for l in b["capacity"]], "--s", label=f"{name}: RSS per stream KiB")
+        ns = [level["streams"] for level in b["capacity"]]
+        ax1.plot(ns, [level["server_cpu_avg_pct"] for level in b["capacity"]], "-o", label=f"{name}: server CPU avg %")
+        ax2.plot(ns, [level["rss_per_stream_kib"] for level in b["capacity"]], "--s", label=f"{name}: RSS per stream KiB")
     ax1.set_xscale("log")
     ax1.set_xlabel("concurrent streams (50 tokens/s each)")
     ax1.set_ylabel("Daphne CPU, % of one core (sum over processes)")

@@ -100,7 +100,7 @@ async def ttft(backend, rounds: int, per_round: int, warmup: int = 3) -> dict:
     round_medians = {"relayed": [], "direct": []}
     diffs, relayed_all, direct_all, failures = [], [], [], 0
     n = 0
-    for r in range(rounds):
+    for _ in range(rounds):
         rel, dire = [], []
         for i in range(per_round):
             ws = sockets[n % len(sockets)]

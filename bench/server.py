@@ -48,7 +48,7 @@ def run_django(env: dict, *args: str, timeout: float = 600) -> dict | None:
                          text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"bench.dbsetup {' '.join(args)} failed:\n{out.stderr[-3000:]}")
-    lines = [l for l in out.stdout.splitlines() if l.strip()]
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
     return json.loads(lines[-1]) if lines else None
 
 

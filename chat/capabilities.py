@@ -38,7 +38,8 @@ def _tool_choice(request: types.ChatRequest, caps: types.Capabilities, model_lab
     if not request.tools or choice is None or caps.tool_choice or choice.mode not in ("required", "function"):
         return request, None
     asked = choice.name if choice.mode == "function" else "required"
-    return replace(request, tool_choice=types.ToolChoice("auto")), f"tool_choice {asked!r} unsupported by {model_label}: sent as auto"
+    note = f"tool_choice {asked!r} unsupported by {model_label}: sent as auto"
+    return replace(request, tool_choice=types.ToolChoice("auto")), note
 
 
 def _response_format(request: types.ChatRequest, caps: types.Capabilities):
@@ -53,7 +54,8 @@ def _response_format(request: types.ChatRequest, caps: types.Capabilities):
     messages = _with_system_note(request, schema_instruction(fmt))
     if caps.json_object:
         fallback_fmt = types.ResponseFormat("json_object")
-        return replace(request, messages=messages, response_format=fallback_fmt), "json_schema unsupported: json_object with the schema in the system prompt"
+        note = "json_schema unsupported: json_object with the schema in the system prompt"
+        return replace(request, messages=messages, response_format=fallback_fmt), note
     return replace(request, messages=messages, response_format=None), "json_schema unsupported: the schema in the system prompt"
 
 

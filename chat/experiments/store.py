@@ -3,7 +3,7 @@
 Writes: a batch is created with all its runs `pending` in one transaction;
 each run is written once when it ends; the batch once when it ends.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max

@@ -94,12 +94,14 @@ async def test_a_result_for_an_unknown_call_is_refused_and_stores_nothing(alice,
     await ws.disconnect()
 
 
-async def test_a_provider_without_tool_streaming_gets_a_plain_request_and_the_ui_still_sees_the_calls(alice, provider, openai_fake):
+async def test_a_provider_without_tool_streaming_gets_a_plain_request_and_the_ui_still_sees_the_calls(alice, provider,
+                                                                                                     openai_fake):
     provider.supports_tool_streaming = False
     await provider.asave()
     openai_fake.enqueue(_two_parallel_calls())
     ws = await connect(alice)
-    frame = send_frame("Weather and time?", tools=[WEATHER, TIME], tool_choice={"type": "function", "function": {"name": "get_time"}})
+    frame = send_frame("Weather and time?", tools=[WEATHER, TIME],
+                       tool_choice={"type": "function", "function": {"name": "get_time"}})
     await ws.send_json_to(frame)
     frames = await frames_until_end(ws, frame["request_id"])
     body = openai_fake.chat_requests()[0].body
