@@ -76,12 +76,26 @@ def verdicts(state: ReplyState, plan: Plan, ending: Ending) -> dict:
     structured = None
     if plan.structured and ending.status == COMPLETE and not calls:
         structured = validate_json_text(content, plan.json_schema)
-    usage = state.usage.as_dict() if state.usage else None
+    usage = state.usage.as_dict() if state.usage else estimated_usage(plan, state)
     return {
         "content": content, "tool_calls": calls, "structured": structured, "usage": usage,
         "finish_reason": ending.finish_reason or state.finish_reason or "",
         "metrics": metrics(state, usage), "cost": cost(plan, usage),
     }
+
+
+CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text with BPE tokenizers
+
+
+def estimated_usage(plan: Plan, state: ReplyState) -> dict | None:
+    """Token counts guessed from characters, for providers that report no usage; marked `estimated`."""
+    out = state.length + sum(len(c["name"]) + len(c["arguments"]) for c in state.tool_calls())
+    if not out:
+        return None
+    sent = sum(len(m.content or "") + sum(len(c.arguments) for c in m.tool_calls) for m in plan.request.messages)
+    prompt, completion = -(-sent // CHARS_PER_TOKEN), -(-out // CHARS_PER_TOKEN)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "estimated": True}
 
 
 def cost(plan: Plan, usage: dict | None) -> float | None:

@@ -46,3 +46,14 @@ def render_markdown(text: str) -> str:
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def plain_text(text: str) -> str:
+    """Markdown as the words a reader sees: no fences, emphasis marks, link targets or headings' hashes."""
+    words = []
+    for token in _markdown().parse(text):
+        if token.type == "inline":
+            words += [child.content for child in token.children or () if child.type in ("text", "code_inline")]
+        elif token.type in ("fence", "code_block"):
+            words.append(token.content)
+    return " ".join(" ".join(words).split())

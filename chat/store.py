@@ -3,11 +3,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.rendering import render_markdown
+from chat.rendering import plain_text, render_markdown
 
 
 def _title(content: str) -> str:
-    line = " ".join(content.split())
+    line = plain_text(content)
     return line[:77] + "…" if len(line) > 80 else line
 
 

@@ -186,6 +186,8 @@ def final_fields(job: store.RunJob, result: tuple[ReplyState, engine.Ending, obj
     judged = engine.verdicts(state, job.plan, ending)
     complete = ending.status == ExperimentRun.COMPLETE
     structured, usage, error = judged["structured"], judged["usage"] or {}, ending.error
+    if usage.get("estimated"):  # run statistics compare reported figures only
+        usage, judged["cost"] = {}, None
     return {
         "status": ending.status, "output": judged["content"], "finish_reason": judged["finish_reason"],
         "valid": structured["valid"] if structured else None,

@@ -24,12 +24,13 @@ export function metricsText(message) {
   if (message.finish_reason) parts.push(`finish: ${message.finish_reason}`);
   const usage = message.usage || {};
   if (usage.prompt_tokens != null || usage.completion_tokens != null) {
-    parts.push(`${usage.prompt_tokens ?? "?"} in / ${usage.completion_tokens ?? "?"} out tokens`);
+    const about = usage.estimated ? "≈ " : "";
+    parts.push(`${about}${usage.prompt_tokens ?? "?"} in / ${about}${usage.completion_tokens ?? "?"} out tokens${usage.estimated ? " (estimated: the provider reported no usage)" : ""}`);
   }
   const metrics = message.metrics || {};
   if (metrics.ttft_ms != null) parts.push(`TTFT ${Math.round(metrics.ttft_ms)} ms`);
   if (metrics.tokens_per_s != null) parts.push(`${Number(metrics.tokens_per_s).toFixed(1)} tok/s`);
-  if (message.cost != null) parts.push(`$${Number(message.cost).toFixed(6)}`);
+  if (message.cost != null) parts.push(`${usage.estimated ? "≈ " : ""}$${Number(message.cost).toFixed(6)}`);
   return parts.join(" · ");
 }
 
