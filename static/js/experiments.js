@@ -167,13 +167,22 @@ class ExperimentPage {
     return this.batches.length ? this.batches[this.batches.length - 1].number : 0;
   }
 
+  // Once a run set has ended, count the runs that produced an answer, and the cancelled ones apart.
+  progressText(done, total, status) {
+    if (status === "running") return `${done} / ${total} runs · running`;
+    const statuses = [...this.runs.values()].map((run) => run.status);
+    const cancelled = statuses.filter((s) => s === "cancelled").length;
+    const finished = statuses.filter((s) => s === "complete" || s === "error").length;
+    return `${finished} / ${total} runs · ${status}${cancelled ? ` · ${cancelled} cancelled` : ""}`;
+  }
+
   renderProgress(done, total, status) {
     const bar = $("progress");
     bar.max = Math.max(total, 1);
     bar.value = done;
     const text = $("progress-text");
     text.dataset.status = status || "none";
-    text.textContent = status ? `${done} / ${total} runs · ${status}` : "Not run yet.";
+    text.textContent = status ? this.progressText(done, total, status) : "Not run yet.";
     const running = status === "running" && this.batch && this.batch.number === this.newestNumber();
     $("run").disabled = running;
     $("run").textContent = this.batches.length ? "Run again" : "Run";
