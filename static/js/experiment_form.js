@@ -74,6 +74,8 @@ function syncSchemaBox(form) {
 export function wireForm(form, submit) {
   const error = form.querySelector("#form-error");
   form.elements.format.addEventListener("change", () => syncSchemaBox(form));
+  // An error is about what was submitted: once the form changes, it no longer describes it.
+  for (const kind of ["input", "change"]) form.addEventListener(kind, () => showError(error, null));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError(error, null);

@@ -1,4 +1,4 @@
-"""A cancelled run set says how many runs finished and how many were cancelled, not "n / n"."""
+"""The experiment pages say what happened: counts of a cancelled run set, errors only while they apply."""
 import re
 
 import pytest
@@ -23,3 +23,16 @@ def test_a_cancelled_run_set_counts_only_the_runs_that_finished(signed_in, alice
     text = page.locator("#progress-text").text_content()
     finished, total, cancelled = re.fullmatch(r"(\d+) / (\d+) runs · cancelled · (\d+) cancelled", text).groups()
     assert int(total) == 6 and int(finished) == 1 and int(cancelled) == 5
+
+
+def test_a_form_error_goes_once_the_form_is_changed(signed_in, alice, provider):
+    page = signed_in(alice)
+    page.goto("/experiments/")
+    page.get_by_label("Name").fill("No model yet")
+    page.get_by_label("User message").fill("Hello?")
+    page.get_by_role("button", name="Create experiment").click()
+    error = page.locator("#form-error")
+    error.wait_for(state="visible")
+    assert "Pick at least one model" in error.text_content()
+    page.get_by_label("Loopback · Fake model").check()
+    error.wait_for(state="hidden")
