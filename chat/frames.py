@@ -151,6 +151,8 @@ def parse(frame) -> dict:
         _optional(frame, "parent_id", int)
         _optional(frame, "root", bool)  # extension: a new root message (editing the first one)
         _compare(frame)
+        if frame.get("visibility") not in (None, "private", "team"):  # extension: of a new conversation
+            raise BadFrame("`visibility` must be private or team.")
     elif kind == "chat.tool_result":
         _require(frame, "conversation_id", int)
         _optional(frame, "parent_id", int)  # extension: the assistant message answered, on any branch

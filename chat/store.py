@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.models import Conversation, Message
+from chat.models.preferences import default_visibility
 from chat.rendering import plain_text, render_markdown
 
 
@@ -24,12 +25,14 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
 
 @transaction.atomic
 def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
-               jobs: list) -> tuple[Conversation, Message]:
-    """Store the user's message (and its new conversation), then the replies' rows, in one transaction."""
+               jobs: list, visibility: str | None = None) -> tuple[Conversation, Message]:
+    """Store the user's message (and its new conversation, `visibility` or the user's default), then the
+    replies' rows, in one transaction."""
     created = conversation is None
     if created:
         conversation = Conversation.objects.create(owner=user, title=_title(content) or "New conversation",
-                                                   settings=settings)
+                                                   settings=settings,
+                                                   visibility=visibility or default_visibility(user))
     message = Message.objects.create(conversation=conversation, parent_id=parent_id, role=Message.USER,
                                      content=content, html=render_markdown(content), author=user)
     _reply_rows(conversation, message.pk, jobs)

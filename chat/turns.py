@@ -72,7 +72,8 @@ def send(user, frame: dict) -> Turn:
     path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "")]
     jobs = [_job(request_id, user, column, path) for request_id, column in _columns(frame, settings)]
     created = conversation is None
-    conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs)
+    conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
+                                             frame.get("visibility"))
     return Turn(jobs, _describe(conversation), created, [message.summary()])
 
 

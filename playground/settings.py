@@ -61,6 +61,10 @@ PLAYGROUND_MAX_REPLY_CHARS = env.int("PLAYGROUND_MAX_REPLY_CHARS", default=1_000
 # A finished reply longer than this (text plus html, in characters) is not repeated in `stream.end`:
 # clients fetch it over HTTP, so no frame nears Daphne's 1 MiB or channels-redis' message limits.
 PLAYGROUND_MAX_END_CHARS = env.int("PLAYGROUND_MAX_END_CHARS", default=100_000)
+# Who sees a new conversation or fork unless its owner (or their own default) says otherwise: team or private.
+PLAYGROUND_DEFAULT_VISIBILITY = env.str("PLAYGROUND_DEFAULT_VISIBILITY", default="team")
+if PLAYGROUND_DEFAULT_VISIBILITY not in ("team", "private"):
+    raise ImproperlyConfigured("PLAYGROUND_DEFAULT_VISIBILITY must be team or private.")
 # How often a streaming reply is written to the database, in seconds.
 PLAYGROUND_CHECKPOINT_SECONDS = env.float("PLAYGROUND_CHECKPOINT_SECONDS", default=2.0)
 # The shortest gap between two delta frames of one reply, in seconds.
