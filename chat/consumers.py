@@ -3,6 +3,8 @@
 Replies run as Generations (chat/generation.py), never inside a handler:
 each handler returns quickly so cancel and disconnect are read at once.
 """
+import asyncio
+
 from chat import frames, generation, running, turns
 from chat.db import db
 from chat.errors import BadFrame, Refused
@@ -37,11 +39,29 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.regenerate, frame)
 
     async def _start(self, prepare, frame):
-        with running.claim(frame.get("conversation_id")):
-            turn = await db(prepare)(self.user, frame)
-            await self._begin(turn, frame["request_id"])
+        """Plan and store the turn off the loop; each reply's upstream request opens as soon as it is planned,
+        while the turn is stored, and nothing of it is relayed before the turn is committed."""
+        loop, replies = asyncio.get_running_loop(), []
 
-    async def _begin(self, turn, request_id: str):
+        def opened(jobs):  # in the ORM thread, between planning and storing
+            loop.call_soon_threadsafe(self._open, jobs, replies)
+
+        with running.claim(frame.get("conversation_id")):
+            try:
+                turn = await db(prepare)(self.user, frame, opened)
+            except BaseException:
+                for reply in replies:
+                    reply.abandon()  # nothing was stored: the upstream requests are closed
+                raise
+            await self._begin(turn, frame["request_id"], replies)
+
+    def _open(self, jobs, replies: list) -> None:
+        for job in jobs:
+            reply = generation.Generation(job, self.channel_layer)
+            reply.open()
+            replies.append(reply)
+
+    async def _begin(self, turn, request_id: str, replies: list):
         conversation_id = turn.conversation["id"]
         await self.watch(conversation_id)
         if turn.created_conversation:
@@ -50,8 +70,8 @@ class ChatConsumer(PlaygroundSocket):
         for message in turn.messages:
             await generation.publish(self.channel_layer, conversation_id,
                                      {"type": "message.created", "request_id": request_id, "message": message})
-        for job in turn.jobs:
-            generation.Generation(job, self.channel_layer).start()
+        for reply in replies:
+            await reply.announce()
 
     async def on_cancel(self, frame):
         reply = running.find(self.user.pk, frame["request_id"])

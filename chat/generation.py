@@ -98,6 +98,9 @@ class Generation:
         self._last_checkpoint = time.perf_counter()
         self._finishing = False
         self._capped = False
+        self._stored = asyncio.Event()  # the turn is committed: the reply has its row and may be relayed
+        self._abandoned = False
+        self._cancel_when_stored = False  # a cancel that came while stream.start was being sent
         self.task: asyncio.Task | None = None
 
     # What chat.running knows a reply by
@@ -108,13 +111,31 @@ class Generation:
 
     # Lifecycle ------------------------------------------------------------------
 
-    def start(self) -> None:
+    def open(self) -> None:
+        """Send the request now; what comes back waits in the ReplyState until `announce`."""
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"generation {self.job.request_id}")
+
+    async def announce(self) -> None:
+        """The turn is stored: `stream.start` goes out, the reply can be found and cancelled, and relaying begins."""
         running.add(self)
-        loop = asyncio.get_running_loop()
-        self.task = loop.create_task(self.run(), name=f"generation {self.job.request_id}")
         if settings.PLAYGROUND_CROSS_PROCESS_CANCEL:
-            self._listener = loop.create_task(self._listen_for_cancel())
+            self._listener = asyncio.get_running_loop().create_task(self._listen_for_cancel())
             self.task.add_done_callback(lambda _: self._listener.cancel())
+        plan = self.job.plan
+        try:
+            await self.publish({"type": "stream.start", "request_id": self.job.request_id,
+                                "message_id": self.message_id, "parent_id": self.job.parent_id,
+                                "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback})
+        finally:
+            self._stored.set()
+            if self._cancel_when_stored:
+                self.task.cancel()
+
+    def abandon(self) -> None:
+        """The turn could not be stored: close the upstream request and store nothing."""
+        self._abandoned = True
+        if self.task is not None:
+            self.task.cancel()
 
     async def _listen_for_cancel(self) -> None:
         channel = await self.layer.new_channel()
@@ -133,7 +154,10 @@ class Generation:
         """Stop now: the upstream request is closed and the partial reply kept."""
         if self.task is None or self.task.done() or self._finishing:
             return False
-        self.task.cancel()
+        if self._stored.is_set():
+            self.task.cancel()
+        else:
+            self._cancel_when_stored = True
         return True
 
     def snapshot(self) -> dict:
@@ -142,16 +166,10 @@ class Generation:
                 "model": self.job.plan.model}
 
     async def run(self) -> None:
-        plan = self.job.plan
         try:
-            try:
-                await self.publish({"type": "stream.start", "request_id": self.job.request_id,
-                                    "message_id": self.message_id, "parent_id": self.job.parent_id,
-                                    "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback})
-            except asyncio.CancelledError:
-                ending = engine.Ending(engine.CANCELLED)
-            else:
-                ending = await engine.run(plan, self.state, self._on_output)
+            ending = await engine.run(self.job.plan, self.state, self._on_output)
+            if not await self._wait_until_stored():
+                return
             if self._capped:
                 ending = engine.Ending()
                 self.state.finish_reason = LENGTH_CAP
@@ -160,9 +178,23 @@ class Generation:
         finally:
             running.remove(self)
 
+    async def _wait_until_stored(self) -> bool:
+        """Wait for the turn's commit; False when it was abandoned instead."""
+        if self._abandoned:
+            return False
+        try:
+            await self._stored.wait()
+        except asyncio.CancelledError:
+            if self._abandoned:
+                return False
+            raise
+        return True
+
     # Stream events ------------------------------------------------------------------
 
     async def _on_output(self, event) -> None:
+        if not self._stored.is_set() and not await self._wait_until_stored():
+            raise asyncio.CancelledError
         if isinstance(event, ToolCallDelta):
             pending = self._pending_tools.setdefault(event.index, {"id": None, "name": None, "arguments": []})
             pending["id"] = pending["id"] or event.id

@@ -3,6 +3,8 @@
 Everything here is synchronous ORM work; the consumer runs it off the event
 loop. It sits on the path to the first token, so it reads the conversation
 once (`Tree`) and plans each reply once (models cached in `chat.requests`).
+Once the replies are planned, `opened(jobs)` lets the caller open their
+upstream requests while the turn is being stored.
 """
 from dataclasses import dataclass, field, replace
 
@@ -65,12 +67,17 @@ def _parent(frame: dict, tree: Tree) -> int | None:
     return parent_id
 
 
-def send(user, frame: dict) -> Turn:
+def _nothing(jobs: list[Job]) -> None:
+    pass
+
+
+def send(user, frame: dict, opened=_nothing) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
     parent_id = _parent(frame, tree)
     path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "")]
     jobs = [_job(request_id, user, column, path) for request_id, column in _columns(frame, settings)]
+    opened(jobs)
     created = conversation is None
     conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
                                              frame.get("visibility"))
@@ -91,16 +98,17 @@ def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tu
     return parent_id, messages
 
 
-def tool_results(user, frame: dict) -> Turn:
+def tool_results(user, frame: dict, opened=_nothing) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings)
     parent, messages = _tool_messages(tree, frame["results"], frame.get("parent_id"))
     job = _job(frame["request_id"], user, settings, tree.path_to(parent) + messages)
+    opened([job])
     store.add_tool_results(user, conversation, parent, messages, settings.as_dict(), [job])
     return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
 
 
-def regenerate(user, frame: dict) -> Turn:
+def regenerate(user, frame: dict, opened=_nothing) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     original = tree.get(frame["message_id"])
     if original is None or original.role != Message.ASSISTANT:
@@ -108,6 +116,7 @@ def regenerate(user, frame: dict) -> Turn:
     asked = Message.objects.filter(pk=original.id).values_list("request", flat=True).first() or {}
     settings = frame["settings"].merged_over({**conversation.settings, **asked})
     job = _job(frame["request_id"], user, settings, tree.path_to(original.parent_id))
+    opened([job])
     store.add_reply(conversation, original.parent_id, [job])
     return Turn([job], _describe(conversation))
 
