@@ -6,7 +6,7 @@ from django.db import DatabaseError
 
 from chat import store
 from chat.models import Conversation, Message
-from tests.chat.wsclient import connect, frames_until_end, of_type, send_frame
+from tests.chat.wsclient import connect, frames_until_end, send_frame
 from tests.fakes.script import Reply
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
