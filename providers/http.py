@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from providers.config import ProviderConfig
+from providers.network import AsyncioTransport
 from providers.types import (
     BAD_REQUEST,
     NOT_FOUND,
@@ -38,8 +39,9 @@ def client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     existing = _clients.get(loop)
     if existing is None or existing.is_closed:
+        limits = httpx.Limits(max_connections=4000, max_keepalive_connections=500)
         existing = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=4000, max_keepalive_connections=500),
+            transport=AsyncioTransport(limits=limits), limits=limits,
             timeout=httpx.Timeout(180.0, connect=CONNECT_TIMEOUT),
             follow_redirects=False,
         )

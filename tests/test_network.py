@@ -1,0 +1,94 @@
+"""The pooled client's asyncio network backend, plain and over TLS with a self-signed certificate on loopback."""
+import asyncio
+import datetime
+import ipaddress
+import ssl
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from providers import http
+from providers.network import AsyncioTransport
+from providers.streaming import collect
+from providers.types import ProviderError
+from tests.fakes.openai import OpenAIFake
+from tests.fakes.script import Reply
+from tests.test_adapter_openai import adapter_for, hello
+
+
+def self_signed(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loopback provider")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+class TLSOpenAIFake(OpenAIFake):
+    """The OpenAI-compatible fake behind TLS."""
+
+    def __init__(self, cert: str, key: str):
+        self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._tls.load_cert_chain(cert, key)
+        super().__init__()
+
+    def _run(self):
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._tls))
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._started.set()
+        self._loop.run_forever()
+
+    @property
+    def origin(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    return self_signed(tmp_path)
+
+
+@pytest.fixture
+def tls_fake(certificate):
+    with TLSOpenAIFake(*certificate) as fake:
+        yield fake
+
+
+async def test_the_pooled_client_reads_through_the_asyncio_backend():
+    pool = http.client()._transport._pool
+    assert isinstance(http.client()._transport, AsyncioTransport)
+    assert type(pool._network_backend).__name__ == "AsyncioBackend"
+
+
+async def test_a_reply_streams_over_tls_from_a_provider_with_a_trusted_certificate(tls_fake, certificate,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])  # read when this test's loop makes its client
+    text = "".join(f"piece {n} " for n in range(50))
+    tls_fake.enqueue(Reply.text_of(text, pieces=50))
+    result = await collect(adapter_for(tls_fake.base_url).stream_chat(hello()))
+    assert result.content == text and result.finish_reason == "stop"
+
+
+async def test_an_untrusted_certificate_is_refused_before_anything_is_sent(tls_fake, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(ProviderError) as refused:
+        await collect(adapter_for(tls_fake.base_url, max_retries=0).stream_chat(hello()))
+    assert "certificate" in refused.value.message.lower()
+    assert tls_fake.chat_requests() == []
