@@ -5,7 +5,10 @@ delta) are read in a fresh process, and its CPU time is divided by the deltas
 read, for:
 
 - `adapter`: the playground's own OpenAI adapter (httpx → SSE → neutral events),
-  exactly what a Daphne process runs for each upstream chunk;
+  exactly what a Daphne process runs for each upstream chunk, with its pooled
+  client on httpcore's asyncio backend (`providers/network.py`);
+- `adapter-anyio`: the same adapter on httpx's default transport (httpcore
+  through anyio), as before that backend;
 - `asyncio`: a bare asyncio protocol that only counts the text deltas of the same
   responses: the floor any asyncio client pays for a read.
 
@@ -18,6 +21,16 @@ import time
 from urllib.parse import urlsplit
 
 SPAWN = mp.get_context("spawn")
+
+
+async def _adapter_anyio_streams(base_url: str, model: str, n: int) -> int:
+    import httpx
+
+    from providers import http
+
+    http._clients[asyncio.get_running_loop()] = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=4000, max_keepalive_connections=500), timeout=httpx.Timeout(180.0))
+    return await _adapter_streams(base_url, model, n)
 
 
 async def _adapter_streams(base_url: str, model: str, n: int) -> int:
@@ -75,7 +88,7 @@ async def _asyncio_streams(base_url: str, model: str, n: int) -> int:
 
 
 def _measure(kind: str, base_url: str, model: str, n: int, out) -> None:
-    run = {"adapter": _adapter_streams, "asyncio": _asyncio_streams}[kind]
+    run = {"adapter": _adapter_streams, "adapter-anyio": _adapter_anyio_streams, "asyncio": _asyncio_streams}[kind]
     asyncio.run(run(base_url, "d4-i0", min(n, 20)))  # warm-up: imports, first connections
     cpu0, t0 = time.process_time(), time.perf_counter()
     deltas = asyncio.run(run(base_url, model, n))
@@ -87,7 +100,7 @@ def _measure(kind: str, base_url: str, model: str, n: int, out) -> None:
 
 def client_cost(base_url: str, streams: int = 200, model: str = "d100-i20") -> list[dict]:
     results = []
-    for kind in ("asyncio", "adapter"):
+    for kind in ("asyncio", "adapter", "adapter-anyio"):
         out = SPAWN.Queue()
         proc = SPAWN.Process(target=_measure, args=(kind, base_url, model, streams, out), daemon=True)
         proc.start()
