@@ -78,7 +78,8 @@ def verdicts(state: ReplyState, plan: Plan, ending: Ending) -> dict:
         structured = validate_json_text(content, plan.json_schema)
     usage = state.usage.as_dict() if state.usage else estimated_usage(plan, state)
     return {
-        "content": content, "tool_calls": calls, "structured": structured, "usage": usage,
+        "content": content, "reasoning": state.reasoning_text, "reasoning_extra": state.reasoning_extra,
+        "tool_calls": calls, "structured": structured, "usage": usage,
         "finish_reason": ending.finish_reason or state.finish_reason or "",
         "metrics": metrics(state, usage), "cost": cost(plan, usage),
     }
@@ -89,7 +90,7 @@ CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text with BPE tokeniz
 
 def estimated_usage(plan: Plan, state: ReplyState) -> dict | None:
     """Token counts guessed from characters, for providers that report no usage; marked `estimated`."""
-    out = state.length + sum(len(c["name"]) + len(c["arguments"]) for c in state.tool_calls())
+    out = state.length + state.reasoning_length + sum(len(c["name"]) + len(c["arguments"]) for c in state.tool_calls())
     if not out:
         return None
     sent = sum(len(m.content or "") + sum(len(c.arguments) for c in m.tool_calls) for m in plan.request.messages)
@@ -105,12 +106,16 @@ def cost(plan: Plan, usage: dict | None) -> float | None:
 
 
 def metrics(state: ReplyState, usage: dict | None) -> dict:
-    """Time to first token, duration and output speed, in ms and tokens per second."""
+    """Time to first token (of the answer), time spent reasoning, duration and output speed."""
     end = time.perf_counter()
     first, started = state.first_token, state.started
     result = {"ttft_ms": round((first - started) * 1000, 1) if first else None,
               "duration_ms": round((end - started) * 1000, 1), "tokens_per_s": None}
+    if state.first_reasoning is not None:
+        result["reasoning_ms"] = round(((first or end) - state.first_reasoning) * 1000, 1)
     tokens = (usage or {}).get("completion_tokens")
+    if state.first_reasoning is not None:  # reasoning tokens are output too: speed counts from the first of them
+        first = min(first or end, state.first_reasoning)
     if first and tokens and end - first > 0:
         result["tokens_per_s"] = round(tokens / (end - first), 1)
     return result

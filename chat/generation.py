@@ -90,6 +90,7 @@ class Generation:
         self.layer = layer
         self.state = ReplyState()
         self._sent = 0  # characters of text already in delta frames
+        self._sent_reasoning = 0  # and of reasoning in reasoning frames
         self._pending_tools: dict[int, dict] = {}
         self._flush_lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
@@ -162,8 +163,8 @@ class Generation:
 
     def snapshot(self) -> dict:
         return {"request_id": self.job.request_id, "message_id": self.message_id, "content": self.state.content,
-                "tool_calls": self.state.tool_calls(), "provider": self.job.plan.provider_slug,
-                "model": self.job.plan.model}
+                "reasoning": self.state.reasoning_text, "tool_calls": self.state.tool_calls(),
+                "provider": self.job.plan.provider_slug, "model": self.job.plan.model}
 
     async def run(self) -> None:
         try:
@@ -233,19 +234,20 @@ class Generation:
 
     def _on_timer(self) -> None:
         self._timer = None
-        if (self.state.length > self._sent or self._pending_tools) and not self._finishing:
+        if self._unflushed() and not self._finishing:
             asyncio.get_running_loop().create_task(self._flush())
+
+    def _unflushed(self) -> bool:
+        state = self.state
+        return state.length > self._sent or state.reasoning_length > self._sent_reasoning or bool(self._pending_tools)
 
     async def _flush(self) -> None:
         async with self._flush_lock:
+            if self.state.reasoning_length > self._sent_reasoning:
+                self._sent_reasoning = await self._send_text("stream.reasoning", self.state.reasoning,
+                                                             self._sent_reasoning)
             if self.state.length > self._sent:
-                text = self._unsent()
-                for start in range(0, len(text), DELTA_PIECE_CHARS):
-                    piece = text[start:start + DELTA_PIECE_CHARS]
-                    await self.publish({"type": "stream.delta", "request_id": self.job.request_id,
-                                        "message_id": self.message_id, "content": piece,
-                                        "offset": self._sent})
-                    self._sent += len(piece)
+                self._sent = await self._send_text("stream.delta", self.state.text, self._sent)
             tools, self._pending_tools = self._pending_tools, {}
             for index, piece in sorted(tools.items()):
                 await self.publish({"type": "stream.tool_call", "request_id": self.job.request_id,
@@ -253,12 +255,20 @@ class Generation:
                                     "name": piece["name"], "arguments_delta": "".join(piece["arguments"])})
             self._last_flush = time.perf_counter()
 
-    def _unsent(self) -> str:
-        """The text not yet in a frame (joined once: the state keeps the pieces as they came)."""
-        text = self.state.text
-        if len(text) > 1:
-            text[:] = ["".join(text)]
-        return text[0][self._sent:] if text else ""
+    async def _send_text(self, kind: str, pieces: list[str], sent: int) -> int:
+        """Frames of `kind` for the text past `sent`, each under the frame size limit; returns the new `sent`.
+
+        The pieces are joined in place once, so a long reply is not joined again at every frame.
+        """
+        if len(pieces) > 1:
+            pieces[:] = ["".join(pieces)]
+        text = pieces[0][sent:] if pieces else ""
+        for start in range(0, len(text), DELTA_PIECE_CHARS):
+            piece = text[start:start + DELTA_PIECE_CHARS]
+            await self.publish({"type": kind, "request_id": self.job.request_id, "message_id": self.message_id,
+                                "content": piece, "offset": sent})
+            sent += len(piece)
+        return sent
 
     # Persistence ------------------------------------------------------------------------------
 
@@ -270,7 +280,8 @@ class Generation:
             return
         self._last_checkpoint = now
         self._checkpoint_task = asyncio.get_running_loop().create_task(
-            db(store.checkpoint_reply)(self.message_id, self.state.content, self.state.tool_calls()))
+            db(store.checkpoint_reply)(self.message_id, self.state.content, self.state.tool_calls(),
+                                       self.state.reasoning_text))
 
     async def _finish(self, ending: engine.Ending) -> None:
         if self._timer is not None:
@@ -293,7 +304,8 @@ class Generation:
 
     async def _fail(self, ending: engine.Ending) -> tuple[dict, dict | None]:
         """The last resort when finishing fails: the partial text stored as an error, if storing works at all."""
-        fields = {"content": self.state.content, "tool_calls": [], "structured": None, "usage": None,
+        fields = {"content": self.state.content, "reasoning": self.state.reasoning_text, "tool_calls": [],
+                  "structured": None, "usage": None,
                   "metrics": None, "cost": None, "finish_reason": "error", "status": engine.ERROR,
                   "error_code": ending.error.code, "error_message": ending.error.message}
         try:
@@ -308,13 +320,13 @@ class Generation:
         frame = {
             "type": "stream.end", "request_id": self.job.request_id, "message_id": self.message_id,
             "status": fields["status"], "finish_reason": fields["finish_reason"], "content": fields["content"],
-            "html": html, "tool_calls": fields["tool_calls"], "structured": fields["structured"],
-            "usage": fields["usage"], "metrics": fields["metrics"], "cost": fields["cost"],
+            "html": html, "reasoning": fields["reasoning"], "tool_calls": fields["tool_calls"],
+            "structured": fields["structured"], "usage": fields["usage"], "metrics": fields["metrics"], "cost": fields["cost"],
             "fallback": self.job.plan.fallback,
-            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html")},
+            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html", "reasoning")},
         }
-        if len(fields["content"]) + len(html or "") > settings.PLAYGROUND_MAX_END_CHARS:
-            del frame["content"], frame["html"]
+        if len(fields["content"]) + len(html or "") + len(fields["reasoning"]) > settings.PLAYGROUND_MAX_END_CHARS:
+            del frame["content"], frame["html"], frame["reasoning"]
             frame["content_omitted"] = True
         try:
             await self.publish(frame)

@@ -17,9 +17,12 @@ class Row:
     tool_call_id: str
     name: str
     status: str
+    reasoning: str = ""
+    reasoning_extra: dict | None = None
 
 
-_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status")
+_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status", "reasoning",
+           "reasoning_extra")
 
 
 class Tree:
@@ -77,5 +80,6 @@ def neutral_messages(path: list, system: str | None) -> list[types.Message]:
             continue  # a reply that failed before any text says nothing to the model
         calls = tuple(types.ToolCall(c["id"], c["name"], c.get("arguments") or "", c.get("extra"))
                       for c in m.tool_calls or ())
-        out.append(types.Message(m.role, m.content, calls, m.tool_call_id or None, m.name or None))
+        out.append(types.Message(m.role, m.content, calls, m.tool_call_id or None, m.name or None,
+                                 m.reasoning or "", m.reasoning_extra))
     return out

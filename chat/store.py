@@ -65,8 +65,9 @@ def add_reply(conversation: Conversation, parent_id: int | None, jobs: list) -> 
 # The reply: created once, checkpointed, finalized once -----------------------------------
 
 
-def checkpoint_reply(message_id: int, content: str, tool_calls: list[dict]) -> None:
-    Message.objects.filter(pk=message_id, status=Message.STREAMING).update(content=content, tool_calls=tool_calls)
+def checkpoint_reply(message_id: int, content: str, tool_calls: list[dict], reasoning: str = "") -> None:
+    Message.objects.filter(pk=message_id, status=Message.STREAMING).update(content=content, tool_calls=tool_calls,
+                                                                           reasoning=reasoning)
 
 
 def finalize_reply(message_id: int, conversation_id: int, **fields) -> dict | None:

@@ -6,7 +6,7 @@ events through `ReplyState.add`; a new kind of stream event is added here once.
 import time
 from typing import AsyncIterator
 
-from providers.types import ChatResult, Finish, StreamEvent, TextDelta, ToolCall, ToolCallDelta, Usage
+from providers.types import ChatResult, Finish, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallDelta, Usage
 
 
 class ToolCallAssembler:
@@ -45,32 +45,45 @@ def call_dict(call: ToolCall) -> dict:
 
 
 class ReplyState:
-    """What a reply has produced so far: text, tool calls, usage, finish reason and its timings.
+    """What a reply has produced so far: its answer, reasoning, tool calls, usage, finish reason and timings.
 
-    `started`, `first_byte` (the first event of any kind) and `first_token` (the first text or tool
-    call) are `time.perf_counter()` readings.
+    `started`, `first_byte` (the first event of any kind), `first_reasoning` and `first_token` (the first
+    text or tool call of the answer) are `time.perf_counter()` readings.
     """
 
-    __slots__ = ("started", "first_byte", "first_token", "text", "length", "tools", "usage", "finish_reason")
+    __slots__ = ("started", "first_byte", "first_reasoning", "first_token", "text", "length", "reasoning",
+                 "reasoning_length", "reasoning_extra", "tools", "usage", "finish_reason")
 
     def __init__(self):
         self.started = time.perf_counter()
         self.first_byte: float | None = None
+        self.first_reasoning: float | None = None
         self.first_token: float | None = None
         self.text: list[str] = []
         self.length = 0  # characters of text so far
+        self.reasoning: list[str] = []
+        self.reasoning_length = 0
+        self.reasoning_extra: dict | None = None
         self.tools = ToolCallAssembler()
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
 
     def add(self, event: StreamEvent) -> bool:
-        """Take one event; True when it is output a reader sees (text or a tool call)."""
+        """Take one event; True when it is output a reader sees (text, reasoning or a tool call)."""
         now = None
         if self.first_byte is None:
             self.first_byte = now = time.perf_counter()
         if isinstance(event, TextDelta):
             self.text.append(event.text)
             self.length += len(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning.append(event.text)
+            self.reasoning_length += len(event.text)
+            if event.extra:
+                self.reasoning_extra = {**(self.reasoning_extra or {}), **event.extra}
+            if self.first_reasoning is None:
+                self.first_reasoning = now or time.perf_counter()
+            return True
         elif isinstance(event, ToolCallDelta):
             self.tools.add(event)
         elif isinstance(event, Usage):
@@ -87,12 +100,16 @@ class ReplyState:
     def content(self) -> str:
         return "".join(self.text)
 
+    @property
+    def reasoning_text(self) -> str:
+        return "".join(self.reasoning)
+
     def tool_calls(self) -> list[dict]:
         return [call_dict(call) for call in self.tools.calls()]
 
     def result(self) -> ChatResult:
         return ChatResult(content=self.content, tool_calls=self.tools.calls(), finish_reason=self.finish_reason or "stop",
-                          usage=self.usage)
+                          usage=self.usage, reasoning=self.reasoning_text, reasoning_extra=self.reasoning_extra)
 
 
 async def collect(events: AsyncIterator[StreamEvent]) -> ChatResult:
@@ -105,6 +122,8 @@ async def collect(events: AsyncIterator[StreamEvent]) -> ChatResult:
 
 async def replay(result: ChatResult) -> AsyncIterator[StreamEvent]:
     """A whole reply as stream events (for turns sent without streaming)."""
+    if result.reasoning or result.reasoning_extra:
+        yield ReasoningDelta(result.reasoning, result.reasoning_extra)
     if result.content:
         yield TextDelta(result.content)
     for index, call in enumerate(result.tool_calls):

@@ -27,6 +27,8 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     name: str | None = None  # on tool messages: the function answered (Gemini needs it)
+    reasoning: str = ""  # on assistant messages: the model's reasoning, apart from its answer
+    reasoning_extra: dict | None = None  # opaque data some APIs need back with it (Anthropic's signature)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,14 @@ class TextDelta:
 
 
 @dataclass(slots=True)
+class ReasoningDelta:
+    """More of the model's reasoning (thinking), kept apart from its answer."""
+
+    text: str
+    extra: dict | None = None  # opaque provider data to send back with the reasoning (merged across deltas)
+
+
+@dataclass(slots=True)
 class ToolCallDelta:
     index: int
     id: str | None = None
@@ -106,12 +116,16 @@ class Usage:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    reasoning_tokens: int | None = None  # of completion_tokens, where the provider says
 
     def as_dict(self) -> dict:
         total = self.total_tokens
         if total is None and self.prompt_tokens is not None and self.completion_tokens is not None:
             total = self.prompt_tokens + self.completion_tokens
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "total_tokens": total}
+        data = {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "total_tokens": total}
+        if self.reasoning_tokens is not None:
+            data["reasoning_tokens"] = self.reasoning_tokens
+        return data
 
 
 @dataclass(slots=True)
@@ -120,7 +134,7 @@ class Finish:
     raw_reason: str | None = None
 
 
-StreamEvent = Union[TextDelta, ToolCallDelta, Usage, Finish]
+StreamEvent = Union[TextDelta, ReasoningDelta, ToolCallDelta, Usage, Finish]
 
 
 @dataclass(slots=True)
@@ -129,6 +143,8 @@ class ChatResult:
     tool_calls: list[ToolCall]
     finish_reason: str
     usage: Usage | None = None
+    reasoning: str = ""
+    reasoning_extra: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)

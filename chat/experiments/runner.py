@@ -189,7 +189,8 @@ def final_fields(job: store.RunJob, result: tuple[ReplyState, engine.Ending, obj
     if usage.get("estimated"):  # run statistics compare reported figures only
         usage, judged["cost"] = {}, None
     return {
-        "status": ending.status, "output": judged["content"], "finish_reason": judged["finish_reason"],
+        "status": ending.status, "output": judged["content"], "reasoning": judged["reasoning"],
+        "finish_reason": judged["finish_reason"],
         "valid": structured["valid"] if structured else None,
         "validation_errors": structured["errors"] if structured else [], "tool_calls": judged["tool_calls"],
         "tool_calls_valid": _tool_verdict(job, judged["tool_calls"]) if complete else None,

@@ -50,6 +50,8 @@ class Message(models.Model):
     role = models.CharField(max_length=10, choices=ROLES)
     content = models.TextField(blank=True)
     html = models.TextField(blank=True, help_text="Sanitized rendering of content.")
+    reasoning = models.TextField(blank=True, help_text="The model's reasoning, apart from its answer.")
+    reasoning_extra = models.JSONField(null=True, blank=True, help_text="Provider data sent back with the reasoning.")
     tool_calls = models.JSONField(default=list, blank=True)
     tool_call_id = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True, help_text="On tool messages: the function answered.")
@@ -81,7 +83,7 @@ class Message(models.Model):
 
     SUMMARY_FIELDS = ("id", "role", "content", "html", "parent_id", "created", "status", "tool_calls", "tool_call_id",
                       "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
-                      "model", "error_code", "error_message")
+                      "model", "error_code", "error_message", "reasoning")
 
     def summary(self) -> dict:
         """The message as the protocol's `message.created` and history describe it."""
@@ -100,6 +102,6 @@ def summarize(m: dict) -> dict:
         "tool_calls": m["tool_calls"], "tool_call_id": m["tool_call_id"] or None, "name": m["name"] or None,
         "finish_reason": m["finish_reason"] or None, "usage": m["usage"], "metrics": m["metrics"], "cost": m["cost"],
         "structured": m["structured"], "fallback": m["fallback"] or None, "provider": m["provider"] or None,
-        "model": m["model"] or None,
+        "model": m["model"] or None, "reasoning": m["reasoning"] or None,
         "error": {"code": m["error_code"], "message": m["error_message"]} if m["error_code"] else None,
     }

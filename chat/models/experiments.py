@@ -85,6 +85,7 @@ class ExperimentRun(models.Model):
     repeat = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=STATUSES, default=PENDING)
     output = models.TextField(blank=True)
+    reasoning = models.TextField(blank=True, help_text="The model's reasoning, apart from its output.")
     finish_reason = models.CharField(max_length=30, blank=True)
     valid = models.BooleanField(
         null=True, blank=True, help_text="The reply against the response format; empty: not asked.")
@@ -113,7 +114,8 @@ class ExperimentRun(models.Model):
         """The run as frames, tables and exports show it."""
         return {
             "id": self.pk, "batch_id": self.batch_id, "provider": self.provider, "model": self.model,
-            "repeat": self.repeat, "status": self.status, "output": self.output, "finish_reason": self.finish_reason,
+            "repeat": self.repeat, "status": self.status, "output": self.output, "reasoning": self.reasoning,
+            "finish_reason": self.finish_reason,
             "valid": self.valid, "validation_errors": self.validation_errors, "tool_calls": self.tool_calls,
             "tool_calls_valid": self.tool_calls_valid, "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens, "ttft_ms": self.ttft_ms, "duration_ms": self.duration_ms,
