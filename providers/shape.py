@@ -83,6 +83,13 @@ class Fields:
         value = self.data.get(key)
         return Fields.empty(key, self) if value is None else Fields(value, key, self.provider, self)
 
+    def needed(self, key: str) -> Fields:
+        """An object that must be there (null or missing is an error)."""
+        value = self.data.get(key)
+        if value is None:
+            raise self.wrong(key, value, "an object")
+        return Fields(value, key, self.provider, self)
+
     def objects(self, key: str) -> list[Fields]:
         """A list of objects (absent or null: empty)."""
         value = self._typed(key, (list,), "a list")

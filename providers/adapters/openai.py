@@ -169,7 +169,7 @@ class OpenAIAdapter(Adapter):
         choices = data.objects("choices")
         if not choices:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a choice.")
-        message = choices[0].obj("message")
+        message = choices[0].needed("message")
         calls = []
         for i, call in enumerate(message.objects("tool_calls")):
             function = call.obj("function")
