@@ -54,7 +54,8 @@ class Provider(models.Model):
     supports_tool_choice = models.BooleanField(default=True, help_text="Honours tool_choice required or a named function.")
     supports_json_object = models.BooleanField(default=True)
     supports_json_schema = models.BooleanField(default=True)
-    supports_stream_usage = models.BooleanField(default=True)
+    supports_stream_usage = models.BooleanField(
+        default=True, help_text="Accepts stream_options.include_usage: streamed replies report their tokens.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
