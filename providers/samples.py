@@ -43,7 +43,7 @@ def literal(value, indent: int) -> str:
 
 def keyword_lines(values: dict, indent: int = 4) -> list[str]:
     pad = " " * indent
-    return [f"{pad}{name}={literal(value, indent)}," for name, value in values.items()]
+    return [f"{pad}{name}={literal(value, indent + len(name) + 1)}," for name, value in values.items()]
 
 
 def key_headers(headers: dict, env_var: str) -> str:
