@@ -12,6 +12,7 @@ from typing import AsyncIterator
 from providers import http
 from providers.adapters.base import Adapter
 from providers.samples import Sample, keyword_lines, literal
+from providers.scrubbing import hide_key
 from providers.shape import Fields
 from providers.types import (
     PROVIDER_ERROR,
@@ -191,7 +192,7 @@ class OpenAIAdapter(Adapter):
         choices = data.objects("choices")
         if not choices:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a completion.")
-        return choices[0].text("text") or ""
+        return hide_key(choices[0].text("text") or "", self.config.key())
 
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
