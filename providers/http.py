@@ -293,7 +293,7 @@ class Body:
             if len(page) > 65536:
                 break
         title = _TITLE.search(page)
-        name = f" ({title.group(1).decode('utf-8', 'replace').strip()[:80]})" if title else ""
+        name = f" ({scrub(title.group(1).decode('utf-8', 'replace').strip()[:80], self.config)})" if title else ""
         raise bad_body(self.config, f"answered an HTML page{name}, not {expected}; check the base URL and any "
                                     "proxy in between")
 

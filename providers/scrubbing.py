@@ -4,6 +4,7 @@
 pieces, where the key may be split across two deltas; `scrub_result` cleans a
 whole reply.
 """
+from contextlib import aclosing
 from dataclasses import replace
 from typing import AsyncIterator
 
@@ -13,9 +14,13 @@ MASK = "****"
 SHORTEST_KEY = 4  # shorter "keys" would mask ordinary text
 
 
+def maskable(key: str | None) -> bool:
+    return bool(key) and len(key) >= SHORTEST_KEY
+
+
 def hide_key(text: str, key: str | None) -> str:
     """`text` with every whole occurrence of `key` masked."""
-    if key and len(key) >= SHORTEST_KEY and key in text:
+    if maskable(key) and key in text:
         text = text.replace(key, MASK)
     return text
 
@@ -68,42 +73,41 @@ def _flushed(text: PieceScrubber, calls: dict[int, PieceScrubber]) -> list[Strea
     return events
 
 
-async def scrub_events(events: AsyncIterator[StreamEvent], key: str | None) -> AsyncIterator[StreamEvent]:
-    """The events with `key` masked in text and tool-call arguments, across delta boundaries.
+def scrub_events(events: AsyncIterator[StreamEvent], key: str | None) -> AsyncIterator[StreamEvent]:
+    """The events with `key` masked in text and tool-call arguments, across delta boundaries."""
+    return _scrubbed(events, key) if maskable(key) else events
 
-    Text held back is released before the Finish event, or before an error is
-    raised, so a partial reply keeps everything that is not the key.
-    """
-    if not key or len(key) < SHORTEST_KEY:
-        async for event in events:
-            yield event
-        return
+
+async def _scrubbed(events: AsyncIterator[StreamEvent], key: str) -> AsyncIterator[StreamEvent]:
+    """Text held back is released before the Finish event, or before an error is raised, so a
+    partial reply keeps everything that is not the key."""
     text, calls = PieceScrubber(key), {}
-    try:
-        async for event in events:
-            if isinstance(event, TextDelta):
-                safe = text.feed(event.text)
-                if safe:
-                    yield TextDelta(safe)
-                continue
-            if isinstance(event, ToolCallDelta) and event.arguments_delta:
-                scrubber = calls.setdefault(event.index, PieceScrubber(key))
-                event = replace(event, arguments_delta=scrubber.feed(event.arguments_delta))
-            elif isinstance(event, Finish):
-                for held in _flushed(text, calls):
-                    yield held
-            yield event
-    except Exception:
+    async with aclosing(events):  # a reply cancelled here closes the provider's stream at once
+        try:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    safe = text.feed(event.text)
+                    if safe:
+                        yield TextDelta(safe)
+                    continue
+                if isinstance(event, ToolCallDelta) and event.arguments_delta:
+                    scrubber = calls.setdefault(event.index, PieceScrubber(key))
+                    event = replace(event, arguments_delta=scrubber.feed(event.arguments_delta))
+                elif isinstance(event, Finish):
+                    for held in _flushed(text, calls):
+                        yield held
+                yield event
+        except Exception:
+            for held in _flushed(text, calls):
+                yield held
+            raise
         for held in _flushed(text, calls):
             yield held
-        raise
-    for held in _flushed(text, calls):
-        yield held
 
 
 def scrub_result(result: ChatResult, key: str | None) -> ChatResult:
     """A whole reply with `key` masked in its text and tool-call arguments."""
-    if not key or len(key) < SHORTEST_KEY:
+    if not maskable(key):
         return result
     calls = [replace(c, arguments=hide_key(c.arguments, key)) for c in result.tool_calls]
     return replace(result, content=hide_key(result.content, key), tool_calls=calls)

@@ -64,3 +64,16 @@ def test_held_text_that_turns_out_not_to_be_the_key_comes_through():
     out = [scrubber.feed("I like sk-"), scrubber.feed("tea and sk"), scrubber.feed("y."), scrubber.flush()]
     assert "".join(out) == "I like sk-tea and sky."
     assert out[0] == "I like "  # "sk-" might have begun the key
+
+
+async def test_closing_a_scrubbed_stream_early_closes_the_providers_connection():
+    from contextlib import aclosing
+
+    case = CASES[0]
+    with case.fake_class() as fake:
+        fake.enqueue(Reply(text=["a"] * 50, delay=0.05))
+        async with aclosing(get_adapter(case.config(fake)).stream_chat(ask())) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    break
+        assert fake.wait_for(lambda: fake.disconnects == 1)
