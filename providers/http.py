@@ -138,8 +138,10 @@ def transport_error(config: ProviderConfig, exc: httpx.HTTPError, started: bool)
                                           "failed); check the base URL.")
     if isinstance(exc, httpx.ConnectError):
         return ProviderError(UNAVAILABLE, f"{name} could not be reached at {_host(config)} ({kind}).", retryable=True)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ProviderError(TIMEOUT, f"{name} could not be reached at {_host(config)} in time.", retryable=True)
     if isinstance(exc, httpx.TimeoutException):
-        return ProviderError(TIMEOUT, f"{name} did not accept the request in time ({kind}).", retryable=not started)
+        return ProviderError(TIMEOUT, f"{name} did not take the request in time ({kind}).", retryable=not started)
     if started:
         return ProviderError(UNAVAILABLE, f"{name} dropped the connection mid-reply ({kind}).")
     return ProviderError(UNAVAILABLE, f"{name} closed the connection before answering ({kind}).", retryable=True)
