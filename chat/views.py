@@ -219,10 +219,9 @@ def code(request, conversation_id: int):
     found = _readable(request, conversation_id)
     if found is None:
         return error(404, "No such conversation.")
-    message_id = request.GET.get("message_id")
     try:
-        sample = code_samples.for_conversation(found, int(message_id) if message_id else None,
-                                               request.GET.get("content", ""))
+        message_id = code_samples.parse_message_id(request.GET.get("message_id"))
+        sample = code_samples.for_conversation(found, message_id, request.GET.get("content", ""))
     except code_samples.NoSample as problem:
         return error(400, str(problem))
     return JsonResponse(sample)

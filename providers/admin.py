@@ -1,8 +1,12 @@
 """The admin for providers: write-only keys, presets, model discovery, health checks."""
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
-from providers.models import Provider, ProviderModel
+from providers.models import CAPABILITY_FIELDS, Provider, ProviderModel
 from providers.presets import all_presets, get_preset, provider_values
 from providers.services import check_health, describe_health, refresh_models
 from providers.types import ProviderError
@@ -57,10 +61,9 @@ class ProviderAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "base_url", "default_model", "enabled", "preset"]}),
         ("Key", {"fields": ["key_hint", "api_key", "clear_api_key", "api_key_env"]}),
-        ("Capabilities", {"fields": ["supports_streaming", "supports_tools", "supports_tool_streaming",
-                                     "supports_parallel_tool_calls", "supports_json_object",
-                                     "supports_json_schema", "supports_stream_usage"]}),
-        ("Connection", {"fields": ["timeout_seconds", "max_retries", "extra_headers", "options", "notes"]}),
+        ("Capabilities", {"fields": list(CAPABILITY_FIELDS.values())}),
+        ("Connection", {"fields": ["timeout_seconds", "idle_timeout_seconds", "max_retries", "extra_headers",
+                                   "options", "notes"]}),
     ]
 
     @admin.display(description="Key")
@@ -92,22 +95,55 @@ class ProviderAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "presets": all_presets()}
         return super().changelist_view(request, extra_context)
 
+    def save_related(self, request, form, formsets, change):
+        """After a save, the provider's models are discovered; the admin is told how that went."""
+        super().save_related(request, form, formsets, change)
+        provider = form.instance
+        if provider.enabled:
+            self._discover(request, provider, failed="saved, but model discovery failed")
+
+    def _discover(self, request, provider: Provider, failed: str = "model discovery failed") -> None:
+        try:
+            rows = refresh_models(provider)
+        except ProviderError as error:
+            self.message_user(request, f"{provider.name}: {failed}: {error.message}", messages.ERROR)
+        else:
+            self.message_user(request, f"{provider.name}: {len(rows)} models fetched.", messages.SUCCESS)
+
+    def _check(self, request, provider: Provider) -> None:
+        result = check_health(provider)
+        self.message_user(request, describe_health(provider, result), messages.SUCCESS if result.ok else messages.ERROR)
+
+    # The change page's buttons -------------------------------------------------------------
+
+    def get_urls(self):
+        own = [path("<int:object_id>/check/", self._button(self._check), name="providers_provider_check"),
+               path("<int:object_id>/fetch-models/", self._button(self._discover),
+                    name="providers_provider_fetch_models")]
+        return own + super().get_urls()
+
+    def _button(self, run):
+        @require_POST
+        def view(request, object_id: int):
+            provider = get_object_or_404(Provider, pk=object_id)
+            if not self.has_change_permission(request, provider):
+                return HttpResponseRedirect(reverse("admin:login"))
+            run(request, provider)
+            return HttpResponseRedirect(reverse("admin:providers_provider_change", args=[provider.pk]))
+
+        return self.admin_site.admin_view(view)
+
+    # Bulk actions ---------------------------------------------------------------------------
+
     @admin.action(description="Fetch models")
     def fetch_models(self, request, queryset):
         for provider in queryset:
-            try:
-                rows = refresh_models(provider)
-            except ProviderError as error:
-                self.message_user(request, f"{provider.name}: {error.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{provider.name}: {len(rows)} models fetched.", messages.SUCCESS)
+            self._discover(request, provider)
 
     @admin.action(description="Health check")
     def health_check(self, request, queryset):
         for provider in queryset:
-            result = check_health(provider)
-            level = messages.SUCCESS if result.ok else messages.ERROR
-            self.message_user(request, describe_health(provider, result), level)
+            self._check(request, provider)
 
 
 @admin.register(ProviderModel)

@@ -13,8 +13,9 @@ class ProviderConfig:
     base_url: str
     api_key: Secret | None = None
     extra_headers: dict = field(default_factory=dict)
-    timeout: float = 180.0
+    timeout: float = 180.0  # the whole wait for a reply's first byte, retries included
     max_retries: int = 3
+    idle_timeout: float = 60.0  # the longest silence between two chunks of a reply
     capabilities: Capabilities = field(default_factory=Capabilities)
     options: dict = field(default_factory=dict)  # kind-specific, e.g. Azure's api_version
     preset: str = ""

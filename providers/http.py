@@ -1,14 +1,25 @@
-"""The pooled HTTP client, retries before the first byte, and error mapping.
+"""The pooled HTTP client, deadlines, retries before the first byte, and the error vocabulary.
 
-Every adapter sends through `open_response`, so retry and error rules live in
-one place: retry connect errors, 429 and 5xx with backoff until a response
-starts; once bytes of a reply flow, a failure is final.
+Every adapter sends through `open_response` and reads through the `Body` it
+yields, so timeout, retry and error rules live in one place, the same for a
+streamed and a whole reply:
+- the wait for a reply's first byte, retries and back-off included, has one
+  deadline (the provider's timeout); passing it is `timeout`;
+- after the first byte, each silence longer than the provider's idle timeout
+  is `timeout`; a failure after the first byte is final (no retry);
+- connection refused, a DNS failure or a dropped connection is `unavailable`;
+- a body that is not what was asked for (HTML, invalid UTF-8, not JSON, not
+  server-sent events, empty) is `provider_error`, with the problem named.
 """
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import random
+import re
+import socket
+import ssl
 import weakref
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -18,6 +29,8 @@ import httpx
 
 from providers.config import ProviderConfig
 from providers.network import AsyncioTransport
+from providers.scrubbing import scrub
+from providers.shape import kind_of
 from providers.types import (
     BAD_REQUEST,
     NOT_FOUND,
@@ -29,8 +42,11 @@ from providers.types import (
     ProviderError,
 )
 
+__all__ = ["Body", "client", "error_from_status", "error_text", "open_response", "request_json", "scrub"]
+
 CONNECT_TIMEOUT = 10.0
 LONGEST_RETRY_WAIT = 30.0  # a Retry-After longer than this is reported, not waited for
+SSE_FIELDS = frozenset({"data", "event", "id", "retry"})
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()
 
 
@@ -50,15 +66,11 @@ def client() -> httpx.AsyncClient:
 
 
 def timeout_for(config: ProviderConfig) -> httpx.Timeout:
-    return httpx.Timeout(config.timeout, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT)
+    """Reads are bounded by the first-byte deadline and the idle timeout (see Body), not by httpx."""
+    return httpx.Timeout(None, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT, write=config.idle_timeout)
 
 
-def scrub(text: str, config: ProviderConfig) -> str:
-    """Remove the provider's key from text that may echo it back."""
-    key = config.key() if config.api_key else None
-    if key and len(key) >= 4:
-        text = text.replace(key, "****")
-    return text
+# Errors -----------------------------------------------------------------------------------
 
 
 def error_text(body: bytes) -> str:
@@ -107,15 +119,56 @@ def error_from_status(config: ProviderConfig, status: int, body: bytes, headers:
     return ProviderError(code, message, status=status, retry_after=parse_retry_after(headers), retryable=retryable)
 
 
-def _transport_error(config: ProviderConfig, exc: httpx.HTTPError, started: bool) -> ProviderError:
-    host = urlsplit(config.base_url).netloc or config.base_url
-    if isinstance(exc, httpx.TimeoutException):
-        what = "stopped sending mid-reply" if started else "did not answer in time"
-        return ProviderError(TIMEOUT, f"{config.name} {what} ({type(exc).__name__}).", retryable=not started)
+def _host(config: ProviderConfig) -> str:
+    return urlsplit(config.base_url).netloc or config.base_url
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of `kind` in the chain of causes of `exc`."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def transport_error(config: ProviderConfig, exc: httpx.HTTPError, started: bool) -> ProviderError:
+    """A failure below HTTP: the connection could not be made, or broke."""
+    name, kind = config.name, type(exc).__name__
+    if isinstance(exc, httpx.ConnectError) and _cause(exc, socket.gaierror):
+        return ProviderError(UNAVAILABLE, f"{name}: the host {_host(config)} could not be found (DNS lookup "
+                                          "failed); check the base URL.")
+    if isinstance(exc, httpx.ConnectError) and (refused := _cause(exc, ssl.SSLCertVerificationError)):
+        return ProviderError(UNAVAILABLE, f"{name} at {_host(config)}: its TLS certificate was not accepted "
+                                          f"({refused.verify_message}); check the base URL, or trust the "
+                                          "certificate (SSL_CERT_FILE).")
+    if isinstance(exc, httpx.ConnectError) and _cause(exc, ssl.SSLError):
+        return ProviderError(UNAVAILABLE, f"{name}: the TLS handshake with {_host(config)} failed; check that "
+                                          "the base URL's scheme (http or https) is the server's.")
     if isinstance(exc, httpx.ConnectError):
-        return ProviderError(UNAVAILABLE, f"{config.name} could not be reached at {host}.", retryable=True)
-    what = "dropped the connection mid-reply" if started else "closed the connection"
-    return ProviderError(UNAVAILABLE, f"{config.name} {what} ({type(exc).__name__}).", retryable=not started)
+        return ProviderError(UNAVAILABLE, f"{name} could not be reached at {_host(config)} ({kind}).", retryable=True)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ProviderError(TIMEOUT, f"{name} could not be reached at {_host(config)} in time.", retryable=True)
+    if isinstance(exc, httpx.TimeoutException):
+        return ProviderError(TIMEOUT, f"{name} did not take the request in time ({kind}).", retryable=not started)
+    if started:
+        return ProviderError(UNAVAILABLE, f"{name} dropped the connection mid-reply ({kind}).")
+    return ProviderError(UNAVAILABLE, f"{name} closed the connection before answering ({kind}).", retryable=True)
+
+
+def first_byte_timeout(config: ProviderConfig) -> ProviderError:
+    return ProviderError(TIMEOUT, f"{config.name} did not start answering within {config.timeout:g} s.")
+
+
+def idle_timeout(config: ProviderConfig) -> ProviderError:
+    return ProviderError(TIMEOUT, f"{config.name} went silent for {config.idle_timeout:g} s mid-reply.")
+
+
+def bad_body(config: ProviderConfig, problem: str, sample: str = "") -> ProviderError:
+    shown = f": {scrub(sample[:120], config)!r}" if sample else "."
+    return ProviderError(PROVIDER_ERROR, f"{config.name} {problem}{shown}")
 
 
 def backoff_seconds(attempt: int, retry_after: float | None) -> float:
@@ -124,86 +177,195 @@ def backoff_seconds(attempt: int, retry_after: float | None) -> float:
     return min(8.0, 0.25 * 2**attempt) * (0.75 + random.random() / 2)
 
 
+# Sending ------------------------------------------------------------------------------------
+
+
 @asynccontextmanager
 async def open_response(
     config: ProviderConfig, method: str, url: str, *, json_body: dict | None = None,
     headers: dict | None = None, params: dict | None = None,
-) -> AsyncIterator[httpx.Response]:
-    """A streaming response with status < 400, retried before its first byte."""
+) -> AsyncIterator[Body]:
+    """The Body of a response with status < 400, retried before its first byte, within one deadline."""
     http = client()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + config.timeout
     attempt = 0
     while True:
+        request = http.build_request(method, url, json=json_body, headers=headers, params=params,
+                                     timeout=timeout_for(config))
         try:
-            request = http.build_request(method, url, json=json_body, headers=headers, params=params,
-                                         timeout=timeout_for(config))
-            response = await http.send(request, stream=True)
+            async with asyncio.timeout_at(deadline):
+                response = await http.send(request, stream=True)
+                if response.status_code >= 400:
+                    try:
+                        error_body = await response.aread()
+                    finally:
+                        await response.aclose()
+        except TimeoutError:
+            raise first_byte_timeout(config) from None
         except httpx.HTTPError as exc:
-            error = _transport_error(config, exc, started=False)
+            error = transport_error(config, exc, started=False)
+            error.__cause__ = exc
         else:
             if response.status_code < 400:
                 break
-            body = await response.aread()
-            await response.aclose()
-            error = error_from_status(config, response.status_code, body, response.headers)
+            error = error_from_status(config, response.status_code, error_body, response.headers)
+        wait = backoff_seconds(attempt, error.retry_after)
         too_long = error.retry_after is not None and error.retry_after > LONGEST_RETRY_WAIT
-        if not error.retryable or attempt >= config.max_retries or too_long:
+        if not error.retryable or attempt >= config.max_retries or too_long or loop.time() + wait >= deadline:
             raise error
-        await asyncio.sleep(backoff_seconds(attempt, error.retry_after))
+        await asyncio.sleep(wait)
         attempt += 1
     try:
-        with mid_stream_errors(config):
-            yield response
+        yield Body(response, config, deadline)
     finally:
         await response.aclose()
 
 
-class mid_stream_errors:
-    """Turns transport failures after the first byte into a final ProviderError."""
-
-    def __init__(self, config: ProviderConfig):
-        self.config = config
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is not None and isinstance(exc, httpx.HTTPError):
-            raise _transport_error(self.config, exc, started=True) from None
-        return False
-
-
 async def request_json(config: ProviderConfig, method: str, url: str, **kwargs) -> object:
-    """A whole JSON response (model lists, non-streaming chats)."""
-    async with open_response(config, method, url, **kwargs) as response:
-        body = await response.aread()
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise ProviderError(PROVIDER_ERROR, f"{config.name} answered with something that is not JSON.") from None
+    """A whole JSON response (model lists, replies sent without streaming)."""
+    async with open_response(config, method, url, **kwargs) as body:
+        return await body.json()
 
 
-async def sse_data(response: httpx.Response, config: ProviderConfig) -> AsyncIterator[dict]:
-    """The JSON payloads of a server-sent-event stream; stops at `[DONE]`."""
-    async for line in response.aiter_lines():
-        if not line.startswith("data:"):
-            continue  # event names, comments, keep-alives, blank separators
-        data = line[5:].strip()
-        if data == "[DONE]":
+# Reading ------------------------------------------------------------------------------------
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+class Body:
+    """A response body read with the first-byte deadline, then an idle timeout between chunks.
+
+    Every read turns a fault into a ProviderError: a stall is `timeout`, a
+    broken connection `unavailable`, bytes of the wrong kind `provider_error`.
+    """
+
+    def __init__(self, response: httpx.Response, config: ProviderConfig, deadline: float):
+        self.response = response
+        self.config = config
+        self.deadline = deadline
+        self.started = False
+
+    @property
+    def content_type(self) -> str:
+        return self.response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The raw body in network chunks."""
+        loop = asyncio.get_running_loop()
+        source = self.response.aiter_bytes()
+        try:
+            while True:
+                until = loop.time() + self.config.idle_timeout if self.started else self.deadline
+                try:
+                    async with asyncio.timeout_at(until):
+                        chunk = await anext(source)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise (idle_timeout(self.config) if self.started else first_byte_timeout(self.config)) from None
+                except httpx.HTTPError as exc:
+                    raise transport_error(self.config, exc, started=True) from exc
+                if chunk:
+                    self.started = True
+                    yield chunk
+        finally:
+            await source.aclose()
+
+    async def read(self) -> bytes:
+        return b"".join([chunk async for chunk in self.chunks()])
+
+    def _decode(self, decoder, data: bytes, final: bool = False) -> str:
+        try:
+            return decoder.decode(data, final)
+        except UnicodeDecodeError:
+            raise bad_body(self.config, "sent bytes that are not valid UTF-8") from None
+
+    async def lines(self) -> AsyncIterator[str]:
+        """The body's lines (LF or CRLF), decoded as strict UTF-8."""
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        pending = ""
+        async for chunk in self.chunks():
+            pending += self._decode(decoder, chunk)
+            if "\n" not in pending:
+                continue
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                yield line[:-1] if line.endswith("\r") else line
+        pending += self._decode(decoder, b"", final=True)
+        if pending:
+            yield pending.removesuffix("\r")
+
+    async def _refuse_html(self, expected: str) -> None:
+        if self.content_type != "text/html":
             return
-        if not data:
-            continue
-        try:
-            yield json.loads(data)
-        except ValueError:
-            raise ProviderError(PROVIDER_ERROR, f"{config.name} sent a malformed stream chunk: {scrub(data[:120], config)!r}") from None
+        page = b""
+        async for chunk in self.chunks():
+            page += chunk
+            if len(page) > 65536:
+                break
+        title = _TITLE.search(page)
+        name = f" ({scrub(title.group(1).decode('utf-8', 'replace').strip()[:80], self.config)})" if title else ""
+        raise bad_body(self.config, f"answered an HTML page{name}, not {expected}; check the base URL and any "
+                                    "proxy in between")
 
-
-async def ndjson(response: httpx.Response, config: ProviderConfig) -> AsyncIterator[dict]:
-    """The objects of a newline-delimited JSON stream."""
-    async for line in response.aiter_lines():
-        if not line.strip():
-            continue
+    async def json(self) -> object:
+        """The whole body as one JSON value."""
+        await self._refuse_html("JSON")
+        data = await self.read()
+        text = self._decode(codecs.getincrementaldecoder("utf-8")("strict"), data, final=True)
+        if not text.strip():
+            raise bad_body(self.config, "answered with an empty body")
         try:
-            yield json.loads(line)
+            return json.loads(text)
         except ValueError:
-            raise ProviderError(PROVIDER_ERROR, f"{config.name} sent a malformed stream line: {scrub(line[:120], config)!r}") from None
+            raise bad_body(self.config, "answered with malformed JSON", text) from None
+
+    def _object(self, text: str, what: str) -> dict:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            raise bad_body(self.config, f"sent a malformed {what} (not valid JSON)", text) from None
+        if not isinstance(value, dict):
+            raise bad_body(self.config, f"sent a {what} that is {kind_of(value)}, not an object", text)
+        return value
+
+    async def sse_data(self) -> AsyncIterator[dict]:
+        """The JSON objects of a server-sent-event stream, up to `[DONE]` or its end."""
+        await self._refuse_html("an event stream")
+        data: list[str] = []
+        sent = False
+        async for line in self.lines():
+            if not line:
+                if data:
+                    payload, data = "\n".join(data), []
+                    if payload.strip() == "[DONE]":
+                        break
+                    sent = True
+                    yield self._object(payload, "stream chunk")
+                continue
+            if line.startswith(":"):
+                continue  # a comment, or a keep-alive
+            field, _, value = line.partition(":")
+            if field not in SSE_FIELDS:
+                raise bad_body(self.config, "sent a line that is not a server-sent event", line)
+            if field == "data":
+                data.append(value[1:] if value.startswith(" ") else value)
+        else:
+            if data and "\n".join(data).strip() != "[DONE]":
+                sent = True
+                yield self._object("\n".join(data), "stream chunk")
+        if not sent:
+            raise bad_body(self.config, "ended the stream without sending anything")
+
+    async def ndjson(self) -> AsyncIterator[dict]:
+        """The objects of a newline-delimited JSON stream."""
+        await self._refuse_html("a stream of JSON lines")
+        sent = False
+        async for line in self.lines():
+            if line.strip():
+                sent = True
+                yield self._object(line, "stream line")
+        if not sent:
+            raise bad_body(self.config, "ended the stream without sending anything")

@@ -1,6 +1,7 @@
 """Providers an admin registers once, and the models each one offers."""
 from dataclasses import replace
 
+from django.conf import settings
 from django.db import models
 
 from providers import crypto, registry
@@ -20,6 +21,11 @@ CAPABILITY_FIELDS = {
 }
 
 
+def default_idle_timeout() -> float:
+    """A new provider's idle timeout: PLAYGROUND_PROVIDER_IDLE_TIMEOUT, 60 s unless set."""
+    return float(getattr(settings, "PLAYGROUND_PROVIDER_IDLE_TIMEOUT", 60.0))
+
+
 class Provider(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
@@ -34,7 +40,10 @@ class Provider(models.Model):
     extra_headers = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True, help_text="Kind-specific settings and quirks.")
     default_model = models.CharField(max_length=200, blank=True)
-    timeout_seconds = models.FloatField(default=180.0)
+    timeout_seconds = models.FloatField(
+        default=180.0, help_text="The longest wait for a reply to start, retries included.")
+    idle_timeout_seconds = models.FloatField(
+        default=default_idle_timeout, help_text="The longest silence between two pieces of a reply.")
     max_retries = models.PositiveSmallIntegerField(default=3)
     enabled = models.BooleanField(default=True)
     notes = models.TextField(blank=True)
@@ -45,7 +54,8 @@ class Provider(models.Model):
     supports_tool_choice = models.BooleanField(default=True, help_text="Honours tool_choice required or a named function.")
     supports_json_object = models.BooleanField(default=True)
     supports_json_schema = models.BooleanField(default=True)
-    supports_stream_usage = models.BooleanField(default=True)
+    supports_stream_usage = models.BooleanField(
+        default=True, help_text="Accepts stream_options.include_usage: streamed replies report their tokens.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -93,7 +103,7 @@ class Provider(models.Model):
         return ProviderConfig(
             kind=self.kind, name=self.name, slug=self.slug, base_url=self.base_url, api_key=self.secret(),
             extra_headers=dict(self.extra_headers or {}), timeout=self.timeout_seconds,
-            max_retries=self.max_retries, capabilities=capabilities or self.capabilities(),
+            idle_timeout=self.idle_timeout_seconds, max_retries=self.max_retries, capabilities=capabilities or self.capabilities(),
             options=dict(self.options or {}), preset=self.preset,
         )
 

@@ -61,8 +61,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(str(exc)) from exc
 
     async def aclose(self) -> None:
-        # No wait for the peer: a cancelled reply closes its stream at once.
-        self._writer.close()
+        # At once, without flushing or a TLS goodbye the peer may never answer: a cancelled reply's
+        # connection closes now. The socket itself closes on the loop's next turn, which this waits for.
+        self._writer.transport.abort()
+        await asyncio.sleep(0)
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> AsyncioStream:

@@ -31,6 +31,14 @@ def get_preset(slug: str) -> dict:
     raise ValueError(f"No preset {slug!r}; known presets: {known}.")
 
 
+def list_prices(slug: str) -> dict[str, tuple[float, float]]:
+    """USD per million (input, output) tokens of the models a preset knows the list price of."""
+    for preset in load_presets():
+        if preset["slug"] == slug:
+            return {model: (pair[0], pair[1]) for model, pair in (preset.get("prices") or {}).items()}
+    return {}
+
+
 def preset_choices() -> list[tuple[str, str]]:
     return [(p["slug"], p["name"]) for p in load_presets()]
 

@@ -1,8 +1,11 @@
 """Synchronous provider operations shared by the admin and the command."""
+from decimal import Decimal
+
 from asgiref.sync import async_to_sync
 from django.db import transaction
 
 from providers.models import Provider, ProviderModel
+from providers.presets import list_prices
 from providers.types import HealthResult
 
 
@@ -10,9 +13,11 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
     """Ask the provider for its models and upsert them (discovered=True).
 
     Raises ProviderError when the provider cannot be asked. Prices and
-    overrides an admin set on existing rows are kept.
+    overrides an admin set on existing rows are kept; a model without a price
+    gets its preset's list price, where the preset knows one.
     """
     infos = async_to_sync(provider.adapter().list_models)()
+    prices = list_prices(provider.preset) if provider.preset else {}
     rows = []
     with transaction.atomic():
         for info in infos:
@@ -21,9 +26,16 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
                 defaults={"display_name": info.display_name if info.display_name != info.id else "",
                           "context_window": info.context_window, "discovered": True},
             )
+            changed = []
             if not created and info.context_window and not row.context_window:
                 row.context_window = info.context_window
-                row.save(update_fields=["context_window"])
+                changed.append("context_window")
+            price = prices.get(info.id.removeprefix("models/"))
+            if price and row.input_price_per_mtok is None and row.output_price_per_mtok is None:
+                row.input_price_per_mtok, row.output_price_per_mtok = (Decimal(str(p)) for p in price)
+                changed += ["input_price_per_mtok", "output_price_per_mtok"]
+            if changed:
+                row.save(update_fields=changed)
             rows.append(row)
     return rows
 

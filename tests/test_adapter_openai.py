@@ -110,11 +110,11 @@ async def test_a_malformed_stream_line_is_a_provider_error(openai_fake):
     assert caught.value.code == PROVIDER_ERROR
 
 
-async def test_a_stall_longer_than_the_timeout_is_a_timeout(openai_fake):
+async def test_a_stall_longer_than_the_idle_timeout_is_a_timeout(openai_fake):
     openai_fake.enqueue(Reply.text_of("slow reply", pieces=3, stall_after=2, stall_seconds=5))
     with pytest.raises(ProviderError) as caught:
-        await events_of(adapter_for(openai_fake.base_url, timeout=0.5), hello())
-    assert caught.value.code == TIMEOUT
+        await events_of(adapter_for(openai_fake.base_url, idle_timeout=0.3), hello())
+    assert caught.value.code == TIMEOUT and "went silent for 0.3 s" in caught.value.message
 
 
 async def test_a_refused_connection_is_unavailable():

@@ -322,3 +322,43 @@ async def test_gemini_thought_signatures_come_back_with_their_calls():
         assert second.content == "21 °C."
         sent = fake.chat_requests()[-1].body["contents"][1]["parts"][0]
         assert sent["thoughtSignature"] == "sig-get_weather"
+
+
+# View code: each adapter renders its own request, and the curl sample runs ------------------------
+
+SDK_IMPORTS = {"openai": "from openai import OpenAI", "azure": "from openai import AzureOpenAI",
+               "anthropic": "import anthropic", "gemini": "from google import genai", "ollama": "from ollama import Client"}
+
+
+def sample_adapter(case, fake, env_var: str = "SAMPLE_KEY"):
+    """The adapter as View code builds it: the key is the placeholder `$SAMPLE_KEY`, never read."""
+    from dataclasses import replace
+
+    from providers.secrets import Secret
+
+    return get_adapter(replace(case.config(fake), api_key=Secret(lambda: f"${env_var}")))
+
+
+async def test_its_code_samples_name_the_key_variable_and_its_official_sdk(fake, case):
+    samples = sample_adapter(case, fake).code_samples(ask(tools=(WEATHER,), params=Params(temperature=0.2)), "SAMPLE_KEY")
+    assert TEST_KEY not in json.dumps(samples)
+    assert "$SAMPLE_KEY" in samples["curl"]
+    assert SDK_IMPORTS[case.kind] in samples["python"] and "os.environ['SAMPLE_KEY']" in samples["python"]
+    compile(samples["python"], f"{case.kind}-sample.py", "exec")
+    assert "get_weather" in samples["python"] and "get_weather" in samples["curl"]
+
+
+async def test_its_curl_sample_runs_against_the_fake_and_gets_a_reply(fake, case):
+    import asyncio
+    import os
+
+    fake.enqueue(Reply.text_of("The sample works.", pieces=1))
+    samples = sample_adapter(case, fake).code_samples(ask(), "SAMPLE_KEY")
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-c", samples["curl"].replace("curl -N", "curl -sS -N --max-time 20", 1),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, "SAMPLE_KEY": TEST_KEY})
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert "The sample works." in out.decode()
+    sent = fake.chat_requests()[-1]
+    assert TEST_KEY in json.dumps(sent.headers)  # the variable was expanded by the shell, from the environment

@@ -1,4 +1,4 @@
-"""`manage.py providers`: add, list, models, check."""
+"""`manage.py providers`: add, update, remove, enable, disable, list, models, check."""
 import io
 import socket
 
@@ -104,3 +104,57 @@ def test_check_exits_1_when_nothing_listens(provider, capsys):
     Provider.objects.filter(pk=provider.pk).update(base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=0)
     assert exit_code("check", "loopback") == 1
     assert "could not be reached" in capsys.readouterr().out
+
+
+# update, remove, enable, disable ---------------------------------------------------------------
+
+
+def test_update_changes_only_what_is_given(provider):
+    out = run("update", "loopback", "--name", "Renamed", "--timeout", "30", "--idle-timeout", "5", "--retries", "1")
+    provider.refresh_from_db()
+    assert (provider.name, provider.timeout_seconds, provider.idle_timeout_seconds, provider.max_retries) == (
+        "Renamed", 30.0, 5.0, 1)
+    assert provider.secret().reveal() == TEST_KEY and provider.default_model == "fake-model"
+    assert "Updated loopback: name, timeout_seconds, idle_timeout_seconds, max_retries" in out
+    assert TEST_KEY not in out
+
+
+def test_update_reads_a_new_key_from_stdin_or_names_a_variable(provider):
+    run("update", "loopback", "--api-key-stdin", stdin="sk-new-key-0123456789\n")
+    provider.refresh_from_db()
+    assert provider.secret().reveal() == "sk-new-key-0123456789" and provider.api_key_env == ""
+    out = run("update", "loopback", "--api-key-env", "LOOPBACK_KEY")
+    provider.refresh_from_db()
+    assert (provider.api_key_env, provider.api_key_encrypted) == ("LOOPBACK_KEY", "")
+    assert "from $LOOPBACK_KEY" in out
+
+
+def test_update_refuses_bad_values_and_changes_nothing(provider):
+    for args, problem in ((["--base-url", "not a url"], "base_url"), (["--timeout", "0"], "--timeout"),
+                          (["--retries", "-1"], "--retries"), ([], "Nothing to change")):
+        with pytest.raises(CommandError, match=problem):
+            run("update", "loopback", *args)
+    provider.refresh_from_db()
+    assert provider.timeout_seconds == 180.0 and provider.base_url.startswith("http://127.0.0.1")
+
+
+def test_disable_and_enable_switch_a_provider(provider):
+    assert run("disable", "loopback") == "loopback is disabled.\n"
+    provider.refresh_from_db()
+    assert not provider.enabled
+    run("enable", "loopback")
+    provider.refresh_from_db()
+    assert provider.enabled
+
+
+def test_remove_deletes_a_provider_and_its_models(provider):
+    assert "Removed loopback (Loopback) and its 1 model." in run("remove", "loopback")
+    assert not Provider.objects.filter(slug="loopback").exists()
+
+
+@pytest.mark.parametrize("action", ["update", "remove", "enable", "disable"])
+def test_an_unknown_slug_is_a_clear_error_that_names_the_known_ones(provider, action):
+    args = ["--name", "x"] if action == "update" else []
+    with pytest.raises(CommandError, match="No provider 'nope'; known slugs: loopback"):
+        run(action, "nope", *args)
+    assert exit_code(action, "nope", *args) == 1

@@ -4,15 +4,20 @@ Structured output has no native switch here, so it is emulated (a declared
 fallback): the adapter forces a tool whose input_schema is the schema and turns
 that tool's input back into text deltas, so callers see a JSON reply.
 """
+import json
 from typing import AsyncIterator
 
 from providers import http
-from providers.adapters.base import Adapter, arguments_object
+from providers.adapters.base import Adapter, arguments_object, stream_of
+from providers.samples import Sample, keyword_lines, literal
+from providers.shape import Fields
+from providers.streaming import collect
 from providers.types import (
     PROVIDER_ERROR,
     UNAVAILABLE,
     Capabilities,
     ChatRequest,
+    ChatResult,
     Finish,
     Message,
     ModelInfo,
@@ -27,8 +32,6 @@ API_VERSION = "2023-06-01"
 RESPOND_TOOL = "respond"
 FINISH_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
                   "pause_turn": "stop", "refusal": "content_filter"}
-
-
 
 
 def wire_messages(messages: list[Message]) -> tuple[str, list[dict]]:
@@ -63,7 +66,6 @@ class AnthropicAdapter(Adapter):
 
     default_capabilities = Capabilities(streaming=True, tools=True, tool_streaming=True, parallel_tool_calls=True,
                                         json_object=True, json_schema=True, stream_usage=True)
-
 
     def headers(self) -> dict:
         headers = {**self.config.extra_headers, "anthropic-version": API_VERSION}
@@ -124,23 +126,51 @@ class AnthropicAdapter(Adapter):
 
     # Calls ----------------------------------------------------------------------
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         body = self.build_body(request, stream=True)
         state = _StreamState(self.config.name, structured=bool(self.structured_fallback(request)))
         async with http.open_response(self.config, "POST", self.url("/v1/messages"), json_body=body,
-                                      headers=self.headers()) as response:
-            async for event in http.sse_data(response, self.config):
-                for neutral in state.translate(event):
+                                      headers=self.headers()) as reply:
+            async for data in reply.sse_data():
+                for neutral in state.translate(Fields(data, "event", self.config.name)):
                     yield neutral
         for neutral in state.finish():
             yield neutral
 
+    async def whole_reply(self, request: ChatRequest) -> ChatResult:
+        data = await http.request_json(self.config, "POST", self.url("/v1/messages"),
+                                       json_body=self.build_body(request, stream=False), headers=self.headers())
+        state = _StreamState(self.config.name, structured=bool(self.structured_fallback(request)))
+        return await collect(stream_of(state.whole(Fields(data, "reply", self.config.name))))
+
+    def request_sample(self, request: ChatRequest) -> Sample:
+        return Sample(self.url("/v1/messages"), self.headers(), self.build_body(request, stream=True),
+                      model=request.model)
+
+    def python_sample(self, sample: Sample, env_var: str) -> str:
+        """The official `anthropic` SDK."""
+        client = f"anthropic.Anthropic(api_key=os.environ[{env_var!r}]"
+        if self.config.base_url.rstrip("/") != "https://api.anthropic.com":
+            client += f", base_url={self.config.base_url.rstrip('/')!r}"
+        if self.config.extra_headers:
+            client += f", default_headers={literal(self.config.extra_headers, 4)}"
+        body = {key: value for key, value in sample.body.items() if key != "stream"}
+        lines = ["import os", "", "import anthropic", "", f"client = {client})", "",
+                 "with client.messages.stream("]
+        lines += keyword_lines(body)
+        lines += [") as stream:", "    for text in stream.text_stream:", '        print(text, end="", flush=True)',
+                  "print()", ""]
+        return "\n".join(lines)
+
     async def list_models(self) -> list[ModelInfo]:
         data = await http.request_json(self.config, "GET", self.url("/v1/models"), headers=self.headers(),
                                        params={"limit": 1000})
-        items = data.get("data", []) if isinstance(data, dict) else []
-        return [ModelInfo(id=m["id"], display_name=m.get("display_name") or m["id"])
-                for m in items if isinstance(m, dict) and m.get("id")]
+        models = []
+        for item in Fields(data, "model list", self.config.name).objects("data"):
+            model_id = item.text("id")
+            if model_id:
+                models.append(ModelInfo(id=model_id, display_name=item.text("display_name") or model_id))
+        return models
 
 
 class _StreamState:
@@ -154,49 +184,69 @@ class _StreamState:
         self.prompt_tokens = self.completion_tokens = None
         self.stop_reason = None
 
-    def translate(self, event: dict) -> list[StreamEvent]:
-        kind = event.get("type")
+    def translate(self, event: Fields) -> list[StreamEvent]:
+        kind = event.text("type")
         if kind == "error":
-            self.raise_error(event.get("error") or {})
+            self.raise_error(event.obj("error"))
         if kind == "message_start":
-            usage = (event.get("message") or {}).get("usage") or {}
-            self.prompt_tokens = usage.get("input_tokens")
-            self.completion_tokens = usage.get("output_tokens")
+            self.read_usage(event.obj("message").obj("usage"))
         elif kind == "content_block_start":
-            return self.start_block(event.get("index", 0), event.get("content_block") or {})
+            return self.start_block(event.integer("index") or 0, event.obj("content_block"))
         elif kind == "content_block_delta":
-            return self.delta(event.get("index", 0), event.get("delta") or {})
+            return self.delta(event.integer("index") or 0, event.obj("delta"))
         elif kind == "content_block_stop":
-            return self.stop_block(event.get("index", 0))
+            return self.stop_block(event.integer("index") or 0)
         elif kind == "message_delta":
-            self.stop_reason = (event.get("delta") or {}).get("stop_reason") or self.stop_reason
-            usage = event.get("usage") or {}
-            self.completion_tokens = usage.get("output_tokens", self.completion_tokens)
-            if usage.get("input_tokens"):
-                self.prompt_tokens = usage["input_tokens"]
+            self.stop_reason = event.obj("delta").text("stop_reason") or self.stop_reason
+            self.read_usage(event.obj("usage"))
         return []  # ping, message_stop, unknown events
 
-    def start_block(self, index: int, block: dict) -> list[StreamEvent]:
-        if block.get("type") != "tool_use":
+    def read_usage(self, usage: Fields) -> None:
+        self.prompt_tokens = usage.integer("input_tokens") or self.prompt_tokens
+        output = usage.integer("output_tokens")
+        self.completion_tokens = self.completion_tokens if output is None else output
+
+    def whole(self, message: Fields) -> list[StreamEvent]:
+        """The events of a whole Messages reply, as if it had been streamed."""
+        if message.text("type") == "error":
+            self.raise_error(message.obj("error"))
+        self.read_usage(message.obj("usage"))
+        self.stop_reason = message.text("stop_reason")
+        events: list[StreamEvent] = []
+        for index, block in enumerate(message.objects("content")):
+            events += self.start_block(index, block)
+            if block.text("type") == "tool_use":
+                events += self.arguments(index, json.dumps(block.obj("input").data))
+            events += self.stop_block(index)
+        return events + self.finish()
+
+    def start_block(self, index: int, block: Fields) -> list[StreamEvent]:
+        if block.text("type") != "tool_use":
             self.blocks[index] = {"kind": "text"}
-            return [TextDelta(block["text"])] if block.get("text") else []
-        if self.structured and block.get("name") == RESPOND_TOOL:
+            text = block.text("text")
+            return [TextDelta(text)] if text else []
+        name = block.text("name")
+        if self.structured and name == RESPOND_TOOL:
             self.blocks[index] = {"kind": "json", "args": False}
             return []
         self.blocks[index] = {"kind": "tool", "call": self.calls, "args": False}
         self.calls += 1
-        return [ToolCallDelta(index=self.blocks[index]["call"], id=block.get("id"), name=block.get("name"))]
+        return [ToolCallDelta(index=self.blocks[index]["call"], id=block.text("id"), name=name)]
 
-    def delta(self, index: int, delta: dict) -> list[StreamEvent]:
+    def delta(self, index: int, delta: Fields) -> list[StreamEvent]:
+        kind = delta.text("type")
+        if kind == "text_delta":
+            text = delta.text("text")
+            return [TextDelta(text)] if text else []
+        partial = delta.text("partial_json") if kind == "input_json_delta" else None
+        return self.arguments(index, partial) if partial else []  # thinking and signature deltas are not shown
+
+    def arguments(self, index: int, partial: str) -> list[StreamEvent]:
         block = self.blocks.get(index, {"kind": "text"})
-        if delta.get("type") == "text_delta" and delta.get("text"):
-            return [TextDelta(delta["text"])]
-        if delta.get("type") != "input_json_delta" or not delta.get("partial_json"):
-            return []  # thinking and signature deltas are not shown
         block["args"] = True
         if block["kind"] == "json":
-            return [TextDelta(delta["partial_json"])]
-        return [ToolCallDelta(index=block.get("call", 0), arguments_delta=delta["partial_json"])]
+            return [TextDelta(partial)]
+        return [ToolCallDelta(index=block.get("call", 0), arguments_delta=partial)]
 
     def stop_block(self, index: int) -> list[StreamEvent]:
         block = self.blocks.get(index, {})
@@ -217,8 +267,8 @@ class _StreamState:
             events.append(Usage(self.prompt_tokens, self.completion_tokens))
         return events + [Finish(reason, raw_reason=self.stop_reason)]
 
-    def raise_error(self, error: dict) -> None:
-        overloaded = error.get("type") == "overloaded_error"
-        detail = error.get("message") or error.get("type") or "no details given"
+    def raise_error(self, error: Fields) -> None:
+        overloaded = error.text("type") == "overloaded_error"
+        detail = error.text("message") or error.text("type") or "no details given"
         raise ProviderError(UNAVAILABLE if overloaded else PROVIDER_ERROR,
-                            f"{self.provider} reported an error mid-stream: {detail}")
+                            f"{self.provider} reported an error: {detail}")

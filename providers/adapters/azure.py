@@ -5,7 +5,9 @@ The model id is the deployment name. Options: `api_version` (default
 Entra ID tokens; otherwise `api-key`).
 """
 from providers import http
-from providers.adapters.openai import OpenAIAdapter
+from providers.adapters.openai import OpenAIAdapter, openai_sdk_sample
+from providers.samples import Sample
+from providers.shape import Fields
 from providers.types import NOT_FOUND, ModelInfo, ProviderError
 
 DEFAULT_API_VERSION = "2024-10-21"
@@ -24,19 +26,30 @@ class AzureOpenAIAdapter(OpenAIAdapter):
     def models_url(self) -> str:
         return f"{self.root()}/deployments"
 
+    def api_version(self) -> str:
+        return self.config.options.get("api_version", DEFAULT_API_VERSION)
+
     def query_params(self) -> dict:
-        return {"api-version": self.config.options.get("api_version", DEFAULT_API_VERSION)}
+        return {"api-version": self.api_version()}
+
+    def bearer(self) -> bool:
+        return self.config.options.get("auth") == "bearer"
 
     def auth_headers(self) -> dict:
         key = self.config.key()
         if not key:
             return {}
-        if self.config.options.get("auth") == "bearer":
-            return {"Authorization": f"Bearer {key}"}
-        return {"api-key": key}
+        return {"Authorization": f"Bearer {key}"} if self.bearer() else {"api-key": key}
 
     def include_model_in_body(self) -> bool:
         return False
+
+    def python_sample(self, sample: Sample, env_var: str) -> str:
+        credential = "azure_ad_token" if self.bearer() else "api_key"
+        client = (f"AzureOpenAI(azure_endpoint={self.config.base_url.rstrip('/')!r}, "
+                  f"api_version={self.api_version()!r}, {credential}=os.environ[{env_var!r}]")
+        return openai_sdk_sample("AzureOpenAI", client, {"model": sample.model, **sample.body},
+                                 self.config.extra_headers)
 
     async def list_models(self) -> list[ModelInfo]:
         """The deployments (what a chat names), or the resource's models where deployments cannot be listed."""
@@ -47,14 +60,15 @@ class AzureOpenAIAdapter(OpenAIAdapter):
             if error.code != NOT_FOUND:
                 raise
             return await self.list_models_at(f"{self.root()}/models")
-        return [ModelInfo(id=d["id"], display_name=f"{d['id']} ({d['model']})" if d.get("model") else d["id"])
-                for d in _items(data)]
+        models = []
+        for item in self._items(data):
+            deployment, model = item.text("id"), item.text("model")
+            models.append(ModelInfo(id=deployment, display_name=f"{deployment} ({model})" if model else deployment))
+        return models
 
     async def list_models_at(self, url: str) -> list[ModelInfo]:
         data = await http.request_json(self.config, "GET", url, headers=self.headers(), params=self.query_params())
-        return [ModelInfo(id=m["id"], display_name=m["id"]) for m in _items(data)]
+        return [ModelInfo(id=item.text("id"), display_name=item.text("id")) for item in self._items(data)]
 
-
-def _items(data) -> list[dict]:
-    items = data.get("data", []) if isinstance(data, dict) else []
-    return [item for item in items if isinstance(item, dict) and item.get("id")]
+    def _items(self, data) -> list[Fields]:
+        return [item for item in Fields(data, "model list", self.config.name).objects("data") if item.text("id")]

@@ -1,10 +1,17 @@
-"""What every adapter offers; shared behaviour that is not wire-specific."""
+"""What every adapter offers; shared behaviour that is not wire-specific.
+
+The chat layer calls `stream_chat` and `chat`. Both are defined here, once:
+they run the adapter's own `stream_reply` / `whole_reply` and scrub the
+provider's key from what comes back, so no caller can forget to.
+"""
 import hashlib
 import json
 import time
 from typing import AsyncIterator
 
+from providers import samples
 from providers.config import ProviderConfig
+from providers.scrubbing import scrub_events, scrub_result
 from providers.streaming import collect
 from providers.types import Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, StreamEvent
 
@@ -24,6 +31,12 @@ def synthesized_id(*parts) -> str:
     return f"call_{digest[:24]}"
 
 
+async def stream_of(values):
+    """Values as an async stream: a whole reply read by the same code as a streamed one."""
+    for value in values:
+        yield value
+
+
 class Adapter:
     """Turns neutral ChatRequests into HTTP and the provider's replies into neutral events."""
 
@@ -35,12 +48,24 @@ class Adapter:
     def url(self, path: str) -> str:
         return f"{self.config.base_url.rstrip('/')}{path}"
 
+    # The public calls ---------------------------------------------------------------
+
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        raise NotImplementedError
+        """The reply as neutral events; raises ProviderError, after the events that arrived."""
+        return scrub_events(self.stream_reply(request), self.config.key())
 
     async def chat(self, request: ChatRequest) -> ChatResult:
-        """A whole reply; adapters with a non-streaming endpoint override this."""
-        return await collect(self.stream_chat(request))
+        """The whole reply, sent without streaming; raises ProviderError."""
+        return scrub_result(await self.whole_reply(request), self.config.key())
+
+    # What each wire format implements -------------------------------------------------
+
+    def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        raise NotImplementedError
+
+    async def whole_reply(self, request: ChatRequest) -> ChatResult:
+        """Adapters with a non-streaming endpoint override this."""
+        return await collect(self.stream_reply(request))
 
     def structured_fallback(self, request: ChatRequest) -> str | None:
         """How this adapter emulates a structured reply it cannot ask for natively, or None.
@@ -49,6 +74,20 @@ class Adapter:
         still arrives as JSON text.
         """
         return None
+
+    def request_sample(self, request: ChatRequest) -> samples.Sample:
+        """The streamed request as sent on the wire (build it with a placeholder key)."""
+        raise NotImplementedError
+
+    def python_sample(self, sample: samples.Sample, env_var: str) -> str:
+        """The request in Python: the official SDK of the API where one exists (httpx here)."""
+        return samples.httpx_python(sample, env_var)
+
+    def code_samples(self, request: ChatRequest, env_var: str) -> dict:
+        """The request as curl and Python, the key read from `env_var` (the adapter's key must be `$env_var`)."""
+        sample = self.request_sample(request)
+        return {"url": sample.url, "body": sample.body, "curl": samples.curl(sample),
+                "python": self.python_sample(sample, env_var)}
 
     async def list_models(self) -> list[ModelInfo]:
         raise NotImplementedError

@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from typing import AsyncIterable, AsyncIterator
 
 from providers import http
-from providers.adapters.base import Adapter, arguments_object, synthesized_id
+from providers.adapters.base import Adapter, arguments_object, stream_of, synthesized_id
+from providers.samples import Sample, keyword_lines
+from providers.shape import Fields
 from providers.streaming import collect
 from providers.types import (
     PROVIDER_AUTH,
@@ -45,10 +47,6 @@ def _response_object(content: str) -> dict:
     except ValueError:
         value = content
     return value if isinstance(value, dict) else {"result": value}
-
-
-
-
 
 
 @contextmanager
@@ -144,73 +142,95 @@ class GeminiAdapter(Adapter):
 
     # Calls ----------------------------------------------------------------------
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         url = self.model_url(request.model, "streamGenerateContent")
         with key_errors():
             async with http.open_response(self.config, "POST", url, json_body=self.build_body(request),
-                                          headers=self.headers(), params={"alt": "sse"}) as response:
-                async for event in self.translate(http.sse_data(response, self.config)):
+                                          headers=self.headers(), params={"alt": "sse"}) as reply:
+                async for event in self.translate(reply.sse_data()):
                     yield event
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
+    async def whole_reply(self, request: ChatRequest) -> ChatResult:
         with key_errors():
             data = await http.request_json(self.config, "POST", self.model_url(request.model, "generateContent"),
                                            json_body=self.build_body(request), headers=self.headers())
-
-        async def one():
-            yield data if isinstance(data, dict) else {}
-
-        return await collect(self.translate(one()))
+        return await collect(self.translate(stream_of([data])))
 
     async def translate(self, chunks: AsyncIterable[dict]) -> AsyncIterator[StreamEvent]:
         """Neutral events from GenerateContentResponse chunks (one for generateContent, many when streaming)."""
         calls, usage, reason = 0, None, None
-        async for chunk in chunks:
-            self._raise_for_chunk_error(chunk)
-            if chunk.get("usageMetadata"):
-                usage = chunk["usageMetadata"]  # cumulative: the last one counts
-            blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
-            if blocked and not chunk.get("candidates"):
+        async for data in chunks:
+            chunk = Fields(data, "chunk", self.config.name)
+            self._raise_for_error(chunk)
+            if chunk.has("usageMetadata"):
+                usage = chunk.obj("usageMetadata")  # cumulative: the last one counts
+            candidates = chunk.objects("candidates")
+            if chunk.obj("promptFeedback").text("blockReason") and not candidates:
                 reason = "SAFETY"
-            for candidate in (chunk.get("candidates") or [])[:1]:
-                for part in (candidate.get("content") or {}).get("parts") or ():
-                    if part.get("text") and not part.get("thought"):
-                        yield TextDelta(part["text"])
-                    elif part.get("functionCall"):
-                        yield self._call_delta(part, calls, chunk.get("responseId", ""))
+            for candidate in candidates[:1]:
+                for part in candidate.obj("content").objects("parts"):
+                    text = part.text("text")
+                    if text and not part.flag("thought"):
+                        yield TextDelta(text)
+                    elif part.has("functionCall"):
+                        yield self._call_delta(part, calls, chunk.text("responseId") or "")
                         calls += 1
-                reason = candidate.get("finishReason") or reason
+                reason = candidate.text("finishReason") or reason
         if reason is None:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
         if usage:
-            yield Usage(usage.get("promptTokenCount"), usage.get("candidatesTokenCount"), usage.get("totalTokenCount"))
+            yield Usage(usage.integer("promptTokenCount"), usage.integer("candidatesTokenCount"),
+                        usage.integer("totalTokenCount"))
         neutral = FINISH_REASONS.get(reason, reason.lower())
         yield Finish("tool_calls" if neutral == "stop" and calls else neutral, raw_reason=reason)
 
     @staticmethod
-    def _call_delta(part: dict, index: int, response_id: str) -> ToolCallDelta:
-        call = part["functionCall"]
-        arguments = json.dumps(call.get("args") or {})
-        call_id = call.get("id") or synthesized_id(response_id, index, call.get("name", ""), arguments)
+    def _call_delta(part: Fields, index: int, response_id: str) -> ToolCallDelta:
+        call = part.obj("functionCall")
+        args = call.obj("args")
+        arguments = json.dumps(args.data)
+        name = call.text("name") or ""
+        call_id = call.text("id") or synthesized_id(response_id, index, name, arguments)
         # Thinking models sign their calls; the signature must come back with the call next turn.
-        extra = {"thoughtSignature": part["thoughtSignature"]} if part.get("thoughtSignature") else None
-        return ToolCallDelta(index=index, id=call_id, name=call.get("name", ""), arguments_delta=arguments, extra=extra)
+        signature = part.text("thoughtSignature")
+        extra = {"thoughtSignature": signature} if signature else None
+        return ToolCallDelta(index=index, id=call_id, name=name, arguments_delta=arguments, extra=extra)
 
-    def _raise_for_chunk_error(self, chunk: dict) -> None:
-        if "error" in chunk:
-            detail = http.scrub(http.error_text(json.dumps(chunk).encode()), self.config)
-            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error mid-stream: {detail}")
+    def _raise_for_error(self, chunk: Fields) -> None:
+        if chunk.has("error"):
+            detail = http.scrub(http.error_text(json.dumps(chunk.data).encode()), self.config)
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error: {detail}")
+
+    def request_sample(self, request: ChatRequest) -> Sample:
+        return Sample(self.model_url(request.model, "streamGenerateContent"), self.headers(),
+                      self.build_body(request), {"alt": "sse"}, model=request.model)
+
+    def python_sample(self, sample: Sample, env_var: str) -> str:
+        """Google's `google-genai` SDK: the request's fields as its config (it takes the REST names)."""
+        body = sample.body
+        config = {**body.get("generationConfig", {}),
+                  **{key: body[key] for key in ("systemInstruction", "tools", "toolConfig") if key in body}}
+        client = f"genai.Client(api_key=os.environ[{env_var!r}]"
+        if self.config.base_url.rstrip("/") != "https://generativelanguage.googleapis.com":
+            client += f", http_options={{'base_url': {self.config.base_url.rstrip('/')!r}}}"
+        lines = ["import os", "", "from google import genai", "", f"client = {client})", "",
+                 "for chunk in client.models.generate_content_stream("]
+        lines += keyword_lines({"model": sample.model, "contents": body["contents"], **({"config": config} if config else {})})
+        lines += ["):", '    print(chunk.text or "", end="", flush=True)', "print()", ""]
+        return "\n".join(lines)
 
     async def list_models(self) -> list[ModelInfo]:
         with key_errors():
             data = await http.request_json(self.config, "GET", f"{self.config.base_url.rstrip('/')}/v1beta/models",
                                            headers=self.headers(), params={"pageSize": 1000})
-        items = data.get("models", []) if isinstance(data, dict) else []
-        return [ModelInfo(id=m["name"].removeprefix("models/"), display_name=m.get("displayName") or m["name"],
-                          context_window=m.get("inputTokenLimit"))
-                for m in items if isinstance(m, dict) and m.get("name") and _can_chat(m)]
+        models = []
+        for item in Fields(data, "model list", self.config.name).objects("models"):
+            name = item.text("name")
+            if name and _can_chat(item.value("supportedGenerationMethods")):
+                models.append(ModelInfo(id=name.removeprefix("models/"), display_name=item.text("displayName") or name,
+                                        context_window=item.integer("inputTokenLimit")))
+        return models
 
 
-def _can_chat(model: dict) -> bool:
-    methods = model.get("supportedGenerationMethods")
-    return methods is None or "generateContent" in methods
+def _can_chat(methods) -> bool:
+    return not isinstance(methods, list) or "generateContent" in methods

@@ -5,14 +5,18 @@ arguments are serialized to JSON text and ids synthesized. Tool results go back
 by function name (`tool_name`).
 """
 import json
-from typing import AsyncIterator
+from typing import AsyncIterable, AsyncIterator
 
 from providers import http
-from providers.adapters.base import Adapter, arguments_object, synthesized_id
+from providers.adapters.base import Adapter, arguments_object, stream_of, synthesized_id
+from providers.samples import Sample, key_headers, keyword_lines
+from providers.shape import Fields
+from providers.streaming import collect
 from providers.types import (
     PROVIDER_ERROR,
     Capabilities,
     ChatRequest,
+    ChatResult,
     Finish,
     Message,
     ModelInfo,
@@ -26,10 +30,6 @@ from providers.types import (
 OPTIONS = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "num_predict", "seed": "seed",
            "presence_penalty": "presence_penalty", "frequency_penalty": "frequency_penalty"}
 FINISH_REASONS = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
-
-
-
-
 
 
 def wire_messages(messages: list[Message]) -> list[dict]:
@@ -51,7 +51,6 @@ class OllamaAdapter(Adapter):
 
     default_capabilities = Capabilities(streaming=True, tools=True, tool_streaming=False, parallel_tool_calls=False,
                                         json_object=True, json_schema=True, stream_usage=True)
-
 
     def headers(self) -> dict:
         key = self.config.key()
@@ -77,43 +76,74 @@ class OllamaAdapter(Adapter):
             ]
         return body
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        calls, final = 0, None
+    async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         async with http.open_response(self.config, "POST", self.url("/api/chat"), json_body=self.build_body(request),
-                                      headers=self.headers()) as response:
-            async for line in http.ndjson(response, self.config):
-                self._raise_for_error(line)
-                message = line.get("message") or {}
-                if message.get("content"):
-                    yield TextDelta(message["content"])
-                for call in message.get("tool_calls") or ():
-                    yield self._call_delta(call, calls, line.get("created_at", ""))
-                    calls += 1
-                if line.get("done"):
-                    final = line
-                    break
+                                      headers=self.headers()) as reply:
+            async for event in self.translate(reply.ndjson()):
+                yield event
+
+    async def whole_reply(self, request: ChatRequest) -> ChatResult:
+        data = await http.request_json(self.config, "POST", self.url("/api/chat"),
+                                       json_body=self.build_body(request, stream=False), headers=self.headers())
+        return await collect(self.translate(stream_of([data])))
+
+    async def translate(self, lines: AsyncIterable[dict]) -> AsyncIterator[StreamEvent]:
+        """Neutral events from /api/chat objects (many when streaming, one final one otherwise)."""
+        calls, final = 0, None
+        async for data in lines:
+            line = Fields(data, "line", self.config.name)
+            self._raise_for_error(line)
+            message = line.obj("message")
+            content = message.text("content")
+            if content:
+                yield TextDelta(content)
+            for call in message.objects("tool_calls"):
+                yield self._call_delta(call, calls, line.text("created_at") or "")
+                calls += 1
+            if line.flag("done"):
+                final = line
+                break
         if final is None:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
-        if final.get("prompt_eval_count") is not None or final.get("eval_count") is not None:
-            yield Usage(final.get("prompt_eval_count"), final.get("eval_count"))
-        raw = final.get("done_reason") or "stop"
+        prompt, completion = final.integer("prompt_eval_count"), final.integer("eval_count")
+        if prompt is not None or completion is not None:
+            yield Usage(prompt, completion)
+        raw = final.text("done_reason") or "stop"
         reason = FINISH_REASONS.get(raw, raw)
         yield Finish("tool_calls" if reason == "stop" and calls else reason, raw_reason=raw)
 
     @staticmethod
-    def _call_delta(call: dict, index: int, created_at: str) -> ToolCallDelta:
-        function = call.get("function") or {}
-        arguments = function.get("arguments")
+    def _call_delta(call: Fields, index: int, created_at: str) -> ToolCallDelta:
+        function = call.obj("function")
+        arguments = function.value("arguments")
+        if arguments is not None and not isinstance(arguments, (dict, str)):
+            raise function.wrong("arguments", arguments, "an object")
         text = arguments if isinstance(arguments, str) else json.dumps(arguments or {})
-        call_id = call.get("id") or synthesized_id(created_at, index, function.get("name", ""), text)
-        return ToolCallDelta(index=index, id=call_id, name=function.get("name", ""), arguments_delta=text)
+        name = function.text("name") or ""
+        call_id = call.text("id") or synthesized_id(created_at, index, name, text)
+        return ToolCallDelta(index=index, id=call_id, name=name, arguments_delta=text)
 
-    def _raise_for_error(self, line: dict) -> None:
-        if line.get("error"):
-            detail = http.scrub(str(line["error"]), self.config)
-            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error mid-stream: {detail}")
+    def _raise_for_error(self, line: Fields) -> None:
+        if line.has("error"):
+            detail = http.scrub(str(line.value("error")), self.config)
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error: {detail}")
+
+    def request_sample(self, request: ChatRequest) -> Sample:
+        return Sample(self.url("/api/chat"), self.headers(), self.build_body(request), model=request.model)
+
+    def python_sample(self, sample: Sample, env_var: str) -> str:
+        """The official `ollama` package."""
+        client = f"Client(host={self.config.base_url.rstrip('/')!r}"
+        if sample.headers:
+            client += f", headers={key_headers(sample.headers, env_var)}"
+        lines = ["import os", "", "from ollama import Client", "", f"client = {client})", "",
+                 "for chunk in client.chat("]
+        lines += keyword_lines(sample.body)
+        lines += ["):", '    print(chunk["message"]["content"], end="", flush=True)', "print()", ""]
+        return "\n".join(lines)
 
     async def list_models(self) -> list[ModelInfo]:
-        data = await http.request_json(self.config, "GET", self.url("/api/tags"), headers=self.headers())
-        items = data.get("models", []) if isinstance(data, dict) else []
-        return [ModelInfo(id=m["name"], display_name=m.get("name")) for m in items if isinstance(m, dict) and m.get("name")]
+        data = Fields(await http.request_json(self.config, "GET", self.url("/api/tags"), headers=self.headers()),
+                      "model list", self.config.name)
+        names = [item.text("name") for item in data.objects("models")]
+        return [ModelInfo(id=name, display_name=name) for name in names if name]

@@ -5,11 +5,15 @@ branches on its name: `tool_choice_required` (Mistral says "any"),
 `tool_call_ids` ("alnum9": Mistral accepts only 9 alphanumerics).
 """
 import hashlib
+import json
 import string
 from typing import AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter
+from providers.samples import Sample, keyword_lines, literal
+from providers.scrubbing import hide_key
+from providers.shape import Fields
 from providers.types import (
     PROVIDER_ERROR,
     ChatRequest,
@@ -124,84 +128,105 @@ class OpenAIAdapter(Adapter):
 
     # Calls ----------------------------------------------------------------------
 
-    async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         body = self.build_body(request, stream=True)
         reason = None
         usage = None
         async with http.open_response(self.config, "POST", self.chat_url(request.model), json_body=body,
-                                      headers=self.headers(), params=self.query_params()) as response:
-            async for chunk in http.sse_data(response, self.config):
-                self._raise_for_chunk_error(chunk)
-                if chunk.get("usage"):
-                    usage = _usage(chunk["usage"])
-                for choice in chunk.get("choices") or ():
-                    delta = choice.get("delta") or {}
-                    if delta.get("content"):
-                        yield TextDelta(delta["content"])
-                    for position, call in enumerate(delta.get("tool_calls") or ()):
-                        function = call.get("function") or {}
-                        yield ToolCallDelta(
-                            index=call.get("index", position), id=call.get("id"), name=function.get("name"),
-                            arguments_delta=function.get("arguments") or "",
-                        )
-                    if choice.get("finish_reason"):
-                        reason = choice["finish_reason"]
+                                      headers=self.headers(), params=self.query_params()) as reply:
+            async for data in reply.sse_data():
+                chunk = Fields(data, "chunk", self.config.name)
+                self._raise_for_error(chunk)
+                if chunk.has("usage"):
+                    usage = _usage(chunk.obj("usage"))
+                for choice in chunk.objects("choices"):
+                    delta = choice.obj("delta")
+                    content = delta.text("content")
+                    if content:
+                        yield TextDelta(content)
+                    for position, call in enumerate(delta.objects("tool_calls")):
+                        function = call.obj("function")
+                        index = call.integer("index")
+                        yield ToolCallDelta(index=position if index is None else index, id=call.text("id"),
+                                            name=function.text("name"), arguments_delta=function.text("arguments") or "")
+                    reason = choice.text("finish_reason") or reason
         if reason is None:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
         if usage:
             yield usage
         yield Finish(FINISH_REASONS.get(reason, reason), raw_reason=reason)
 
-    def _raise_for_chunk_error(self, chunk: dict) -> None:
-        if "error" in chunk and not chunk.get("choices"):
-            detail = http.scrub(http.error_text(_json_bytes(chunk)), self.config)
-            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error mid-stream: {detail}")
+    def _raise_for_error(self, data: Fields) -> None:
+        if data.has("error") and not data.has("choices"):
+            detail = http.scrub(http.error_text(json.dumps(data.data).encode()), self.config)
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} reported an error: {detail}")
 
-    async def chat(self, request: ChatRequest) -> ChatResult:
+    async def whole_reply(self, request: ChatRequest) -> ChatResult:
         body = self.build_body(request, stream=False)
-        data = await http.request_json(self.config, "POST", self.chat_url(request.model), json_body=body,
-                                       headers=self.headers(), params=self.query_params())
-        try:
-            choice = data["choices"][0]
-            message = choice.get("message") or {}
-        except (KeyError, IndexError, TypeError):
-            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a choice.") from None
-        calls = [
-            ToolCall(id=c.get("id") or f"call_{i}", name=(c.get("function") or {}).get("name", ""),
-                     arguments=(c.get("function") or {}).get("arguments") or "")
-            for i, c in enumerate(message.get("tool_calls") or ())
-        ]
-        reason = choice.get("finish_reason") or "stop"
-        return ChatResult(content=message.get("content") or "", tool_calls=calls,
+        data = Fields(await http.request_json(self.config, "POST", self.chat_url(request.model), json_body=body,
+                                              headers=self.headers(), params=self.query_params()),
+                      "reply", self.config.name)
+        self._raise_for_error(data)
+        choices = data.objects("choices")
+        if not choices:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a choice.")
+        message = choices[0].needed("message")
+        calls = []
+        for i, call in enumerate(message.objects("tool_calls")):
+            function = call.obj("function")
+            calls.append(ToolCall(id=call.text("id") or f"call_{i}", name=function.text("name") or "",
+                                  arguments=function.text("arguments") or ""))
+        reason = choices[0].text("finish_reason") or "stop"
+        return ChatResult(content=message.text("content") or "", tool_calls=calls,
                           finish_reason=FINISH_REASONS.get(reason, reason),
-                          usage=_usage(data["usage"]) if data.get("usage") else None)
+                          usage=_usage(data.obj("usage")) if data.has("usage") else None)
 
     async def complete(self, prompt: str, model: str, max_tokens: int | None = None) -> str:
         """The legacy /completions endpoint: text in, text out."""
         body: dict = {"model": model, "prompt": prompt}
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
-        data = await http.request_json(self.config, "POST", self.completions_url(model), json_body=body,
-                                       headers=self.headers(), params=self.query_params())
-        try:
-            return data["choices"][0].get("text") or ""
-        except (KeyError, IndexError, TypeError):
-            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a completion.") from None
+        data = Fields(await http.request_json(self.config, "POST", self.completions_url(model), json_body=body,
+                                              headers=self.headers(), params=self.query_params()),
+                      "reply", self.config.name)
+        choices = data.objects("choices")
+        if not choices:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a completion.")
+        return hide_key(choices[0].text("text") or "", self.config.key())
+
+    def request_sample(self, request: ChatRequest) -> Sample:
+        return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
+                      self.query_params() or {}, model=request.model)
+
+    def python_sample(self, sample: Sample, env_var: str) -> str:
+        client = f"OpenAI(base_url={self.config.base_url.rstrip('/')!r}, api_key=os.environ[{env_var!r}]"
+        return openai_sdk_sample("OpenAI", client, sample.body, self.config.extra_headers)
 
     async def list_models(self) -> list[ModelInfo]:
-        data = await http.request_json(self.config, "GET", self.models_url(), headers=self.headers(),
-                                       params=self.query_params())
-        items = data.get("data", []) if isinstance(data, dict) else []
-        return [ModelInfo(id=m["id"], display_name=m.get("name") or m["id"],
-                          context_window=m.get("context_window") or m.get("context_length"))
-                for m in items if isinstance(m, dict) and m.get("id")]
+        data = Fields(await http.request_json(self.config, "GET", self.models_url(), headers=self.headers(),
+                                              params=self.query_params()), "model list", self.config.name)
+        models = []
+        for item in data.objects("data"):
+            model_id = item.text("id")
+            if model_id:
+                context = item.integer("context_window") or item.integer("context_length")
+                models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context))
+        return models
 
 
-def _usage(raw: dict) -> Usage:
-    return Usage(raw.get("prompt_tokens"), raw.get("completion_tokens"), raw.get("total_tokens"))
+def openai_sdk_sample(client_class: str, client: str, body: dict, extra_headers: dict) -> str:
+    """The OpenAI Python SDK (or its Azure client) streaming a chat completion with `body`."""
+    if extra_headers:
+        client += f", default_headers={literal(extra_headers, 4)}"
+    lines = ["import os", "", f"from openai import {client_class}", "", f"client = {client})", "",
+             "stream = client.chat.completions.create("]
+    lines += keyword_lines(body)
+    lines += [")", "for chunk in stream:",
+              "    if chunk.choices and chunk.choices[0].delta.content:",
+              '        print(chunk.choices[0].delta.content, end="", flush=True)',
+              "print()", ""]
+    return "\n".join(lines)
 
 
-def _json_bytes(chunk: dict) -> bytes:
-    import json
-
-    return json.dumps(chunk).encode()
+def _usage(raw: Fields) -> Usage:
+    return Usage(raw.integer("prompt_tokens"), raw.integer("completion_tokens"), raw.integer("total_tokens"))

@@ -188,7 +188,7 @@ async def test_tools_on_a_model_without_tool_support_are_refused_before_sending(
 
 
 async def test_a_stalled_provider_times_out_and_keeps_what_arrived(alice, provider, openai_fake):
-    provider.timeout_seconds = 0.4
+    provider.idle_timeout_seconds = 0.4
     await provider.asave()
     openai_fake.enqueue(Reply.text_of("abcdef", pieces=6, stall_after=4, stall_seconds=5))
     ws = await connect(alice)

@@ -76,7 +76,7 @@ class AnthropicFake(FakeServer):
         forced = (body.get("tool_choice") or {}).get("name") if (body.get("tool_choice") or {}).get("type") == "tool" else None
         if body.get("stream"):
             return StreamResponse(self.sse_events(reply, body["model"], forced), "text/event-stream", reply)
-        return JsonResponse(200, self.whole_reply(reply, body["model"], forced))
+        return JsonResponse(200, self.whole_reply(reply, body["model"], forced), reply=reply)
 
     # Rendering ------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ class GeminiFake(FakeServer):
             return failed
         if stream:
             return StreamResponse(self.sse_events(reply), "text/event-stream", reply)
-        return JsonResponse(200, self.chunk(self.all_parts(reply), reply, final=True))
+        return JsonResponse(200, self.chunk(self.all_parts(reply), reply, final=True), reply=reply)
 
     # Rendering ------------------------------------------------------------------------
 

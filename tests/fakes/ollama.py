@@ -57,7 +57,7 @@ class OllamaFake(FakeServer):
         if body.get("stream", True):
             return StreamResponse(self.lines(reply, body["model"]), "application/x-ndjson", reply,
                                   malformed=b"{this is not json\n")
-        return JsonResponse(200, self.final(reply, body["model"], reply.content, self.calls(reply)))
+        return JsonResponse(200, self.final(reply, body["model"], reply.content, self.calls(reply)), reply=reply)
 
     # Rendering ------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ class OpenAIFake(FakeServer):
         if body.get("stream"):
             include_usage = (body.get("stream_options") or {}).get("include_usage", False)
             return StreamResponse(self.sse_events(reply, body.get("model", ""), include_usage), "text/event-stream", reply)
-        return JsonResponse(200, self.whole_reply(reply, body.get("model", "")))
+        return JsonResponse(200, self.whole_reply(reply, body.get("model", "")), reply=reply)
 
     def completion_response(self, request: Recorded):
         reply = self.next_reply()

@@ -1,5 +1,13 @@
-"""Scripted replies, neutral: each wire-format fake renders them its own way."""
+"""Scripted replies, neutral: each wire-format fake renders them its own way.
+
+Faults apply to the bytes, so the same Reply scripts the same fault for a
+streamed reply and for one sent whole: "after N events" means half the body
+of a whole reply.
+"""
 from dataclasses import dataclass, field
+
+INVALID_UTF8 = "@@invalid-utf8@@"  # replaced on the wire by bytes that are not UTF-8
+HTML_PAGE = b"<!doctype html><html><head><title>Sign in - Example Proxy</title></head><body>Sign in</body></html>"
 
 
 @dataclass
@@ -31,6 +39,10 @@ class Reply:
     stall_seconds: float = 30.0
     drop_after: int | None = None  # after this many events, cut the connection
     malformed_after: int | None = None  # after this many events, send a line that is not JSON
+    garbled_after: int | None = None  # after this many events, send a line that is not a server-sent event
+    raw_events: list[bytes] | None = None  # sent instead of the rendered stream events
+    raw_body: bytes | None = None  # sent instead of the rendered whole reply
+    content_type: str | None = None  # instead of the format's own
     echo_key_in_error: bool = False  # an error body that quotes the key it was sent
 
     @classmethod
@@ -41,6 +53,16 @@ class Reply:
     @classmethod
     def fail(cls, status: int, error: str = "scripted failure", **kwargs) -> "Reply":
         return cls(status=status, error=error, **kwargs)
+
+    @classmethod
+    def html(cls) -> "Reply":
+        """A 200 answer that is a web page (a proxy's sign-in page), streamed or not."""
+        return cls(raw_events=[HTML_PAGE], raw_body=HTML_PAGE, content_type="text/html; charset=utf-8")
+
+    @classmethod
+    def empty(cls) -> "Reply":
+        """A 200 answer with nothing in it."""
+        return cls(raw_events=[], raw_body=b"")
 
     @property
     def content(self) -> str:

@@ -11,7 +11,9 @@ from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.script import Reply
+from tests.fakes.script import INVALID_UTF8, Reply
+
+_INVALID_UTF8 = INVALID_UTF8.encode()
 
 
 @dataclass
@@ -28,6 +30,7 @@ class JsonResponse:
     status: int
     body: object
     headers: dict | None = None
+    reply: Reply | None = None  # a scripted chat reply sent whole: its faults apply to the body
 
 
 @dataclass
@@ -36,6 +39,7 @@ class StreamResponse:
     content_type: str
     reply: Reply
     malformed: bytes = b"data: {this is not json\n\n"
+    garbled: bytes = b"this line is not a server-sent event\n\n"
 
 
 class FakeServer:
@@ -186,25 +190,49 @@ class FakeServer:
 
     async def _respond(self, request: Recorded, reader, writer) -> bool:
         response = self.handle(request)
-        reply = response.reply if isinstance(response, StreamResponse) else None
+        reply = response.reply
         stall = reply.stall_before if reply else getattr(response, "stall_before", 0.0)
         if stall and await self._client_gone_within(reader, stall):
             return False
         if isinstance(response, JsonResponse):
-            payload = json.dumps(response.body).encode()
-            head = [f"HTTP/1.1 {response.status} X", "Content-Type: application/json",
-                    f"Content-Length: {len(payload)}"]
-            head += [f"{k}: {v}" for k, v in (response.headers or {}).items()]
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
-            await writer.drain()
-            return True
+            return await self._whole(response, reader, writer)
         return await self._stream(response, reader, writer)
+
+    async def _whole(self, response: JsonResponse, reader, writer) -> bool:
+        reply = response.reply
+        payload = json.dumps(response.body).encode()
+        content_type = "application/json"
+        if reply is not None:
+            payload = payload if reply.raw_body is None else reply.raw_body
+            if reply.malformed_after is not None or reply.garbled_after is not None:
+                payload = b"{this is not json"
+            payload = payload.replace(_INVALID_UTF8, b"\xff\xfe")
+            content_type = reply.content_type or content_type
+        head = [f"HTTP/1.1 {response.status} X", f"Content-Type: {content_type}", f"Content-Length: {len(payload)}"]
+        head += [f"{k}: {v}" for k, v in (response.headers or {}).items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        half = len(payload) // 2
+        if reply is not None and reply.drop_after is not None:
+            writer.write(payload[:half])
+            await writer.drain()
+            writer.transport.abort()
+            return False
+        if reply is not None and reply.stall_after is not None:
+            writer.write(payload[:half])
+            await writer.drain()
+            if await self._client_gone_within(reader, reply.stall_seconds):
+                return False
+            payload = payload[half:]
+        writer.write(payload)
+        await writer.drain()
+        return True
 
     async def _stream(self, response: StreamResponse, reader, writer) -> bool:
         reply = response.reply
-        writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: {response.content_type}\r\n"
+        events = response.events if reply.raw_events is None else reply.raw_events
+        writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: {reply.content_type or response.content_type}\r\n"
                      "Transfer-Encoding: chunked\r\nCache-Control: no-cache\r\n\r\n".encode())
-        for number, event in enumerate(response.events):
+        for number, event in enumerate(events):
             if number and reply.delay and await self._client_gone_within(reader, reply.delay):
                 return False
             if reply.drop_after is not None and number == reply.drop_after:
@@ -215,6 +243,9 @@ class FakeServer:
                     return False
             if reply.malformed_after is not None and number == reply.malformed_after:
                 event = response.malformed
+            if reply.garbled_after is not None and number == reply.garbled_after:
+                event = response.garbled
+            event = event.replace(_INVALID_UTF8, b"\xff\xfe")
             writer.write(b"%x\r\n%s\r\n" % (len(event), event))
             try:
                 await writer.drain()

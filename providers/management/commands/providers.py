@@ -1,4 +1,4 @@
-"""`manage.py providers add|list|models|check`: provider set-up without the admin."""
+"""`manage.py providers add|update|remove|enable|disable|list|models|check`: provider set-up without the admin."""
 import sys
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,8 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{add,list,models,check}")
+        actions = parser.add_subparsers(dest="action", required=True,
+                                        metavar="{add,update,remove,enable,disable,list,models,check}")
         add = actions.add_parser("add", help="Register a provider.")
         add.add_argument("--name")
         add.add_argument("--slug")
@@ -28,6 +29,21 @@ class Command(BaseCommand):
         key.add_argument("--api-key-stdin", action="store_true", help="Read the key from standard input; stored encrypted.")
         add.add_argument("--default-model")
         add.add_argument("--preset", help="Fill every field not given from this preset.")
+        update = actions.add_parser("update", help="Change a provider's settings; what is not given stays.")
+        update.add_argument("slug")
+        update.add_argument("--name")
+        update.add_argument("--base-url")
+        update.add_argument("--default-model")
+        key = update.add_mutually_exclusive_group()
+        key.add_argument("--api-key-env", help="Read the key from this environment variable from now on.")
+        key.add_argument("--api-key-stdin", action="store_true", help="Read a new key from standard input.")
+        key.add_argument("--clear-key", action="store_true", help="Remove the key.")
+        update.add_argument("--timeout", type=float, help="Seconds to wait for a reply to start, retries included.")
+        update.add_argument("--idle-timeout", type=float, help="Seconds of silence allowed between pieces of a reply.")
+        update.add_argument("--retries", type=int, help="Retries before a reply starts.")
+        for action, text in (("remove", "Delete a provider and its models."), ("enable", "Offer a provider again."),
+                             ("disable", "Stop offering a provider (nothing is deleted).")):
+            actions.add_parser(action, help=text).add_argument("slug")
         actions.add_parser("list", help="List providers.")
         models = actions.add_parser("models", help="Show a provider's models.")
         models.add_argument("slug")
@@ -77,6 +93,66 @@ class Command(BaseCommand):
         if not key:
             raise CommandError("--api-key-stdin was given but standard input held no key.")
         return key
+
+    # update, remove, enable, disable --------------------------------------------------------
+
+    def handle_update(self, slug, **options):
+        provider = _get(slug)
+        changed = self._apply_update(provider, options)
+        if not changed:
+            raise CommandError("Nothing to change: give at least one option (see `providers update --help`).")
+        try:
+            provider.full_clean()
+        except ValidationError as error:
+            raise CommandError(_explain(error)) from None
+        provider.save()
+        self.stdout.write(f"Updated {provider.slug}: {', '.join(changed)}; key: {provider.key_hint()}.")
+
+    def _apply_update(self, provider: Provider, options) -> list[str]:
+        changed = []
+        for option, field in (("name", "name"), ("base_url", "base_url"), ("default_model", "default_model"),
+                              ("timeout", "timeout_seconds"), ("idle_timeout", "idle_timeout_seconds"),
+                              ("retries", "max_retries")):
+            value = options[option]
+            if value is None:
+                continue
+            if option in ("timeout", "idle_timeout") and not value > 0:
+                raise CommandError(f"--{option.replace('_', '-')} must be a number of seconds above 0.")
+            if option == "retries" and value < 0:
+                raise CommandError("--retries must be 0 or more.")
+            setattr(provider, field, value)
+            changed.append(field)
+        if options["api_key_env"] is not None:
+            provider.set_api_key(None)
+            provider.api_key_env = options["api_key_env"]
+            changed.append("key")
+        elif options["api_key_stdin"]:
+            provider.set_api_key(self._read_key(options.get("stdin") or sys.stdin))
+            provider.api_key_env = ""
+            changed.append("key")
+        elif options["clear_key"]:
+            provider.set_api_key(None)
+            provider.api_key_env = ""
+            changed.append("key")
+        return changed
+
+    def handle_remove(self, slug, **options):
+        provider = _get(slug)
+        models = provider.provider_models.count()
+        provider.delete()
+        self.stdout.write(f"Removed {slug} ({provider.name}) and its {models} model{'' if models == 1 else 's'}.")
+
+    def handle_enable(self, slug, **options):
+        self._set_enabled(slug, True)
+
+    def handle_disable(self, slug, **options):
+        self._set_enabled(slug, False)
+
+    def _set_enabled(self, slug: str, enabled: bool) -> None:
+        provider = _get(slug)
+        provider.enabled = enabled
+        provider.save(update_fields=["enabled", "updated"])
+        self.stdout.write(f"{provider.slug} is {'enabled' if enabled else 'disabled'}.")
 
     # list, models, check --------------------------------------------------------------
 

@@ -1,0 +1,68 @@
+"""Rendering a provider request as code a person can run: curl and Python.
+
+An adapter describes its request (`Sample`: URL, headers, query, body) built
+against a placeholder key `$ENV_VAR`, so the real key is never read; these
+renderers keep that placeholder a shell or environment variable.
+"""
+import json
+import pprint
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Sample:
+    url: str
+    headers: dict
+    body: dict
+    params: dict = field(default_factory=dict)
+    model: str = ""
+
+    def full_url(self) -> str:
+        if not self.params:
+            return self.url
+        return self.url + "?" + "&".join(f"{k}={v}" for k, v in self.params.items())
+
+
+def _shell_quote(text: str) -> str:
+    """Double quotes, so a `$VAR` placeholder expands and nothing else does."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
+
+
+def curl(sample: Sample) -> str:
+    lines = [f"curl -N {_shell_quote(sample.full_url())}", '  -H "Content-Type: application/json"']
+    lines += [f"  -H {_shell_quote(f'{name}: {value}')}" for name, value in sample.headers.items()]
+    lines.append("  -d @- <<'JSON'")
+    return " \\\n".join(lines) + "\n" + json.dumps(sample.body, indent=2, ensure_ascii=False) + "\nJSON\n"
+
+
+def literal(value, indent: int) -> str:
+    """A Python literal of a JSON value, indented to sit at `indent`."""
+    text = pprint.pformat(value, width=100 - indent, sort_dicts=False)
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def keyword_lines(values: dict, indent: int = 4) -> list[str]:
+    pad = " " * indent
+    return [f"{pad}{name}={literal(value, indent + len(name) + 1)}," for name, value in values.items()]
+
+
+def key_headers(headers: dict, env_var: str) -> str:
+    """A Python dict literal of headers, the placeholder read from the environment."""
+    placeholder = f"${env_var}"
+    lines = []
+    for name, value in headers.items():
+        if placeholder in value:
+            before, _, after = value.partition(placeholder)
+            lines.append(f"    {name!r}: {before!r} + os.environ[{env_var!r}] + {after!r},".replace(" + ''", ""))
+        else:
+            lines.append(f"    {name!r}: {value!r},")
+    return "{\n" + "\n".join(lines) + "\n}"
+
+
+def httpx_python(sample: Sample, env_var: str) -> str:
+    lines = ["import os", "", "import httpx", "", f"headers = {key_headers(sample.headers, env_var)}",
+             f"body = {literal(sample.body, 7)}", "",
+             f"with httpx.stream('POST', {sample.url!r}, headers=headers, json=body, timeout=180"
+             + (f", params={sample.params!r}" if sample.params else "") + ") as response:",
+             "    for line in response.iter_lines():", "        print(line)", ""]
+    return "\n".join(lines)
