@@ -170,9 +170,9 @@ class ExperimentPage {
   // Once a run set has ended, count the runs that produced an answer, and the cancelled ones apart.
   progressText(done, total, status) {
     if (status === "running") return `${done} / ${total} runs · running`;
-    const statuses = [...this.runs.values()].map((run) => run.status);
-    const cancelled = statuses.filter((s) => s === "cancelled").length;
-    const finished = statuses.filter((s) => s === "complete" || s === "error").length;
+    // Runs not finished when a run set ended were cancelled, running or still waiting.
+    const finished = [...this.runs.values()].filter((run) => run.status === "complete" || run.status === "error").length;
+    const cancelled = total - finished;
     return `${finished} / ${total} runs · ${status}${cancelled ? ` · ${cancelled} cancelled` : ""}`;
   }
 
