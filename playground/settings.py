@@ -25,14 +25,18 @@ def _strict_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"Set {name} to true or false (it is {raw!r}).")
 
 
-DEBUG = _strict_bool("DEBUG", True)
+# Off unless set: `make run` turns it on for development.
+DEBUG = _strict_bool("DEBUG", False)
+# DEBUG=False set explicitly declares a server: its secrets must come from the environment. Left
+# unset (a fresh checkout, the tests), missing secrets are generated once into .local/.
+_DECLARED_SERVER = not DEBUG and bool(env.str("DEBUG", default="").strip())
 
 
 def _secret(name: str) -> str:
     value = env.str(name, default="")
     if value:
         return value
-    if not DEBUG:
+    if _DECLARED_SERVER:
         raise ImproperlyConfigured(f"Set {name} in the environment (required when DEBUG=False).")
     return dev_secret(LOCAL_DIR / "dev-secrets.json", name)
 
