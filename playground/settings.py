@@ -3,6 +3,7 @@
 A misconfiguration raises ImproperlyConfigured with the variable to set.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,7 +45,8 @@ def _secret(name: str) -> str:
 SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-if env.bool("BEHIND_HTTPS_PROXY", default=False):
+BEHIND_HTTPS_PROXY = _strict_bool("BEHIND_HTTPS_PROXY", False)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "providers",
     "chat",
 ]
@@ -98,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lock-out into the sign-in page saying so
 ]
 
 ROOT_URLCONF = "playground.urls"
@@ -156,6 +160,19 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "playground.channel_layer.LocalChannelLayer", "CONFIG": {"capacity": 1000}}}
+
+AUTHENTICATION_BACKENDS = ["playground.login_throttle.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is refused for LOGIN_COOLOFF_MINUTES after the last one; elsewhere the user still signs in.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be above zero.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a cool-off ends; more tries do not extend it
+AXES_CLIENT_IP_CALLABLE = "playground.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "playground.login_throttle.locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
