@@ -45,10 +45,17 @@ def _secret(name: str) -> str:
 SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind the HTTPS proxy of docs/deployment.md: trust its X-Forwarded-Proto, send cookies over HTTPS only,
+# and redirect a plain-HTTP request to HTTPS.
 BEHIND_HTTPS_PROXY = _strict_bool("BEHIND_HTTPS_PROXY", False)
 if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = True
+# HSTS, opt-in: once a browser has seen it, it refuses plain HTTP to this host (and its subdomains) that long.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading asks browser makers to hard-code HTTPS for the domain: a choice for its owner, not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 PLAYGROUND_ENCRYPTION_KEYS = [k.strip() for k in _secret("PLAYGROUND_ENCRYPTION_KEYS").split(",") if k.strip()]
 for _key in PLAYGROUND_ENCRYPTION_KEYS:
@@ -94,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "playground.csp.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
