@@ -178,6 +178,7 @@ if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
     raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be above zero.")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failed attempts are what throttling needs; no row per successful sign-in
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a cool-off ends; more tries do not extend it
 AXES_CLIENT_IP_CALLABLE = "playground.login_throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "playground.login_throttle.locked_out"
