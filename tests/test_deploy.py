@@ -23,10 +23,9 @@ def documented_environment() -> dict:
     return {name: SECRETS[name]() if value == "..." else value for name, value in variables.items()}
 
 
-def test_check_deploy_has_no_warnings_with_exactly_the_documented_environment(tmp_path):
-    env = {k: v for k, v in os.environ.items()
-           if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT")}
-    env.update(documented_environment(), DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}")
+def test_check_deploy_has_no_warnings_with_exactly_the_documented_environment():
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(documented_environment())
     done = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
