@@ -78,7 +78,7 @@ def json_object(request) -> dict:
 
 
 def found(queryset, message: str = "Not found.", **lookup):
-    """The one row of `queryset` matching `lookup`; a 404 with `message` when there is none."""
+    """The first row of `queryset` (or a manager) matching `lookup`; a 404 with `message` when there is none."""
     row = queryset.filter(**lookup).first()
     if row is None:
         raise ApiError(404, message)
