@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# The one place debug pages are on; a server sets DEBUG=False (docs/deployment.md), which this keeps.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+	DEBUG=$${DEBUG:-True} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi

@@ -7,7 +7,8 @@ from django.db import IntegrityError
 from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
-from chat.json_views import api, json_body
+from chat.errors import ApiError
+from chat.json_views import api, found, json_body
 from chat.models import SavedSchema, ToolSet
 from chat.tool_checks import tool_errors, tools_errors
 from chat.validation import check_schema
@@ -69,15 +70,13 @@ def collection(request, kind: str):
 @require_http_methods(["GET", "PUT", "DELETE"])
 def item(request, kind: str, pk: int):
     model, describe, fields_of = KINDS[kind]
-    found = model.objects.select_related("owner").filter(pk=pk).first()
-    if found is None:
-        return JsonResponse({"error": "Not found."}, status=404)
+    saved = found(model.objects.select_related("owner"), pk=pk)
     if request.method == "GET":
-        return JsonResponse(describe(found))
-    if found.owner_id != request.user.pk and not request.user.is_staff:
-        return JsonResponse({"error": "Only the one who saved it, or an admin, can change it."}, status=403)
+        return JsonResponse(describe(saved))
+    if saved.owner_id != request.user.pk and not request.user.is_staff:
+        raise ApiError(403, "Only the one who saved it, or an admin, can change it.")
     if request.method == "DELETE":
-        found.delete()
+        saved.delete()
         return JsonResponse({"deleted": pk})
     data = json_body(request)
     if data is None:
@@ -86,9 +85,9 @@ def item(request, kind: str, pk: int):
     if errors:
         return JsonResponse({"errors": errors}, status=400)
     for name, value in fields.items():
-        setattr(found, name, value)
-    found.save()
-    return JsonResponse(describe(found))
+        setattr(saved, name, value)
+    saved.save()
+    return JsonResponse(describe(saved))
 
 
 @api

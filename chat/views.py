@@ -1,7 +1,8 @@
 """Pages and JSON endpoints of the playground.
 
 Reading a conversation needs `can_read` (a private one of someone else is a
-404, like a missing id); changing it needs `can_write` (403 otherwise).
+404, like a missing id); changing it needs `can_write` (403 otherwise). The
+JSON endpoints raise their errors; `chat.json_views.api` answers them.
 """
 from datetime import datetime
 
@@ -13,12 +14,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from chat import code_samples, export, search
-from chat.json_views import api, error, json_body
+from chat.errors import ApiError
+from chat.json_views import api, error, found, json_body, one_of, query
 from chat.history import branch
 from chat.models import Conversation, Message
 from providers.models import Provider
 
 PAGE_SIZE = 50
+NO_CONVERSATION = "No such conversation."
 
 
 def playground(request, conversation_id=None):
@@ -49,10 +52,11 @@ def _model_choice(model) -> dict:
 
 # Helpers ------------------------------------------------------------------------
 
-def _readable(request, conversation_id: int) -> Conversation | None:
-    conversation = Conversation.objects.select_related("owner").filter(pk=conversation_id).first()
-    if conversation is None or not conversation.can_read(request.user):
-        return None
+def _readable(request, conversation_id: int) -> Conversation:
+    """The conversation if the user may read it; a 404 otherwise (a private one of someone else too)."""
+    conversation = found(Conversation.objects.select_related("owner"), NO_CONVERSATION, pk=conversation_id)
+    if not conversation.can_read(request.user):
+        raise ApiError(404, NO_CONVERSATION)
     return conversation
 
 
@@ -71,35 +75,32 @@ def _cursor(conversation: Conversation) -> str:
     return f"{conversation.updated.isoformat()}|{conversation.pk}"
 
 
-def _before(queryset, cursor: str):
+def _cursor_position(cursor: str) -> Q:
+    """A parser for `query`: the rows after `cursor` in the list's order."""
     try:
         stamp, pk = cursor.rsplit("|", 1)
         updated, pk = datetime.fromisoformat(stamp), int(pk)
     except ValueError:
-        return None
-    return queryset.filter(Q(updated__lt=updated) | Q(updated=updated, id__lt=pk))
+        raise ValueError("is not a cursor this endpoint gave") from None
+    return Q(updated__lt=updated) | Q(updated=updated, id__lt=pk)
 
 
 @api
 @require_http_methods(["GET"])
 def conversations(request):
     """GET ?scope=mine|team&q=&before=: newest first, 50 a page, keyset on (updated, id)."""
-    scope = request.GET.get("scope", "mine")
-    if scope == "team":
+    if query(request, "scope", one_of("mine", "team"), "mine") == "team":
         queryset = Conversation.objects.filter(visibility=Conversation.TEAM).exclude(owner=request.user)
-    elif scope == "mine":
-        queryset = Conversation.objects.filter(owner=request.user)
     else:
-        return error(400, "scope must be mine or team.")
-    query = request.GET.get("q", "").strip()
-    if query:
-        matching = search.matching(query)
-        found = Q(title__icontains=query)
-        queryset = queryset.filter(found | matching if matching is not None else found)
-    if request.GET.get("before"):
-        queryset = _before(queryset, request.GET["before"])
-        if queryset is None:
-            return error(400, "before is not a cursor this endpoint gave.")
+        queryset = Conversation.objects.filter(owner=request.user)
+    text = query(request, "q", str.strip, "")
+    if text:
+        matching = search.matching(text)
+        in_title = Q(title__icontains=text)
+        queryset = queryset.filter(in_title | matching if matching is not None else in_title)
+    after = query(request, "before", _cursor_position)
+    if after is not None:
+        queryset = queryset.filter(after)
     page = list(queryset.select_related("owner").order_by("-updated", "-id")[:PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
@@ -112,17 +113,15 @@ def conversations(request):
 @api
 @require_http_methods(["GET", "PATCH", "DELETE"])
 def conversation(request, conversation_id: int):
-    found = _readable(request, conversation_id)
-    if found is None:
-        return error(404, "No such conversation.")
+    conversation = _readable(request, conversation_id)
     if request.method == "GET":
-        return JsonResponse(conversation_detail(found, request.user))
-    if not found.can_write(request.user):
-        return error(403, "Only the owner can change this conversation.")
+        return JsonResponse(conversation_detail(conversation, request.user))
+    if not conversation.can_write(request.user):
+        raise ApiError(403, "Only the owner can change this conversation.")
     if request.method == "DELETE":
-        found.delete()
+        conversation.delete()
         return HttpResponse(status=204)
-    return _update(found, (json_body(request) or {}), request.user)
+    return _update(conversation, (json_body(request) or {}), request.user)
 
 
 def conversation_detail(conversation: Conversation, user) -> dict:
@@ -137,12 +136,12 @@ def _update(conversation: Conversation, data: dict, user) -> JsonResponse:
     fields = []
     if "title" in data:
         if not isinstance(data["title"], str) or len(data["title"].strip()) > 200:
-            return error(400, "title must be text of at most 200 characters.")
+            raise ApiError(400, "title must be text of at most 200 characters.")
         conversation.title = data["title"].strip()
         fields.append("title")
     if "visibility" in data:
         if data["visibility"] not in (Conversation.PRIVATE, Conversation.TEAM):
-            return error(400, "visibility must be private or team.")
+            raise ApiError(400, "visibility must be private or team.")
         conversation.visibility = data["visibility"]
         fields.append("visibility")
     if fields:
@@ -155,11 +154,9 @@ def _update(conversation: Conversation, data: dict, user) -> JsonResponse:
 def fork(request, conversation_id: int):
     """Copy the branch up to `message_id` (or the current leaf) into a new conversation of the caller."""
     original = _readable(request, conversation_id)
-    if original is None:
-        return error(404, "No such conversation.")
     leaf_id = (json_body(request) or {}).get("message_id") or original.latest_message_id()
     if not isinstance(leaf_id, int) or (leaf_id and not original.messages.filter(pk=leaf_id).exists()):
-        return error(400, "message_id must be a message of this conversation.")
+        raise ApiError(400, "message_id must be a message of this conversation.")
     copy = fork_conversation(original, leaf_id, request.user)
     return JsonResponse(conversation_detail(copy, request.user), status=201)
 
@@ -193,22 +190,18 @@ def _copy_message(message: Message, conversation: Conversation, parent: Message 
 @api
 @require_http_methods(["GET"])
 def export_json(request, conversation_id: int):
-    found = _readable(request, conversation_id)
-    if found is None:
-        return error(404, "No such conversation.")
-    response = JsonResponse(export.as_json(found), json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "json")}"'
+    conversation = _readable(request, conversation_id)
+    response = JsonResponse(export.as_json(conversation), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(conversation, "json")}"'
     return response
 
 
 @api
 @require_http_methods(["GET"])
 def export_markdown(request, conversation_id: int):
-    found = _readable(request, conversation_id)
-    if found is None:
-        return error(404, "No such conversation.")
-    response = HttpResponse(export.as_markdown(found), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "md")}"'
+    conversation = _readable(request, conversation_id)
+    response = HttpResponse(export.as_markdown(conversation), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(conversation, "md")}"'
     return response
 
 

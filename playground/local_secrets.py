@@ -1,7 +1,8 @@
 """Development secrets generated once into a git-ignored file.
 
-Only used when DEBUG is on and the environment does not set the value, so a
-fresh checkout runs without configuration while production must be explicit.
+Only used when the environment does not set the value and does not declare a
+server with DEBUG=False, so a fresh checkout and the tests run without
+configuration while production must be explicit.
 """
 import json
 import secrets

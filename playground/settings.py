@@ -3,6 +3,7 @@
 A misconfiguration raises ImproperlyConfigured with the variable to set.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,14 +26,18 @@ def _strict_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"Set {name} to true or false (it is {raw!r}).")
 
 
-DEBUG = _strict_bool("DEBUG", True)
+# Off unless set: `make run` turns it on for development.
+DEBUG = _strict_bool("DEBUG", False)
+# DEBUG=False set explicitly declares a server: its secrets must come from the environment. Left
+# unset (a fresh checkout, the tests), missing secrets are generated once into .local/.
+_DECLARED_SERVER = not DEBUG and bool(env.str("DEBUG", default="").strip())
 
 
 def _secret(name: str) -> str:
     value = env.str(name, default="")
     if value:
         return value
-    if not DEBUG:
+    if _DECLARED_SERVER:
         raise ImproperlyConfigured(f"Set {name} in the environment (required when DEBUG=False).")
     return dev_secret(LOCAL_DIR / "dev-secrets.json", name)
 
@@ -40,9 +45,17 @@ def _secret(name: str) -> str:
 SECRET_KEY = _secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-if env.bool("BEHIND_HTTPS_PROXY", default=False):
+# Behind the HTTPS proxy of docs/deployment.md: trust its X-Forwarded-Proto, send cookies over HTTPS only,
+# and redirect a plain-HTTP request to HTTPS.
+BEHIND_HTTPS_PROXY = _strict_bool("BEHIND_HTTPS_PROXY", False)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = True
+# HSTS, opt-in: once a browser has seen it, it refuses plain HTTP to this host (and its subdomains) that long.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading asks browser makers to hard-code HTTPS for the domain: a choice for its owner, not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 PLAYGROUND_ENCRYPTION_KEYS = [k.strip() for k in _secret("PLAYGROUND_ENCRYPTION_KEYS").split(",") if k.strip()]
 for _key in PLAYGROUND_ENCRYPTION_KEYS:
@@ -92,12 +105,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "axes",
     "providers",
     "chat",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "playground.csp.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lock-out into the sign-in page saying so
 ]
 
 ROOT_URLCONF = "playground.urls"
@@ -163,6 +179,20 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "playground.channel_layer.LocalChannelLayer", "CONFIG": {"capacity": 1000}}}
+
+AUTHENTICATION_BACKENDS = ["playground.login_throttle.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address, that pair is refused for LOGIN_COOLOFF_MINUTES after the last one; elsewhere the user still signs in.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be above zero.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failed attempts are what throttling needs; no row per successful sign-in
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a cool-off ends; more tries do not extend it
+AXES_CLIENT_IP_CALLABLE = "playground.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "playground.login_throttle.locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,7 +1,9 @@
 """URL routes: the admin, sign-in, and each app's own routes."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views import defaults
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,3 +11,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("chat.urls")),
 ]
+
+
+def server_error(request):
+    """A crash (logged with its traceback) tells the caller only that it happened: JSON for the API."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "The server failed on this request; the failure is logged."}, status=500)
+    return defaults.server_error(request)
+
+
+handler500 = server_error

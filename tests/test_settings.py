@@ -61,3 +61,20 @@ def test_a_bad_redis_url_or_debug_value_stops_start_up_naming_the_variable():
     for name, value in (("REDIS_URL", "garbage"), ("DEBUG", "maybe")):
         done = check(**{name: value})
         assert done.returncode != 0 and name in done.stderr
+
+
+def debug_of(**variables) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env.update(variables, DJANGO_SETTINGS_MODULE="playground.settings")
+    done = subprocess.run([sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_debug_is_off_unless_set_and_make_run_is_what_sets_it():
+    assert debug_of() == "False"
+    assert debug_of(DEBUG="True") == "True"
+    run = subprocess.run(["make", "--dry-run", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    daphne = next(line for line in run.splitlines() if "daphne" in line)
+    assert daphne.startswith("DEBUG=${DEBUG:-True} ")  # on for development, unless the shell says DEBUG=False

@@ -6,30 +6,21 @@ experiment's owner, the person who started it, or an admin. Running and
 cancelling are async views: the run set is a task of this process's event loop
 and outlives the request.
 """
-from functools import wraps
-
 from channels.db import database_sync_to_async
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from chat.experiments import export, runner, spec, stats, store
-from chat.json_views import api, error, json_body
+from chat.errors import ApiError
+from chat.json_views import afound, api, found, json_object, query, whole_number
 from chat.models import Experiment, ExperimentBatch
 from chat.views import provider_choices
 
 PREVIEW_CHARS = 500
-
-
-def page(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-    return wrapped
+NO_EXPERIMENT = "No such experiment."
 
 
 def _experiments():
@@ -67,7 +58,7 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
 
 # Pages ---------------------------------------------------------------------------------
 
-@page
+@login_required
 def experiments_page(request):
     listed = [{**item(e), "updated_at": e.updated} for e in _experiments()]
     context = {"experiments": listed, "providers": provider_choices(),
@@ -75,7 +66,7 @@ def experiments_page(request):
     return render(request, "chat/experiments.html", context)
 
 
-@page
+@login_required
 def experiment_page(request, experiment_id: int):
     experiment = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
     if experiment is None:
@@ -93,13 +84,7 @@ def experiment_page(request, experiment_id: int):
 def experiments(request):
     if request.method == "GET":
         return JsonResponse({"items": [item(e) for e in _experiments()]})
-    data = json_body(request)
-    if data is None:
-        return error(400, "Send a JSON object.")
-    try:
-        fields = spec.clean(data)
-    except spec.Invalid as invalid:
-        return error(400, str(invalid))
+    fields = _clean(json_object(request))
     experiment = Experiment.objects.create(owner=request.user, **fields)
     return JsonResponse(detail(experiment, request.user), status=201)
 
@@ -107,122 +92,101 @@ def experiments(request):
 @api
 @require_http_methods(["GET", "PATCH", "DELETE"])
 def experiment(request, experiment_id: int):
-    found = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
-    if found is None:
-        return error(404, "No such experiment.")
+    experiment = found(Experiment.objects.select_related("owner"), NO_EXPERIMENT, pk=experiment_id)
     if request.method == "GET":
-        number = request.GET.get("batch", "")
-        return JsonResponse(detail(found, request.user, int(number) if number.isdigit() else None))
-    if not found.can_edit(request.user):
-        return error(403, "Only the owner can change this experiment; run it, or export it and make your own.")
+        return JsonResponse(detail(experiment, request.user, query(request, "batch", whole_number)))
+    if not experiment.can_edit(request.user):
+        raise ApiError(403, "Only the owner can change this experiment; run it, or export it and make your own.")
     if request.method == "DELETE":
-        if found.batches.filter(status=ExperimentBatch.RUNNING).exists():
-            return error(409, "A run set is going; cancel it before deleting the experiment.")
-        found.delete()
+        if experiment.batches.filter(status=ExperimentBatch.RUNNING).exists():
+            raise ApiError(409, "A run set is going; cancel it before deleting the experiment.")
+        experiment.delete()
         return HttpResponse(status=204)
-    return _update(request, found)
+    for name, value in _clean(json_object(request), current=experiment).items():
+        setattr(experiment, name, value)
+    experiment.save()
+    return JsonResponse(detail(experiment, request.user))
 
 
-def _update(request, found: Experiment) -> JsonResponse:
-    data = json_body(request)
-    if data is None:
-        return error(400, "Send a JSON object.")
+def _clean(data: dict, current: Experiment | None = None) -> dict:
     try:
-        fields = spec.clean(data, current=found)
+        return spec.clean(data, current=current)
     except spec.Invalid as invalid:
-        return error(400, str(invalid))
-    for name, value in fields.items():
-        setattr(found, name, value)
-    found.save()
-    return JsonResponse(detail(found, request.user))
+        raise ApiError(400, str(invalid)) from None
 
 
 @api
 @require_http_methods(["GET"])
 def cell_runs(request, experiment_id: int, number: int):
     """Every run of one model in one run set, outputs in full (`?provider=&model=`)."""
-    batch = ExperimentBatch.objects.filter(experiment_id=experiment_id, number=number).first()
-    if batch is None:
-        return error(404, "No such run set.")
-    runs = batch.runs.filter(provider=request.GET.get("provider", ""), model=request.GET.get("model", ""))
+    batch = found(ExperimentBatch.objects, "No such run set.", experiment_id=experiment_id, number=number)
+    runs = batch.runs.filter(provider=query(request, "provider", default=""), model=query(request, "model", default=""))
     return JsonResponse({"batch": runner.batch_summary(batch),
                          "runs": [r.as_row() for r in runs.order_by("repeat", "id")]})
 
 
-def _batches_for_export(request, experiment: Experiment) -> list[ExperimentBatch] | None:
+def _exported(request, experiment_id: int) -> tuple[Experiment, list[ExperimentBatch]]:
+    """The experiment and its run sets to export: all, or the one `?batch=` names; a 404 when missing."""
+    missing = "No such experiment or run set."
+    experiment = found(Experiment.objects.select_related("owner"), missing, pk=experiment_id)
     batches = experiment.batches.select_related("started_by").order_by("number")
-    number = request.GET.get("batch", "")
-    if number:
-        batches = batches.filter(number=int(number)) if number.isdigit() else batches.none()
+    number = query(request, "batch", whole_number)
+    if number is not None:
+        batches = batches.filter(number=number)
         if not batches:
-            return None
-    return list(batches)
+            raise ApiError(404, missing)
+    return experiment, list(batches)
 
 
 @api
 @require_http_methods(["GET"])
 def export_csv(request, experiment_id: int):
-    found = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
-    batches = _batches_for_export(request, found) if found else None
-    if batches is None:
-        return error(404, "No such experiment or run set.")
-    response = HttpResponse(export.as_csv(found, batches), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "csv")}"'
+    experiment, batches = _exported(request, experiment_id)
+    response = HttpResponse(export.as_csv(experiment, batches), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(experiment, "csv")}"'
     return response
 
 
 @api
 @require_http_methods(["GET"])
 def export_json(request, experiment_id: int):
-    found = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
-    batches = _batches_for_export(request, found) if found else None
-    if batches is None:
-        return error(404, "No such experiment or run set.")
-    response = JsonResponse(export.as_json(found, batches), json_dumps_params={"indent": 1})
-    response["Content-Disposition"] = f'attachment; filename="{export.filename(found, "json")}"'
+    experiment, batches = _exported(request, experiment_id)
+    response = JsonResponse(export.as_json(experiment, batches), json_dumps_params={"indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(experiment, "json")}"'
     return response
 
 
 # Running and cancelling (async: the run set is a task of this event loop) --------------------------
 
+@api
 @require_http_methods(["POST"])
 async def run(request, experiment_id: int):
     """A new run set, started in this process; 202 with the batch at once."""
-    user = await request.auser()
-    if not user.is_authenticated:
-        return error(403, "Sign in first.")
-    if not await Experiment.objects.filter(pk=experiment_id).aexists():
-        return error(404, "No such experiment.")
+    await afound(Experiment.objects, NO_EXPERIMENT, pk=experiment_id)
     try:
-        started = await runner.launch(experiment_id, user)
+        started = await runner.launch(experiment_id, await request.auser())
     except store.Busy:
-        return error(409, "This experiment is running already; cancel it or wait for it to finish.")
+        raise ApiError(409, "This experiment is running already; cancel it or wait for it to finish.") from None
     return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)
 
 
-def _cancellable(user, experiment_id: int) -> tuple[int, str] | ExperimentBatch:
-    batch = ExperimentBatch.objects.select_related("experiment").filter(
-        experiment_id=experiment_id, status=ExperimentBatch.RUNNING).first()
-    if batch is None:
-        return 404, "Nothing of this experiment is running."
+def _cancellable(user, experiment_id: int) -> ExperimentBatch:
+    batch = found(ExperimentBatch.objects.select_related("experiment"), "Nothing of this experiment is running.",
+                  experiment_id=experiment_id, status=ExperimentBatch.RUNNING)
     if user.pk not in (batch.experiment.owner_id, batch.started_by_id) and not user.is_staff:
-        return 403, "Only the experiment's owner or the person who started this run set can cancel it."
+        raise ApiError(403, "Only the experiment's owner or the person who started this run set can cancel it.")
     return batch
 
 
+@api
 @require_http_methods(["POST"])
 async def cancel(request, experiment_id: int):
     """Stop the running set: here at once, or (run by another process) within its poll interval."""
-    user = await request.auser()
-    if not user.is_authenticated:
-        return error(403, "Sign in first.")
-    found = await database_sync_to_async(_cancellable)(user, experiment_id)
-    if isinstance(found, tuple):
-        return error(*found)
+    batch = await database_sync_to_async(_cancellable)(await request.auser(), experiment_id)
     local = runner.running(experiment_id)
-    if local is not None and local.batch.pk == found.pk:
+    if local is not None and local.batch.pk == batch.pk:
         local.cancel()
     else:
-        await database_sync_to_async(store.request_cancel)(found.pk)
-    return JsonResponse({"batch": found.pk, "cancelling": True}, status=202)
+        await database_sync_to_async(store.request_cancel)(batch.pk)
+    return JsonResponse({"batch": batch.pk, "cancelling": True}, status=202)
 
