@@ -48,15 +48,6 @@ def _adapter(provider: Provider, model_id: str, env_var: str):
     return registry.get_adapter(replace(config, api_key=Secret(lambda: f"${env_var}")))
 
 
-def parse_message_id(raw: str | None) -> int | None:
-    """The `message_id` query parameter: absent, or a positive whole number."""
-    if raw is None or raw == "":
-        return None
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**63:
-        raise NoSample("message_id must be the id of a message: a positive whole number.")
-    return int(raw)
-
-
 def for_conversation(conversation: Conversation, message_id: int | None, content: str = "") -> dict:
     """The request as the provider's adapter renders it: curl and Python, the key an environment variable."""
     settings, path = _target(conversation, message_id, content)

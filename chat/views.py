@@ -6,16 +6,18 @@ JSON endpoints raise their errors; `chat.json_views.api` answers them.
 """
 from datetime import datetime
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chat import code_samples, export, search
+from chat import code_samples, export, generation, search
 from chat.errors import ApiError
-from chat.json_views import api, error, found, json_body, one_of, query
+from chat.json_views import api, found, json_body, one_of, query, whole_number
 from chat.history import branch
 from chat.models import Conversation, Message
 from providers.models import Provider
@@ -60,10 +62,12 @@ def _readable(request, conversation_id: int) -> Conversation:
     return conversation
 
 
-def conversation_item(conversation: Conversation) -> dict:
+def conversation_item(conversation: Conversation, answered_by: str | None = None) -> dict:
+    """A conversation as the sidebar lists it; `model` is the one that answered last (else the one asked)."""
     return {
         "id": conversation.pk, "title": conversation.title, "owner": conversation.owner.get_username(),
-        "visibility": conversation.visibility, "model": (conversation.settings or {}).get("model"),
+        "visibility": conversation.visibility,
+        "model": answered_by or getattr(conversation, "answered_by", None) or (conversation.settings or {}).get("model"),
         "provider": (conversation.settings or {}).get("provider"), "updated": conversation.updated.isoformat(),
         "forked_from_id": conversation.forked_from_id,
     }
@@ -101,6 +105,8 @@ def conversations(request):
     after = query(request, "before", _cursor_position)
     if after is not None:
         queryset = queryset.filter(after)
+    last_reply = Message.objects.filter(conversation=OuterRef("pk"), role=Message.ASSISTANT).exclude(model="")
+    queryset = queryset.annotate(answered_by=Subquery(last_reply.order_by("-id").values("model")[:1]))
     page = list(queryset.select_related("owner").order_by("-updated", "-id")[:PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
@@ -119,6 +125,7 @@ def conversation(request, conversation_id: int):
     if not conversation.can_write(request.user):
         raise ApiError(403, "Only the owner can change this conversation.")
     if request.method == "DELETE":
+        async_to_sync(generation.stop_conversation)(get_channel_layer(), conversation.pk)
         conversation.delete()
         return HttpResponse(status=204)
     return _update(conversation, (json_body(request) or {}), request.user)
@@ -126,7 +133,8 @@ def conversation(request, conversation_id: int):
 
 def conversation_detail(conversation: Conversation, user) -> dict:
     messages = Message.summaries(conversation.messages.order_by("id"))
-    return {"conversation": {**conversation_item(conversation), "settings": conversation.settings or {},
+    answered_by = next((m["model"] for m in reversed(messages) if m["role"] == Message.ASSISTANT and m["model"]), None)
+    return {"conversation": {**conversation_item(conversation, answered_by), "settings": conversation.settings or {},
                              "created": conversation.created.isoformat()},
             "messages": messages, "current_leaf_id": messages[-1]["id"] if messages else None,
             "can_write": conversation.can_write(user)}
@@ -210,11 +218,9 @@ def export_markdown(request, conversation_id: int):
 def code(request, conversation_id: int):
     """The request behind an assistant message (?message_id=) or the next one of the current branch."""
     found = _readable(request, conversation_id)
-    if found is None:
-        return error(404, "No such conversation.")
+    message_id = query(request, "message_id", whole_number)
     try:
-        message_id = code_samples.parse_message_id(request.GET.get("message_id"))
-        sample = code_samples.for_conversation(found, message_id, request.GET.get("content", ""))
+        sample = code_samples.for_conversation(found, message_id, query(request, "content", default=""))
     except code_samples.NoSample as problem:
-        return error(400, str(problem))
+        raise ApiError(400, str(problem)) from None
     return JsonResponse(sample)

@@ -31,8 +31,6 @@ def test_a_query_parameter_that_does_not_parse_is_a_clear_400(client, bob, exper
     assert response.json() == {"error": "before is not a cursor this endpoint gave."}
 
 
-@pytest.mark.xfail(strict=True, reason="the code view's body is rewritten on another branch: it must read "
-                                       "message_id with chat.json_views.query(request, 'message_id', whole_number)")
 def test_the_code_view_answers_a_bad_message_id_with_a_400(client, alice):
     conversation = make_conversation(alice, "Code")
     client.force_login(alice)
