@@ -103,7 +103,8 @@ class Provider(models.Model):
         return ProviderConfig(
             kind=self.kind, name=self.name, slug=self.slug, base_url=self.base_url, api_key=self.secret(),
             extra_headers=dict(self.extra_headers or {}), timeout=self.timeout_seconds,
-            idle_timeout=self.idle_timeout_seconds, max_retries=self.max_retries, capabilities=capabilities or self.capabilities(),
+            idle_timeout=self.idle_timeout_seconds, max_retries=self.max_retries,
+            capabilities=capabilities or self.capabilities(),
             options=dict(self.options or {}), preset=self.preset,
         )
 

@@ -28,7 +28,8 @@ def test_a_tool_set_is_saved_and_shared_with_the_team(client, alice, bob):
 @pytest.mark.parametrize("tool, field", [
     ({"type": "function", "function": {"name": "bad name!", "parameters": {"type": "object"}}}, "tools[0].name"),
     ({"type": "function", "function": {"name": "f", "parameters": {"type": "objekt"}}}, "tools[0].parameters"),
-    ({"type": "function", "function": {"name": "f", "parameters": {"type": "object", "required": "city"}}}, "tools[0].parameters"),
+    ({"type": "function", "function": {"name": "f", "parameters": {"type": "object", "required": "city"}}},
+     "tools[0].parameters"),
     ({"type": "function", "function": {"name": "f", "parameters": {"type": "string"}}}, "tools[0].parameters"),
     ({"function": "nope"}, "tools[0].tool"),
 ])

@@ -141,7 +141,8 @@ def validate_messages(messages: list) -> str | None:
     for number, message in enumerate(messages):
         role = message.get("role")
         if role not in ("user", "assistant"):
-            return f'messages.{number}.role: Input should be \'user\' or \'assistant\' (got "{role}"; system goes at the top level)'
+            return (f'messages.{number}.role: Input should be \'user\' or \'assistant\' (got "{role}"; '
+                    'system goes at the top level)')
         if role == previous_role:
             return f"messages: roles must alternate between \"user\" and \"assistant\" (two {role} turns at {number})"
         previous_role = role

@@ -28,7 +28,8 @@ class OpenAIFake(FakeServer):
     def models_response(self, request: Recorded):
         if self.replies and self.replies[0].status >= 400:
             return self.failure(self.replies.popleft(), request)
-        return JsonResponse(200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]})
+        models = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
+        return JsonResponse(200, {"object": "list", "data": models})
 
     def chat_response(self, request: Recorded):
         reply = self.next_reply()

@@ -65,7 +65,8 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(_explain(error)) from None
         provider.save()
-        self.stdout.write(f"Added {provider.slug} ({provider.name}, {provider.kind}) at {provider.base_url}; key: {provider.key_hint()}.")
+        self.stdout.write(f"Added {provider.slug} ({provider.name}, {provider.kind}) at {provider.base_url}; "
+                          f"key: {provider.key_hint()}.")
 
     def _provider_from(self, options) -> Provider:
         provider = Provider()
