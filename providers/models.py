@@ -29,7 +29,7 @@ def default_idle_timeout() -> float:
 class Provider(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=60, unique=True)
-    kind = models.CharField(max_length=20, choices=registry.kind_choices(), default="openai")
+    kind = models.CharField(max_length=20, choices=registry.kind_choices, default="openai")
     preset = models.CharField(max_length=40, blank=True, help_text="The preset it was made from, if any.")
     base_url = models.URLField(max_length=500)
     api_key_encrypted = models.TextField(blank=True, editable=False)
@@ -75,10 +75,6 @@ class Provider(models.Model):
         plaintext = (plaintext or "").strip()
         self.api_key_encrypted = crypto.encrypt(plaintext) if plaintext else ""
         self.api_key_last4 = plaintext[-4:] if len(plaintext) >= 12 else ""
-
-    @property
-    def has_api_key(self) -> bool:
-        return bool(self.api_key_encrypted or self.api_key_env)
 
     def key_hint(self) -> str:
         if self.api_key_encrypted:

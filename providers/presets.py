@@ -39,10 +39,6 @@ def list_prices(slug: str) -> dict[str, tuple[float, float]]:
     return {}
 
 
-def preset_choices() -> list[tuple[str, str]]:
-    return [(p["slug"], p["name"]) for p in load_presets()]
-
-
 def provider_values(preset: dict) -> dict:
     """The Provider field values a preset sets (no key: only the variable's name)."""
     values = {field: preset.get(field) or "" for field in PROVIDER_FIELDS}

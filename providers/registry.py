@@ -1,22 +1,25 @@
-"""Maps a provider kind to its adapter class, imported on first use.
+"""Every wire format: its kind, the label people see, and its adapter class (imported on first use).
 
-This is the only place outside providers/adapters/ that names a kind.
+This is the only place outside providers/adapters/ that names a kind. The
+Provider model's `kind` choices are `kind_choices` itself (a callable), so a
+new entry here needs no migration.
 """
+from typing import NamedTuple
+
 from django.utils.module_loading import import_string
 
-ADAPTERS = {
-    "openai": "providers.adapters.openai.OpenAIAdapter",
-    "anthropic": "providers.adapters.anthropic.AnthropicAdapter",
-    "gemini": "providers.adapters.gemini.GeminiAdapter",
-    "ollama": "providers.adapters.ollama.OllamaAdapter",
-    "azure": "providers.adapters.azure.AzureOpenAIAdapter",
-}
-LABELS = {
-    "openai": "OpenAI-compatible",
-    "anthropic": "Anthropic Messages",
-    "gemini": "Google Gemini",
-    "ollama": "Ollama (native)",
-    "azure": "Azure OpenAI",
+
+class Kind(NamedTuple):
+    label: str
+    adapter: str  # dotted path of the Adapter subclass
+
+
+KINDS = {
+    "openai": Kind("OpenAI-compatible", "providers.adapters.openai.OpenAIAdapter"),
+    "anthropic": Kind("Anthropic Messages", "providers.adapters.anthropic.AnthropicAdapter"),
+    "gemini": Kind("Google Gemini", "providers.adapters.gemini.GeminiAdapter"),
+    "ollama": Kind("Ollama (native)", "providers.adapters.ollama.OllamaAdapter"),
+    "azure": Kind("Azure OpenAI", "providers.adapters.azure.AzureOpenAIAdapter"),
 }
 _loaded: dict = {}
 
@@ -24,7 +27,7 @@ _loaded: dict = {}
 def available_kinds() -> list[str]:
     """Kinds whose adapter module exists in this build."""
     kinds = []
-    for kind in ADAPTERS:
+    for kind in KINDS:
         try:
             adapter_class(kind)
         except ImportError:
@@ -34,14 +37,14 @@ def available_kinds() -> list[str]:
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [(kind, LABELS[kind]) for kind in ADAPTERS]
+    return [(kind, entry.label) for kind, entry in KINDS.items()]
 
 
 def adapter_class(kind: str):
     if kind not in _loaded:
-        if kind not in ADAPTERS:
-            raise ValueError(f"Unknown provider kind {kind!r}; known kinds: {', '.join(ADAPTERS)}.")
-        _loaded[kind] = import_string(ADAPTERS[kind])
+        if kind not in KINDS:
+            raise ValueError(f"Unknown provider kind {kind!r}; known kinds: {', '.join(KINDS)}.")
+        _loaded[kind] = import_string(KINDS[kind].adapter)
     return _loaded[kind]
 
 

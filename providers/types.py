@@ -131,7 +131,6 @@ class Usage:
 @dataclass(slots=True)
 class Finish:
     reason: str
-    raw_reason: str | None = None
 
 
 StreamEvent = Union[TextDelta, ReasoningDelta, ToolCallDelta, Usage, Finish]

@@ -60,12 +60,6 @@ async def test_it_chats_without_streaming(openai_fake):
     assert "stream" not in openai_fake.chat_requests()[0].body
 
 
-async def test_it_completes_a_prompt(openai_fake):
-    openai_fake.enqueue(Reply.text_of("the end"))
-    assert await adapter_for(openai_fake.base_url).complete("Once upon", "fake-model", max_tokens=5) == "the end"
-    assert openai_fake.requests[0].body == {"model": "fake-model", "prompt": "Once upon", "max_tokens": 5}
-
-
 async def test_it_lists_models(openai_fake):
     models = await adapter_for(openai_fake.base_url).list_models()
     assert [m.id for m in models] == ["fake-model", "fake-model-mini"]

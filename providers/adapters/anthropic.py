@@ -265,7 +265,7 @@ class _StreamState:
         events: list[StreamEvent] = []
         if self.prompt_tokens is not None or self.completion_tokens is not None:
             events.append(Usage(self.prompt_tokens, self.completion_tokens))
-        return events + [Finish(reason, raw_reason=self.stop_reason)]
+        return events + [Finish(reason)]
 
     def raise_error(self, error: Fields) -> None:
         overloaded = error.text("type") == "overloaded_error"

@@ -182,7 +182,7 @@ class GeminiAdapter(Adapter):
             yield Usage(usage.integer("promptTokenCount"), usage.integer("candidatesTokenCount"),
                         usage.integer("totalTokenCount"))
         neutral = FINISH_REASONS.get(reason, reason.lower())
-        yield Finish("tool_calls" if neutral == "stop" and calls else neutral, raw_reason=reason)
+        yield Finish("tool_calls" if neutral == "stop" and calls else neutral)
 
     @staticmethod
     def _call_delta(part: Fields, index: int, response_id: str) -> ToolCallDelta:

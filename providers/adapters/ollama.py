@@ -110,7 +110,7 @@ class OllamaAdapter(Adapter):
             yield Usage(prompt, completion)
         raw = final.text("done_reason") or "stop"
         reason = FINISH_REASONS.get(raw, raw)
-        yield Finish("tool_calls" if reason == "stop" and calls else reason, raw_reason=raw)
+        yield Finish("tool_calls" if reason == "stop" and calls else reason)
 
     @staticmethod
     def _call_delta(call: Fields, index: int, created_at: str) -> ToolCallDelta:

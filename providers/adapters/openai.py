@@ -12,7 +12,6 @@ from typing import AsyncIterator
 from providers import http
 from providers.adapters.base import Adapter
 from providers.samples import Sample, keyword_lines, literal
-from providers.scrubbing import hide_key
 from providers.shape import Fields
 from providers.types import (
     PROVIDER_ERROR,
@@ -154,7 +153,7 @@ class OpenAIAdapter(Adapter):
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
         if usage:
             yield usage
-        yield Finish(FINISH_REASONS.get(reason, reason), raw_reason=reason)
+        yield Finish(FINISH_REASONS.get(reason, reason))
 
     def _raise_for_error(self, data: Fields) -> None:
         if data.has("error") and not data.has("choices"):
@@ -180,19 +179,6 @@ class OpenAIAdapter(Adapter):
         return ChatResult(content=message.text("content") or "", tool_calls=calls,
                           finish_reason=FINISH_REASONS.get(reason, reason),
                           usage=_usage(data.obj("usage")) if data.has("usage") else None)
-
-    async def complete(self, prompt: str, model: str, max_tokens: int | None = None) -> str:
-        """The legacy /completions endpoint: text in, text out."""
-        body: dict = {"model": model, "prompt": prompt}
-        if max_tokens is not None:
-            body["max_tokens"] = max_tokens
-        data = Fields(await http.request_json(self.config, "POST", self.completions_url(model), json_body=body,
-                                              headers=self.headers(), params=self.query_params()),
-                      "reply", self.config.name)
-        choices = data.objects("choices")
-        if not choices:
-            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without a completion.")
-        return hide_key(choices[0].text("text") or "", self.config.key())
 
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
