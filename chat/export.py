@@ -14,7 +14,7 @@ from chat.models import Conversation, Message
 FORMAT_VERSION = 1
 SETTING_NAMES = ("provider", "model", "system", "params", "tools", "tool_choice", "parallel_tool_calls",
                  "response_format")
-MESSAGE_FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status",
+MESSAGE_FIELDS = ("id", "parent_id", "role", "content", "reasoning", "tool_calls", "tool_call_id", "name", "status",
                   "finish_reason", "usage", "metrics", "cost", "structured", "provider", "model", "error",
                   "created")
 
@@ -24,7 +24,7 @@ def filename(conversation: Conversation, extension: str) -> str:
     return f"{stem}-{conversation.pk}.{extension}"
 
 
-def _settings(raw: dict | None) -> dict:
+def known_settings(raw: dict | None) -> dict:
     """Only the known generation settings: an allow-list, so nothing else stored can leak out."""
     raw = raw or {}
     return {name: raw[name] for name in SETTING_NAMES if raw.get(name) not in (None, "", [], {})}
@@ -33,7 +33,7 @@ def _settings(raw: dict | None) -> dict:
 def _message(message: Message) -> dict:
     summary = message.summary()
     data = {name: summary[name] for name in MESSAGE_FIELDS}
-    data["request"] = _settings(message.request)
+    data["request"] = known_settings(message.request)
     return data
 
 
@@ -46,7 +46,7 @@ def as_json(conversation: Conversation) -> dict:
             "id": conversation.pk, "title": conversation.title, "owner": conversation.owner.get_username(),
             "visibility": conversation.visibility, "created": conversation.created.isoformat(),
             "updated": conversation.updated.isoformat(), "forked_from_id": conversation.forked_from_id,
-            "settings": _settings(conversation.settings),
+            "settings": known_settings(conversation.settings),
         },
         "current_leaf_id": conversation.latest_message_id(),
         "current_branch": [m.pk for m in path],
@@ -93,6 +93,9 @@ def _message_markdown(message: Message) -> list[str]:
     if message.role == Message.TOOL:
         heading += f" · {message.name or 'result'} ({message.tool_call_id})"
     out = [f"## {heading}", ""]
+    if message.reasoning:
+        quoted = "\n".join(f"> {line}" if line else ">" for line in message.reasoning.splitlines())
+        out += ["**Reasoning**", "", quoted, ""]
     if message.content:
         out += [_fence(message.content) if message.role == Message.TOOL else message.content, ""]
     for call in message.tool_calls or ():
@@ -108,7 +111,7 @@ def as_markdown(conversation: Conversation) -> str:
     out = [f"# {conversation.title or 'Conversation'}", "",
            f"_Exported from the team playground · {conversation.owner.get_username()} · "
            f"{conversation.visibility} · {conversation.updated:%Y-%m-%d %H:%M} UTC_", ""]
-    out += _settings_markdown(_settings(conversation.settings))
+    out += _settings_markdown(known_settings(conversation.settings))
     for message in branch(conversation.pk, conversation.latest_message_id()):
         out += _message_markdown(message)
     return "\n".join(out).rstrip() + "\n"

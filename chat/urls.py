@@ -1,12 +1,15 @@
 from django.urls import include, path
 
-from chat import views
+from chat import collection_views, views
 
 urlpatterns = [
     path("", views.playground, name="playground"),
     path("c/<int:conversation_id>/", views.playground, name="conversation-page"),
     path("api/conversations", views.conversations, name="api-conversations"),
+    path("api/conversations/import", collection_views.import_file, name="api-conversations-import"),
+    path("api/conversations/delete", collection_views.delete_many, name="api-conversations-delete"),
     path("api/conversations/<int:conversation_id>", views.conversation, name="api-conversation"),
+    path("api/conversations/<int:conversation_id>/pin", collection_views.pin, name="api-conversation-pin"),
     path("api/conversations/<int:conversation_id>/fork", views.fork, name="api-fork"),
     path("api/conversations/<int:conversation_id>/export.json", views.export_json, name="api-export-json"),
     path("api/conversations/<int:conversation_id>/export.md", views.export_markdown, name="api-export-md"),

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -19,7 +19,8 @@ from chat import code_samples, export, generation, search
 from chat.errors import ApiError
 from chat.json_views import api, found, json_body, one_of, query, whole_number
 from chat.history import branch
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, Pin
+from chat.models.preferences import default_visibility
 from providers.models import Provider
 
 PAGE_SIZE = 50
@@ -54,7 +55,7 @@ def _model_choice(model) -> dict:
 
 # Helpers ------------------------------------------------------------------------
 
-def _readable(request, conversation_id: int) -> Conversation:
+def readable(request, conversation_id: int) -> Conversation:
     """The conversation if the user may read it; a 404 otherwise (a private one of someone else too)."""
     conversation = found(Conversation.objects.select_related("owner"), NO_CONVERSATION, pk=conversation_id)
     if not conversation.can_read(request.user):
@@ -69,7 +70,7 @@ def conversation_item(conversation: Conversation, answered_by: str | None = None
         "visibility": conversation.visibility,
         "model": answered_by or getattr(conversation, "answered_by", None) or (conversation.settings or {}).get("model"),
         "provider": (conversation.settings or {}).get("provider"), "updated": conversation.updated.isoformat(),
-        "forked_from_id": conversation.forked_from_id,
+        "forked_from_id": conversation.forked_from_id, "pinned": bool(getattr(conversation, "pinned", False)),
     }
 
 
@@ -105,13 +106,22 @@ def conversations(request):
     after = query(request, "before", _cursor_position)
     if after is not None:
         queryset = queryset.filter(after)
-    last_reply = Message.objects.filter(conversation=OuterRef("pk"), role=Message.ASSISTANT).exclude(model="")
-    queryset = queryset.annotate(answered_by=Subquery(last_reply.order_by("-id").values("model")[:1]))
-    page = list(queryset.select_related("owner").order_by("-updated", "-id")[:PAGE_SIZE + 1])
+    page = list(_listed(queryset, request.user).order_by("-updated", "-id")[:PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
-    return JsonResponse({"items": [conversation_item(c) for c in page],
-                         "next": _cursor(page[-1]) if more else None})
+    answer = {"items": [conversation_item(c) for c in page], "next": _cursor(page[-1]) if more else None}
+    if after is None:  # the first page also lists what the user pinned, newest pin first
+        pinned = _listed(Conversation.objects.filter(pins__user=request.user), request.user).order_by("-pins__created")
+        answer["pinned"] = [conversation_item(c) for c in pinned if c.can_read(request.user)]
+    return JsonResponse(answer)
+
+
+def _listed(queryset, user):
+    """Conversations with what the list shows of them: their owner, the model that answered last, a pin."""
+    last_reply = Message.objects.filter(conversation=OuterRef("pk"), role=Message.ASSISTANT).exclude(model="")
+    return queryset.select_related("owner").annotate(
+        answered_by=Subquery(last_reply.order_by("-id").values("model")[:1]),
+        pinned=Exists(Pin.objects.filter(conversation=OuterRef("pk"), user=user)))
 
 
 # One conversation ------------------------------------------------------------------
@@ -119,7 +129,7 @@ def conversations(request):
 @api
 @require_http_methods(["GET", "PATCH", "DELETE"])
 def conversation(request, conversation_id: int):
-    conversation = _readable(request, conversation_id)
+    conversation = readable(request, conversation_id)
     if request.method == "GET":
         return JsonResponse(conversation_detail(conversation, request.user))
     if not conversation.can_write(request.user):
@@ -161,7 +171,7 @@ def _update(conversation: Conversation, data: dict, user) -> JsonResponse:
 @require_http_methods(["POST"])
 def fork(request, conversation_id: int):
     """Copy the branch up to `message_id` (or the current leaf) into a new conversation of the caller."""
-    original = _readable(request, conversation_id)
+    original = readable(request, conversation_id)
     leaf_id = (json_body(request) or {}).get("message_id") or original.latest_message_id()
     if not isinstance(leaf_id, int) or (leaf_id and not original.messages.filter(pk=leaf_id).exists()):
         raise ApiError(400, "message_id must be a message of this conversation.")
@@ -172,7 +182,9 @@ def fork(request, conversation_id: int):
 @transaction.atomic
 def fork_conversation(original: Conversation, leaf_id: int | None, user) -> Conversation:
     title = f"{original.title or 'Conversation'} (fork)"[:200]
-    copy = Conversation.objects.create(owner=user, title=title, visibility=original.visibility,
+    # A private conversation's fork stays private; any other gets the forker's default.
+    visibility = Conversation.PRIVATE if original.visibility == Conversation.PRIVATE else default_visibility(user)
+    copy = Conversation.objects.create(owner=user, title=title, visibility=visibility,
                                        settings=original.settings or {}, forked_from=original)
     path = [m.pk for m in branch(original.pk, leaf_id)]
     rows = Message.objects.in_bulk(path)  # whole rows: branch() may load only some fields
@@ -198,7 +210,7 @@ def _copy_message(message: Message, conversation: Conversation, parent: Message 
 @api
 @require_http_methods(["GET"])
 def export_json(request, conversation_id: int):
-    conversation = _readable(request, conversation_id)
+    conversation = readable(request, conversation_id)
     response = JsonResponse(export.as_json(conversation), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="{export.filename(conversation, "json")}"'
     return response
@@ -207,7 +219,7 @@ def export_json(request, conversation_id: int):
 @api
 @require_http_methods(["GET"])
 def export_markdown(request, conversation_id: int):
-    conversation = _readable(request, conversation_id)
+    conversation = readable(request, conversation_id)
     response = HttpResponse(export.as_markdown(conversation), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename(conversation, "md")}"'
     return response
@@ -217,7 +229,7 @@ def export_markdown(request, conversation_id: int):
 @require_http_methods(["GET"])
 def code(request, conversation_id: int):
     """The request behind an assistant message (?message_id=) or the next one of the current branch."""
-    found = _readable(request, conversation_id)
+    found = readable(request, conversation_id)
     message_id = query(request, "message_id", whole_number)
     try:
         sample = code_samples.for_conversation(found, message_id, query(request, "content", default=""))

@@ -108,6 +108,7 @@ def test_it_lists_my_conversations(client, alice, team_chat, private_chat):
     assert items[0] == {
         "id": private_chat.pk, "title": "Alice's secret plans", "owner": "alice", "visibility": "private",
         "model": "fake-model", "provider": "loopback", "updated": items[0]["updated"], "forked_from_id": None,
+        "pinned": False,
     }
 
 

@@ -2,4 +2,5 @@
 from chat.models.conversation import Conversation, Message  # noqa: F401
 from chat.models.experiments import Experiment, ExperimentBatch, ExperimentRun  # noqa: F401
 from chat.models.library import SavedSchema, ToolSet  # noqa: F401
+from chat.models.pins import Pin  # noqa: F401
 from chat.models.preferences import Preferences  # noqa: F401

@@ -15,6 +15,8 @@ class Conversation(models.Model):
     visibility = models.CharField(max_length=10, choices=VISIBILITY, default=TEAM)
     settings = OrderedJSONField(default=dict, blank=True, help_text="Provider, model, system prompt and params last used.")
     forked_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks")
+    imported_from = models.CharField(max_length=64, blank=True, db_index=True,
+                                     help_text="The fingerprint of the export file this was imported from.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
 
