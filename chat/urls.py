@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from chat import collection_views, views
+from chat import collection_views, preference_views, views
 
 urlpatterns = [
     path("", views.playground, name="playground"),
     path("c/<int:conversation_id>/", views.playground, name="conversation-page"),
     path("api/conversations", views.conversations, name="api-conversations"),
+    path("api/preferences", preference_views.preferences, name="api-preferences"),
     path("api/conversations/import", collection_views.import_file, name="api-conversations-import"),
     path("api/conversations/delete", collection_views.delete_many, name="api-conversations-delete"),
     path("api/conversations/<int:conversation_id>", views.conversation, name="api-conversation"),

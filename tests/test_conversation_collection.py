@@ -81,3 +81,18 @@ def test_a_private_conversation_of_someone_else_cannot_be_pinned(client, alice, 
     secret = make_conversation(bob, "Bob's secret", visibility=Conversation.PRIVATE)
     assert signed_in(client, alice).put(f"/api/conversations/{secret.pk}/pin").status_code == 404
     assert json.loads(client.get("/api/conversations").content)["pinned"] == []
+
+
+def test_a_user_sets_their_own_default_visibility_and_forks_follow_it(client, alice, bob, settings):
+    settings.PLAYGROUND_DEFAULT_VISIBILITY = "team"
+    signed_in(client, bob)
+    assert client.get("/api/preferences").json() == {
+        "default_visibility": None, "effective_visibility": "team", "site_default_visibility": "team"}
+    response = client.patch("/api/preferences", json.dumps({"default_visibility": "private"}),
+                            content_type="application/json")
+    assert response.json()["effective_visibility"] == "private"
+    fork = post(client, f"/api/conversations/{make_conversation(alice, 'Team chat').pk}/fork").json()
+    assert fork["conversation"]["visibility"] == "private"
+    bad = client.patch("/api/preferences", json.dumps({"default_visibility": "everyone"}),
+                       content_type="application/json")
+    assert bad.status_code == 400
