@@ -66,3 +66,45 @@ def httpx_python(sample: Sample, env_var: str) -> str:
              + (f", params={sample.params!r}" if sample.params else "") + ") as response:",
              "    for line in response.iter_lines():", "        print(line)", ""]
     return "\n".join(lines)
+
+
+def _js_headers(headers: dict, env_var: str) -> str:
+    """A JavaScript object literal of headers, the placeholder read from process.env."""
+    placeholder = f"${env_var}"
+    lines = []
+    for name, value in headers.items():
+        if placeholder in value:
+            before, _, after = value.partition(placeholder)
+            text = f"`{before}${{process.env.{env_var}}}{after}`"
+        else:
+            text = json.dumps(value)
+        lines.append(f"    {json.dumps(name)}: {text},")
+    return "{\n" + "\n".join(lines) + "\n  }"
+
+
+def fetch_javascript(sample: Sample, env_var: str) -> str:
+    """JavaScript (Node 18+ or a browser-less runtime) with fetch, printing the stream as it comes."""
+    body = json.dumps(sample.body, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    return "\n".join([
+        f"const response = await fetch({json.dumps(sample.full_url())}, {{",
+        '  method: "POST",',
+        f"  headers: {{ \"Content-Type\": \"application/json\", ...{_js_headers(sample.headers, env_var)} }},",
+        f"  body: JSON.stringify({body}),",
+        "});",
+        "const decoder = new TextDecoder();",
+        "for await (const chunk of response.body) process.stdout.write(decoder.decode(chunk, { stream: true }));",
+        "",
+    ])
+
+
+def openai_javascript(base_url: str, body: dict, env_var: str) -> str:
+    """The official `openai` package for JavaScript/TypeScript, streaming a chat completion."""
+    options = json.dumps(body, indent=2, ensure_ascii=False)
+    return "\n".join([
+        'import OpenAI from "openai";', "",
+        f"const client = new OpenAI({{ baseURL: {json.dumps(base_url)}, apiKey: process.env.{env_var} }});", "",
+        f"const stream = await client.chat.completions.create({options});",
+        "for await (const chunk of stream) {",
+        '  process.stdout.write(chunk.choices[0]?.delta?.content ?? "");',
+        "}", "",
+    ])

@@ -6,7 +6,7 @@ Entra ID tokens; otherwise `api-key`).
 """
 from providers import http
 from providers.adapters.openai import OpenAIAdapter, openai_sdk_sample
-from providers.samples import Sample
+from providers.samples import Sample, fetch_javascript
 from providers.shape import Fields
 from providers.types import NOT_FOUND, ModelInfo, ProviderError
 
@@ -43,6 +43,9 @@ class AzureOpenAIAdapter(OpenAIAdapter):
 
     def include_model_in_body(self) -> bool:
         return False
+
+    def javascript_sample(self, sample: Sample, env_var: str) -> str:
+        return fetch_javascript(sample, env_var)  # not the OpenAI client of the parent: Azure's URLs and key header
 
     def python_sample(self, sample: Sample, env_var: str) -> str:
         credential = "azure_ad_token" if self.bearer() else "api_key"

@@ -83,11 +83,17 @@ class Adapter:
         """The request in Python: the official SDK of the API where one exists (httpx here)."""
         return samples.httpx_python(sample, env_var)
 
+    def javascript_sample(self, sample: samples.Sample, env_var: str) -> str:
+        """The request in JavaScript/TypeScript: the official SDK where one exists (fetch here)."""
+        return samples.fetch_javascript(sample, env_var)
+
     def code_samples(self, request: ChatRequest, env_var: str) -> dict:
-        """The request as curl and Python, the key read from `env_var` (the adapter's key must be `$env_var`)."""
+        """The request as curl, Python (SDK and raw httpx) and JavaScript, the key read from `env_var`
+        (the adapter's key must be `$env_var`)."""
         sample = self.request_sample(request)
         return {"url": sample.url, "body": sample.body, "curl": samples.curl(sample),
-                "python": self.python_sample(sample, env_var)}
+                "python": self.python_sample(sample, env_var), "httpx": samples.httpx_python(sample, env_var),
+                "javascript": self.javascript_sample(sample, env_var)}
 
     async def list_models(self) -> list[ModelInfo]:
         raise NotImplementedError

@@ -11,7 +11,7 @@ from typing import AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter
-from providers.samples import Sample, keyword_lines, literal
+from providers.samples import Sample, keyword_lines, literal, openai_javascript
 from providers.shape import Fields
 from providers.types import (
     PROVIDER_ERROR,
@@ -187,6 +187,11 @@ class OpenAIAdapter(Adapter):
     def python_sample(self, sample: Sample, env_var: str) -> str:
         client = f"OpenAI(base_url={self.config.base_url.rstrip('/')!r}, api_key=os.environ[{env_var!r}]"
         return openai_sdk_sample("OpenAI", client, sample.body, self.config.extra_headers)
+
+    def javascript_sample(self, sample: Sample, env_var: str) -> str:
+        if self.config.extra_headers or sample.params:  # what the SDK sample does not carry: plain fetch
+            return super().javascript_sample(sample, env_var)
+        return openai_javascript(self.config.base_url.rstrip("/"), sample.body, env_var)
 
     async def list_models(self) -> list[ModelInfo]:
         data = Fields(await http.request_json(self.config, "GET", self.models_url(), headers=self.headers(),
