@@ -1,4 +1,4 @@
-""""View code": the exact request behind a reply, as curl and as Python.
+""""View code": the exact request behind a reply, or the one about to be sent, as curl, Python and JavaScript.
 
 The provider's own adapter renders it (`code_samples`), so it is what was sent
 on the wire, in that API's shape and with its official SDK. The adapter is
@@ -10,9 +10,8 @@ from dataclasses import replace
 from chat.frames import Settings
 from chat.history import branch, neutral_messages
 from chat.models import Conversation, Message
-from chat.requests import chat_request
+from chat.requests import plan
 from providers import registry
-from providers.models import Provider
 from providers.secrets import Secret
 
 PLACEHOLDER_ENV = "PLAYGROUND_KEY"
@@ -42,20 +41,26 @@ def _target(conversation: Conversation, message_id: int | None, content: str):
     return settings, branch(conversation.pk, message.parent_id)
 
 
-def _adapter(provider: Provider, model_id: str, env_var: str):
-    model = provider.provider_models.filter(model_id=model_id).first()
-    config = provider.config(model.capabilities() if model else None)
-    return registry.get_adapter(replace(config, api_key=Secret(lambda: f"${env_var}")))
+def _sample(settings: Settings, path: list) -> dict:
+    """The request as `plan()` makes it (capabilities and fallbacks applied), rendered by the provider's own
+    adapter built with a placeholder key."""
+    if not settings.provider:
+        raise NoSample("Pick a provider first.")
+    planned = plan(settings, neutral_messages(path, settings.system))
+    env_var = planned.provider.api_key_env or PLACEHOLDER_ENV
+    config = planned.provider.config(planned.row.capabilities() if planned.row else None)
+    adapter = registry.get_adapter(replace(config, api_key=Secret(lambda: f"${env_var}")))
+    return {"provider": planned.provider_slug, "model": planned.model, "env_var": env_var,
+            "fallback": planned.fallback, **adapter.code_samples(planned.request, env_var)}
 
 
 def for_conversation(conversation: Conversation, message_id: int | None, content: str = "") -> dict:
-    """The request as the provider's adapter renders it: curl and Python, the key an environment variable."""
-    settings, path = _target(conversation, message_id, content)
-    provider = Provider.objects.filter(slug=settings.provider).first() if settings.provider else None
-    if provider is None:
-        raise NoSample("Pick a provider first: this conversation has none.")
-    model = settings.model or provider.default_model
-    env_var = provider.api_key_env or PLACEHOLDER_ENV
-    adapter = _adapter(provider, model, env_var)
-    request = chat_request(settings, model, neutral_messages(path, settings.system))
-    return {"provider": provider.slug, "model": model, "env_var": env_var, **adapter.code_samples(request, env_var)}
+    """The request behind a reply (or the next one of the current branch), the key an environment variable."""
+    return _sample(*_target(conversation, message_id, content))
+
+
+def for_next(conversation: Conversation | None, settings: Settings, content: str) -> dict:
+    """The request the settings panel would send now: its settings over the conversation's, then `content`."""
+    path = branch(conversation.pk, conversation.latest_message_id()) if conversation else []
+    path.append(Message(role=Message.USER, content=content))
+    return _sample(settings.merged_over(conversation.settings if conversation else {}), path)

@@ -15,9 +15,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chat import code_samples, export, generation, search
+from chat import code_samples, export, frames, generation, search
 from chat.errors import ApiError
-from chat.json_views import api, found, json_body, one_of, query, whole_number
+from chat.json_views import api, found, json_body, json_object, one_of, query, whole_number
 from chat.history import branch
 from chat.models import Conversation, Message, Pin
 from chat.models.preferences import default_visibility
@@ -236,3 +236,21 @@ def code(request, conversation_id: int):
     except code_samples.NoSample as problem:
         raise ApiError(400, str(problem)) from None
     return JsonResponse(sample)
+
+
+@api
+@require_http_methods(["POST"])
+def next_code(request):
+    """The request the settings panel would send now, before any message: POST the fields of a `chat.send`
+    frame (conversation_id optional, content, provider, model and any setting)."""
+    data = json_object(request)
+    conversation_id, content = data.get("conversation_id"), data.get("content", "")
+    if conversation_id is not None and (isinstance(conversation_id, bool) or not isinstance(conversation_id, int)):
+        raise ApiError(400, "conversation_id must be a conversation's id, or null.")
+    if not isinstance(content, str):
+        raise ApiError(400, "content must be text.")
+    conversation = readable(request, conversation_id) if conversation_id is not None else None
+    try:
+        return JsonResponse(code_samples.for_next(conversation, frames.settings_from(data), content))
+    except code_samples.NoSample as problem:
+        raise ApiError(400, str(problem)) from None
