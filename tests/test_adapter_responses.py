@@ -122,6 +122,10 @@ async def test_a_reasoning_summary_streams_apart_and_its_item_goes_back_with_the
     assert [i["type"] for i in items] == ["message", "reasoning", "function_call", "function_call_output"]
     assert items[1]["encrypted_content"] == SIGNATURE and items[1]["summary"][0]["text"] == "".join(SUMMARY)
 
+    fake.enqueue(Reply.text_of("21 °C."))
+    await collect(adapter.stream_chat(ChatRequest("fake-model", history, tools=(WEATHER,))))  # no reasoning asked now
+    assert [i["type"] for i in sent(fake)["input"]] == ["message", "function_call", "function_call_output"]
+
 
 async def test_a_whole_reply_carries_reasoning_tool_calls_and_usage(adapter, fake):
     calls = [ScriptedCall("call_a", "get_weather", ['{"city": "Rome"}']),

@@ -37,15 +37,19 @@ def reasoning_effort(request: ChatRequest) -> str | None:
     return getattr(request.params, "reasoning_effort", None)
 
 
-def input_items(messages: list[Message]) -> list[dict]:
-    """The conversation as Responses input items, in order."""
+def input_items(messages: list[Message], reasoning: bool) -> list[dict]:
+    """The conversation as Responses input items, in order.
+
+    Reasoning items kept from earlier turns go back only when this request asks for reasoning:
+    a model that does not reason may refuse them.
+    """
     items: list[dict] = []
     for message in messages:
         if message.role == "tool":
             items.append({"type": "function_call_output", "call_id": message.tool_call_id or "",
                           "output": message.content})
             continue
-        if message.role == "assistant":
+        if message.role == "assistant" and reasoning:
             items += (message.reasoning_extra or {}).get(REASONING_ITEMS) or []
         if message.content or not message.tool_calls:
             part = "output_text" if message.role == "assistant" else "input_text"
@@ -68,7 +72,8 @@ class ResponsesAdapter(OpenAIAdapter):
 
     def build_body(self, request: ChatRequest, stream: bool) -> dict:
         """stop, seed and the penalties have no Responses field and are not sent."""
-        body: dict = {"model": request.model, "input": input_items(request.messages), "store": False}
+        effort = reasoning_effort(request)
+        body: dict = {"model": request.model, "input": input_items(request.messages, bool(effort)), "store": False}
         if stream:
             body["stream"] = True
         p = request.params
@@ -77,7 +82,6 @@ class ResponsesAdapter(OpenAIAdapter):
                 body[name] = getattr(p, name)
         if p.max_tokens is not None:
             body["max_output_tokens"] = p.max_tokens
-        effort = reasoning_effort(request)
         if effort:
             body["reasoning"] = {"effort": effort, "summary": "auto"}
             body["include"] = ["reasoning.encrypted_content"]  # stateless: reasoning comes back to be sent again
