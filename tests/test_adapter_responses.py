@@ -140,6 +140,23 @@ async def test_a_whole_reply_carries_reasoning_tool_calls_and_usage(adapter, fak
     assert "stream" not in sent(fake)
 
 
+async def test_summary_parts_are_set_apart_and_raw_reasoning_text_is_reasoning_too(adapter, fake):
+    ids = {"item_id": "rs_1", "output_index": 0}
+    message = {"type": "message", "id": "msg_1", "role": "assistant", "content": []}
+    fake.sse_events = lambda reply, body: [
+        sse("response.output_item.added", output_index=0, item={"type": "reasoning", "id": "rs_1", "summary": []}),
+        sse("response.reasoning_summary_part.added", **ids, summary_index=0, part={"type": "summary_text", "text": ""}),
+        sse("response.reasoning_summary_text.delta", **ids, summary_index=0, delta="First thought."),
+        sse("response.reasoning_summary_part.added", **ids, summary_index=1, part={"type": "summary_text", "text": ""}),
+        sse("response.reasoning_summary_text.delta", **ids, summary_index=1, delta="Second thought."),
+        sse("response.reasoning_text.delta", **ids, content_index=0, delta=" Raw."),
+        sse("response.output_item.added", output_index=1, item=message),
+        sse("response.output_text.delta", item_id="msg_1", output_index=1, content_index=0, delta="Answer."),
+        sse("response.completed", response={"status": "completed", "output": []})]
+    result = await collect(adapter.stream_chat(ChatRequest("fake-model", [Message("user", "Hi")])))
+    assert (result.reasoning, result.content) == ("First thought.\n\nSecond thought. Raw.", "Answer.")
+
+
 def _failing_stream(*tail: bytes):
     added = {"type": "message", "id": "msg_1", "role": "assistant", "content": []}
     head = [sse("response.created", response={"status": "in_progress", "output": []}),

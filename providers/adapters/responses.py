@@ -29,6 +29,7 @@ from providers.types import (
 )
 
 REASONING_ITEMS = "responses_reasoning"  # the key, in a message's reasoning_extra, of the reasoning items to send back
+SUMMARY_PARTS = "\n\n"  # between the parts of a reasoning summary
 INCOMPLETE_REASONS = {"max_output_tokens": "length", "content_filter": "content_filter"}
 
 
@@ -172,9 +173,12 @@ class _Reading:
             return self.arguments(index, event.text("delta"))
         if kind == "response.function_call_arguments.done":
             return self.arguments(index, event.text("arguments"), only_if_unsent=True)
-        if kind == "response.reasoning_summary_text.delta":
+        if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+            # A summary (OpenAI), or the reasoning itself (open-weight models on vLLM, Ollama, LM Studio).
             delta = event.text("delta")
             return [ReasoningDelta(delta)] if delta else []
+        if kind == "response.reasoning_summary_part.added" and event.integer("summary_index"):
+            return [ReasoningDelta(SUMMARY_PARTS)]
         return []  # created, in_progress, content parts, done events whose text already arrived, unknown events
 
     def text(self, index: int, text: str | None, refusal: bool = False) -> list[StreamEvent]:
@@ -227,8 +231,9 @@ class _Reading:
         events: list[StreamEvent] = []
         for item in response.objects("output"):
             if item.text("type") == "reasoning":
-                summary = "\n\n".join(part.text("text") or "" for part in item.objects("summary"))
-                events += [ReasoningDelta(summary)] if summary else []
+                parts = item.objects("summary") or item.objects("content")
+                text = SUMMARY_PARTS.join(part.text("text") or "" for part in parts)
+                events += [ReasoningDelta(text)] if text else []
         self.response = response
         return events + self.settle(response) + self.finish()
 
