@@ -238,6 +238,9 @@ REFUSED = {
                              "Missing required parameter: 'tools[0].name'."),
     "reasoning without its content": ({"input": [{"type": "reasoning", "id": "rs_1", "summary": []}, *GOOD_INPUT]},
                                       "Items are not persisted when `store` is set to false"),
+    "strict schema that is not strict": ({"text": {"format": {"type": "json_schema", "name": "a", "strict": True,
+                                                             "schema": {"type": "object"}}}},
+                                         "'additionalProperties' is required to be supplied and to be false"),
     "schema without a name": ({"text": {"format": {"type": "json_schema", "schema": {}}}},
                               "Missing required parameter: 'text.format.name'."),
 }

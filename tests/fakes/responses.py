@@ -248,3 +248,6 @@ def validate_text(text) -> None:
         for field in ("name", "schema"):
             if not fmt.get(field):
                 raise Invalid(f"Missing required parameter: 'text.format.{field}'.", f"text.format.{field}")
+        if fmt.get("strict") and fmt["schema"].get("additionalProperties") is not False:
+            raise Invalid(f"Invalid schema for response_format '{fmt['name']}': In context=(), 'additionalProperties' "
+                          "is required to be supplied and to be false.", "text.format.schema")
