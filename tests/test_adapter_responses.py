@@ -127,6 +127,16 @@ async def test_a_reasoning_summary_streams_apart_and_its_item_goes_back_with_the
     assert [i["type"] for i in sent(fake)["input"]] == ["message", "function_call", "function_call_output"]
 
 
+async def test_interleaved_argument_deltas_are_assembled_by_output_index(adapter, fake):
+    calls = [ScriptedCall("call_1", "get_weather", ['{"city"', ': "Bern"}']),
+             ScriptedCall("call_2", "get_weather", ['{"city"', ': "Graz"}'])]
+    fake.enqueue(Reply(text=["Checking both."], tool_calls=calls, interleave=True, finish="tool_calls"))
+    result = await collect(adapter.stream_chat(ChatRequest("fake-model", [Message("user", "Two?")], tools=(WEATHER,))))
+    assert result.content == "Checking both."
+    assert [(c.id, c.arguments) for c in result.tool_calls] == [("call_1", '{"city": "Bern"}'),
+                                                                ("call_2", '{"city": "Graz"}')]
+
+
 async def test_a_whole_reply_carries_reasoning_tool_calls_and_usage(adapter, fake):
     calls = [ScriptedCall("call_a", "get_weather", ['{"city": "Rome"}']),
              ScriptedCall("call_b", "get_weather", ['{"city": "Nice"}'])]
