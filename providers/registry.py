@@ -20,6 +20,7 @@ KINDS = {
     "gemini": Kind("Google Gemini", "providers.adapters.gemini.GeminiAdapter"),
     "ollama": Kind("Ollama (native)", "providers.adapters.ollama.OllamaAdapter"),
     "azure": Kind("Azure OpenAI", "providers.adapters.azure.AzureOpenAIAdapter"),
+    "responses": Kind("OpenAI Responses", "providers.adapters.responses.ResponsesAdapter"),
 }
 _loaded: dict = {}
 

@@ -327,7 +327,8 @@ async def test_gemini_thought_signatures_come_back_with_their_calls():
 # View code: each adapter renders its own request, and the curl sample runs ------------------------
 
 SDK_IMPORTS = {"openai": "from openai import OpenAI", "azure": "from openai import AzureOpenAI",
-               "anthropic": "import anthropic", "gemini": "from google import genai", "ollama": "from ollama import Client"}
+               "anthropic": "import anthropic", "gemini": "from google import genai", "ollama": "from ollama import Client",
+               "responses": "from openai import OpenAI"}
 
 
 def sample_adapter(case, fake, env_var: str = "SAMPLE_KEY"):

@@ -76,7 +76,28 @@ OLLAMA = {
     "done is text": (lines(OLLAMA_GOOD, {"message": {"content": ""}, "done": "yes"}),
                      {"message": {"content": "x"}, "done": "yes"}, "done is text, not true/false"),
 }
-BAD = {"openai": OPENAI, "azure": OPENAI, "anthropic": ANTHROPIC, "gemini": GEMINI, "ollama": OLLAMA}
+RESPONSES_GOOD = {"type": "response.output_text.delta", "output_index": 0, "delta": "Fine so far. "}
+RESPONSES_ADDED = {"type": "response.output_item.added", "output_index": 0,
+                   "item": {"type": "message", "role": "assistant", "content": []}}
+RESPONSES = {
+    "delta is a number": (sse(RESPONSES_ADDED, RESPONSES_GOOD,
+                              {"type": "response.output_text.delta", "output_index": 0, "delta": 3}),
+                          {"status": "completed", "output": [{"type": "message", "content": [{"type": "output_text",
+                                                                                             "text": 3}]}]},
+                          "is a number, not text"),
+    "output is an object": (sse(RESPONSES_ADDED, RESPONSES_GOOD, {"type": "response.completed",
+                                                                  "response": {"status": "completed", "output": {}}}),
+                            {"status": "completed", "output": {}}, "output is an object, not a list"),
+    "usage counts as text": (sse(RESPONSES_ADDED, RESPONSES_GOOD, {"type": "response.completed", "response": {
+                                 "status": "completed", "output": [], "usage": {"input_tokens": "12"}}}),
+                             {"status": "completed", "output": [], "usage": {"input_tokens": "12"}},
+                             "usage.input_tokens is text, not a whole number"),
+    "null item": (sse(RESPONSES_ADDED, RESPONSES_GOOD, {"type": "response.output_item.done", "output_index": 1,
+                                                       "item": None}),
+                  {"status": "completed", "output": [None]}, "is null, not an object"),
+}
+BAD = {"openai": OPENAI, "azure": OPENAI, "anthropic": ANTHROPIC, "gemini": GEMINI, "ollama": OLLAMA,
+       "responses": RESPONSES}
 SCENARIOS = [(case, name) for case in CASES for name in BAD[case.kind]]
 
 

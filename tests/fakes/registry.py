@@ -17,6 +17,7 @@ from tests.fakes.azure import AzureFake
 from tests.fakes.gemini import GeminiFake
 from tests.fakes.ollama import OllamaFake
 from tests.fakes.openai import OpenAIFake
+from tests.fakes.responses import ResponsesFake
 from tests.fakes.server import FakeServer
 
 TEST_KEY = "sk-test-DO-NOT-LEAK-4f9c2e7a1b3d"
@@ -83,6 +84,17 @@ def ollama_schema(body: dict) -> dict:
     return body["format"]
 
 
+def responses_tool_history(body: dict) -> tuple[list, list]:
+    calls = [(i["name"], json.loads(i["arguments"])) for i in body["input"] if i.get("type") == "function_call"]
+    results = [(i["call_id"], json.loads(i["output"])) for i in body["input"] if i.get("type") == "function_call_output"]
+    return calls, results
+
+
+def responses_schema(body: dict) -> dict:
+    assert body["text"]["format"]["type"] == "json_schema"
+    return body["text"]["format"]["schema"]
+
+
 @dataclass(frozen=True)
 class FakeCase:
     kind: str
@@ -107,4 +119,6 @@ CASES = [
              results_by="name", streams_arguments=False),
     FakeCase("azure", AzureFake, lambda fake: make_config("azure", fake, api_version="2024-10-21"),
              openai_tool_history, openai_schema),
+    FakeCase("responses", ResponsesFake, lambda fake: make_config("responses", fake), responses_tool_history,
+             responses_schema),
 ]
