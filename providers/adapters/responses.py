@@ -11,7 +11,7 @@ from typing import AsyncIterator
 from providers import http
 from providers.adapters.base import stream_of
 from providers.adapters.openai import OpenAIAdapter
-from providers.samples import Sample, keyword_lines, literal
+from providers.samples import Sample, fetch_javascript, keyword_lines, literal
 from providers.shape import Fields
 from providers.streaming import collect
 from providers.types import (
@@ -123,6 +123,9 @@ class ResponsesAdapter(OpenAIAdapter):
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
                       model=request.model)
+
+    def javascript_sample(self, sample: Sample, env_var: str) -> str:
+        return fetch_javascript(sample, env_var)  # not the parent's chat.completions SDK call
 
     def python_sample(self, sample: Sample, env_var: str) -> str:
         """The official `openai` SDK's `client.responses.create`, printing text as it streams."""
