@@ -48,17 +48,18 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
         raise NotImplementedError
 
     async def connect(self):
-        await self.accept()
         self.user = self.scope.get("user")
         self.watching: set[int] = set()
         self.sign_in_groups: list[str] = []
-        if self.user is None or not self.user.is_authenticated:
+        signed_in = self.user is not None and self.user.is_authenticated
+        if signed_in:  # joined before accepting: a sign-out right after the handshake still reaches it
+            self.auth_hash = self.user.get_session_auth_hash()
+            self.sign_in_groups = sessions.groups_of(self.scope)
+            for group in self.sign_in_groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        if not signed_in:
             await self.close(code=UNAUTHENTICATED)
-            return
-        self.auth_hash = self.user.get_session_auth_hash()
-        self.sign_in_groups = sessions.groups_of(self.scope)
-        for group in self.sign_in_groups:
-            await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code):
         for group in [*map(self.group_for, getattr(self, "watching", ())), *getattr(self, "sign_in_groups", ())]:
