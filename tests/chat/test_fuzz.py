@@ -8,6 +8,7 @@ After it, a watch is still answered (the socket stayed open), no ERROR was
 logged, and unless the frame was valid no stored row changed.
 """
 import asyncio
+import gc
 import itertools
 import json
 import logging
@@ -177,8 +178,11 @@ class Fuzzer:
         return self.loop.run_until_complete(awaitable)
 
     def close(self):
+        """Disconnect, then end the loop's threads so that no database session outlives the test."""
         self.run(self.ws.disconnect())
+        self.run(self.loop.shutdown_default_executor())
         self.loop.close()
+        gc.collect()  # the ended threads' database connections close when collected (PostgreSQL drops the test database)
 
     def stored(self) -> tuple:
         return tuple(table.objects.count() for table in self.tables)
