@@ -48,13 +48,17 @@ def _finite(text: str) -> float:
     return number
 
 
+def _check_unicode(text: str) -> None:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise BadFrame("Text must be valid Unicode: a lone surrogate (like \\ud800) is not.") from None
+
+
 def _check_text(value) -> None:
     """Refuse a NUL character or a lone surrogate (e.g. \\ud800) in any string, keys included."""
     if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise BadFrame("Text must be valid Unicode: a lone surrogate (like \\ud800) is not.") from None
+        _check_unicode(value)
         if "\x00" in value:
             raise BadFrame("Text must not contain NUL characters (\\u0000).")
     elif isinstance(value, dict):
@@ -68,6 +72,7 @@ def _check_text(value) -> None:
 
 def decode(text: str):
     """The JSON value of a client's text: nested at most MAX_DEPTH deep, finite numbers, storable text."""
+    _check_unicode(text)  # a websocket's text is UTF-8; a str handed over in-process may not be
     if nesting_depth(text) > MAX_DEPTH:  # checked first: json.loads recurses once per level
         raise BadFrame(f"The frame nests arrays and objects more than {MAX_DEPTH} deep.")
     try:

@@ -146,7 +146,7 @@ def any_frame(by_type: dict) -> st.SearchStrategy:
     typed = [strategy.map(json.dumps) for strategy in by_type.values()]
     raw = st.one_of(
         *typed * (12 // len(typed)),
-        JSON.map(json.dumps), TEXT.filter(bool),
+        JSON.map(json.dumps), TEXT.filter(bool), JSON.map(lambda v: json.dumps(v, ensure_ascii=False)).filter(bool),
         st.integers(1, 5000).map(lambda n: "[" * n + "]" * n),
         st.integers(1, 5000).map(lambda n: '{"type": "x", "a": ' + '{"b":' * n + "1" + "}" * n + "}"),
     )
