@@ -118,7 +118,7 @@ def _preflight(provider, row, model_id: str, settings) -> None:
 
 
 def _int(raw, name: str, low: int, high: int) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isdecimal():  # isdigit() also takes "²", which int() refuses
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         raise Invalid(f"{name} must be a whole number from {low} to {high}.")
