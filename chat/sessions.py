@@ -7,6 +7,8 @@ account (switched off, a new password) makes each of its sockets check that it
 is still on with the password it signed in with, and close with 4401 if not.
 The layer carries the message to every Daphne process.
 """
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -15,6 +17,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.crypto import constant_time_compare
+
+log = logging.getLogger(__name__)
 
 END = "signin.end"
 RECHECK = "signin.recheck"
@@ -45,10 +49,17 @@ def still_signed_in(user_id, auth_hash: str) -> bool:
 
 
 def _tell(group: str, kind: str) -> None:
-    """Send from synchronous code (signals): async_to_sync runs the send on the server's loop, never blocking it."""
+    """Send from synchronous code (signals): async_to_sync runs the send on the server's loop, never blocking it.
+
+    A channel layer that cannot be reached is logged, not raised: the sign-out or the save it follows stands.
+    """
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(layer.group_send)(group, {"type": kind})
+    except Exception:
+        log.exception("Could not tell the sockets of %s to %s", group, kind)
 
 
 @receiver(user_logged_out)
@@ -59,9 +70,9 @@ def _signed_out(sender, request, user, **kwargs) -> None:
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def _account_saved(sender, instance, update_fields=None, **kwargs) -> None:
-    if update_fields and set(update_fields) <= {"last_login"}:
-        return  # signing in saves last_login only
+def _account_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    if created or update_fields and set(update_fields) <= {"last_login"}:
+        return  # a new account has no sockets; signing in saves last_login only
     group = user_group(instance.pk)
     transaction.on_commit(lambda: _tell(group, RECHECK))
 

@@ -115,3 +115,13 @@ def test_signing_out_closes_the_sessions_sockets_on_every_server_process(alice, 
     with daphne(env, "daphne-a") as url_a, daphne(env, "daphne-b") as url_b:
         codes, answer = asyncio.run(scenario(url_a, url_b))
     assert codes == [4401, 4401] and answer["code"] == "not_found"
+
+
+def test_a_channel_layer_that_cannot_be_reached_does_not_undo_a_password_change(alice, settings, caplog):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}
+    alice.set_password("a brand new passphrase")
+    alice.save()
+    alice.refresh_from_db()
+    assert alice.check_password("a brand new passphrase")
+    assert "Could not tell the sockets" in caplog.text
