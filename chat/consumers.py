@@ -6,26 +6,25 @@ each handler returns quickly so cancel and disconnect are read at once.
 import asyncio
 
 from chat import frames, generation, running, turns
+from chat.access import readable_conversation
 from chat.db import db
-from chat.errors import BadFrame, Refused
+from chat.errors import Refused
 from chat.sockets import PlaygroundSocket
 
 
 class ChatConsumer(PlaygroundSocket):
+    parsers = frames.PARSERS
+    handlers = {
+        "chat.send": "on_send",
+        "chat.tool_result": "on_tool_result",
+        "chat.regenerate": "on_regenerate",
+        "chat.cancel": "on_cancel",
+        "conversation.watch": "on_watch",
+        "conversation.unwatch": "on_unwatch",
+    }
+
     def group_for(self, conversation_id: int) -> str:
         return generation.group_name(conversation_id)
-
-    async def receive(self, text_data=None, bytes_data=None):
-        request_id = None
-        try:
-            frame = self.decode(text_data)
-            request_id = frame.get("request_id") if isinstance(frame, dict) else None
-            frame = frames.parse(frame)
-            await HANDLERS[frame["type"]](self, frame)
-        except BadFrame as error:
-            await self.send_error("bad_request", str(error), request_id)
-        except Refused as refused:
-            await self.send_error(refused.code, refused.message, request_id)
 
     # Handlers ------------------------------------------------------------------------
 
@@ -78,8 +77,8 @@ class ChatConsumer(PlaygroundSocket):
         conversation_id = reply.job.conversation_id if reply else frame.get("conversation_id")
         if conversation_id is None:
             raise Refused("not_found", "No reply with that request_id is streaming here.")
-        allowed = await db(turns.can_cancel)(self.user, conversation_id)
-        if not allowed:
+        conversation = await db(readable_conversation)(self.user, conversation_id)  # hidden: not_found
+        if not conversation.can_write(self.user):
             raise Refused("forbidden", "Only the conversation's owner can stop its replies.")
         if reply:
             reply.cancel()
@@ -97,13 +96,3 @@ class ChatConsumer(PlaygroundSocket):
 
     async def on_unwatch(self, frame):
         await self.unwatch(frame["conversation_id"])
-
-
-HANDLERS = {
-    "chat.send": ChatConsumer.on_send,
-    "chat.tool_result": ChatConsumer.on_tool_result,
-    "chat.regenerate": ChatConsumer.on_regenerate,
-    "chat.cancel": ChatConsumer.on_cancel,
-    "conversation.watch": ChatConsumer.on_watch,
-    "conversation.unwatch": ChatConsumer.on_unwatch,
-}

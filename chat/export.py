@@ -8,12 +8,11 @@ import json
 
 from django.utils.text import slugify
 
+from chat.frames import SETTING_NAMES
 from chat.history import branch
 from chat.models import Conversation, Message
 
 FORMAT_VERSION = 1
-SETTING_NAMES = ("provider", "model", "system", "params", "tools", "tool_choice", "parallel_tool_calls",
-                 "response_format")
 MESSAGE_FIELDS = ("id", "parent_id", "role", "content", "reasoning", "tool_calls", "tool_call_id", "name", "status",
                   "finish_reason", "usage", "metrics", "cost", "structured", "provider", "model", "error",
                   "created")

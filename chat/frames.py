@@ -1,34 +1,222 @@
-"""Validation of client frames (protocol v1). A bad frame raises BadFrame."""
-from dataclasses import dataclass, field
+"""Validation of client frames (protocol v1). A bad frame raises BadFrame.
+
+`decode` turns a text frame into JSON within bounds; `parse` checks it with the
+parser its type has in a table (PARSERS for /ws/chat/). Every field's type is
+checked, nested ones too, so a handler only ever sees the shapes below.
+"""
+import json
+import math
+import re
+from array import array
+from dataclasses import dataclass, field, fields
+from itertools import accumulate
 
 from chat.errors import BadFrame
+from chat.validation import check_schema
 
+MAX_DEPTH = 32  # arrays and objects inside each other; a JSON Schema nested a dozen levels still fits
+ID_MIN, ID_MAX = -2**63, 2**63 - 1  # the database's 64-bit ids
 PARAM_TYPES = {
     "temperature": (int, float), "top_p": (int, float), "max_tokens": int, "seed": int,
     "presence_penalty": (int, float), "frequency_penalty": (int, float),
 }
-CLIENT_TYPES = {"chat.send", "chat.tool_result", "chat.regenerate", "chat.cancel", "conversation.watch",
-                "conversation.unwatch"}
+TOOL_CHOICES = ("auto", "none", "required")
+RESPONSE_TYPES = ("text", "json_object", "json_schema")
+
+# Decoding ----------------------------------------------------------------------------
+
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")  # how a NUL or a lone surrogate gets into JSON text
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest in JSON text, counted without recursion (brackets inside strings skipped)."""
+    outside_strings = _STRING.sub("", text).encode(errors="surrogatepass")
+    return max(accumulate(array("b", outside_strings.translate(_DEPTH_STEPS, _NOT_BRACKETS))), default=0)
+
+
+def _no_constant(name: str):
+    raise BadFrame(f"Numbers must be finite: {name} is not allowed.")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise BadFrame(f"The number {text[:20]} is too large.")
+    return number
+
+
+def _check_unicode(text: str) -> None:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise BadFrame("Text must be valid Unicode: a lone surrogate (like \\ud800) is not.") from None
+
+
+def _check_text(value) -> None:
+    """Refuse a NUL character or a lone surrogate (e.g. \\ud800) in any string, keys included."""
+    if isinstance(value, str):
+        _check_unicode(value)
+        if "\x00" in value:
+            raise BadFrame("Text must not contain NUL characters (\\u0000).")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def decode(text: str):
+    """The JSON value of a client's text: nested at most MAX_DEPTH deep, finite numbers, storable text."""
+    _check_unicode(text)  # a websocket's text is UTF-8; a str handed over in-process may not be
+    if nesting_depth(text) > MAX_DEPTH:  # checked first: json.loads recurses once per level
+        raise BadFrame(f"The frame nests arrays and objects more than {MAX_DEPTH} deep.")
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except BadFrame:
+        raise
+    except ValueError:
+        raise BadFrame("The frame is not valid JSON.") from None
+    if _SUSPECT_ESCAPE.search(text):
+        _check_text(value)
+    return value
+
+
+# Field types -------------------------------------------------------------------------
+
+
+def _wrong(name: str, expected: str):
+    return BadFrame(f"`{name}` must be {expected}.")
+
+
+def _text(raw, name: str) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        raise _wrong(name, "text")
+    return raw
+
+
+def _flag(raw, name: str) -> bool | None:
+    if raw is not None and not isinstance(raw, bool):
+        raise _wrong(name, "true or false")
+    return raw
+
+
+def identifier(raw, name: str) -> int | None:
+    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int) or not ID_MIN <= raw <= ID_MAX):
+        raise _wrong(name, "an id (a whole number)")
+    return raw
+
+
+def check_field(frame: dict, name: str, kind, required: bool = False, nullable: bool = True):
+    """A top-level field checked by `kind`; `required` means present, `nullable` that null is allowed."""
+    if required and name not in frame:
+        raise BadFrame(f"`{frame['type']}` needs `{name}`.")
+    if frame.get(name) is None and not nullable:
+        raise BadFrame(f"`{name}` must not be null.")
+    return kind(frame.get(name), name)
+
+
+# Settings ----------------------------------------------------------------------------
+
+
+def _params(raw, name: str) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _wrong(name, "an object")
+    params = {}
+    for key, value in raw.items():
+        if value is None or value == "" or value == []:
+            continue
+        if key == "stop":
+            stops = [value] if isinstance(value, str) else value
+            if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops) or len(stops) > 4:
+                raise BadFrame("`params.stop` must be a string or a list of up to 4 strings.")
+            params["stop"] = stops
+        elif key in PARAM_TYPES:
+            if isinstance(value, bool) or not isinstance(value, PARAM_TYPES[key]):
+                raise BadFrame(f"`params.{key}` must be a number.")
+            params[key] = value
+        else:
+            raise BadFrame(f"Unknown parameter `{key[:60]}`.")
+    return params
+
+
+def _schema(raw, what: str) -> None:
+    problems = check_schema(raw)
+    if problems:
+        raise BadFrame(f"{what} is not a valid JSON Schema: {problems[0]}")
+
+
+def _tool(tool) -> None:
+    shape = "Each tool must be {type: function, function: {name, description, parameters}}."
+    function = tool.get("function") if isinstance(tool, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str) \
+            or not isinstance(function.get("description") or "", str):
+        raise BadFrame(shape)
+    if function.get("parameters") is not None:
+        _schema(function["parameters"], f"The parameters of the tool {function['name'][:60]!r}")
+
+
+def _tools(raw, name: str) -> list:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise _wrong(name, "a list of function tools")
+    for tool in raw:
+        _tool(tool)
+    return raw
+
+
+def _tool_choice(raw, name: str):
+    if raw is None or isinstance(raw, str) and raw in TOOL_CHOICES:
+        return raw
+    function = raw.get("function") if isinstance(raw, dict) else None
+    if isinstance(function, dict) and isinstance(function.get("name"), str):
+        return {"type": "function", "function": {"name": function["name"]}}
+    raise BadFrame(f"`{name}` must be auto, none, required, or {{type: function, function: {{name}}}}.")
+
+
+def _response_format(raw, name: str):
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or raw["type"] not in RESPONSE_TYPES:
+        raise BadFrame(f"`{name}.type` must be text, json_object or json_schema.")
+    if raw["type"] == "json_schema":
+        spec = raw.get("json_schema")
+        if not isinstance(spec, dict) or not isinstance(spec.get("schema"), dict):
+            raise BadFrame(f"`{name}.json_schema.schema` must be a JSON Schema object.")
+        _text(spec.get("name"), f"{name}.json_schema.name")
+        _flag(spec.get("strict"), f"{name}.json_schema.strict")
+        _schema(spec["schema"], "The response schema")
+    return raw
+
+
+def _setting(parse, **default):
+    """A Settings field and the parser that reads it from a frame."""
+    return field(metadata={"parse": parse}, **(default or {"default": None}))
 
 
 @dataclass
 class Settings:
-    """The generation settings a chat frame may carry (all optional)."""
+    """The generation settings a chat frame may carry (all optional); its fields are the setting names."""
 
-    provider: str | None = None
-    model: str | None = None
-    system: str | None = None
-    params: dict = field(default_factory=dict)
-    tools: list = field(default_factory=list)
-    tool_choice: object = None
-    parallel_tool_calls: bool | None = None
-    response_format: dict | None = None
+    provider: str | None = _setting(_text)
+    model: str | None = _setting(_text)
+    system: str | None = _setting(_text)
+    params: dict = _setting(_params, default_factory=dict)
+    tools: list = _setting(_tools, default_factory=list)
+    tool_choice: object = _setting(_tool_choice)
+    parallel_tool_calls: bool | None = _setting(_flag)
+    response_format: dict | None = _setting(_response_format)
     sent: frozenset = frozenset()  # the names a frame carried: an empty value sent on purpose clears
 
     def as_dict(self) -> dict:
-        data = {"provider": self.provider, "model": self.model, "system": self.system, "params": self.params,
-                "tools": self.tools, "tool_choice": self.tool_choice,
-                "parallel_tool_calls": self.parallel_tool_calls, "response_format": self.response_format}
+        data = {name: getattr(self, name) for name in SETTING_NAMES}
         return {k: v for k, v in data.items() if v not in (None, [], {}) or k in self.sent}
 
     def merged_over(self, previous: dict) -> "Settings":
@@ -37,136 +225,109 @@ class Settings:
         return Settings(**{k: data.get(k, getattr(Settings(), k)) for k in SETTING_NAMES})
 
 
-def _require(frame: dict, name: str, kind, nullable: bool = False):
-    if name not in frame:
-        raise BadFrame(f"`{frame.get('type')}` needs `{name}`.")
-    value = frame[name]
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) and kind is int or not isinstance(value, kind):
-        raise BadFrame(f"`{name}` has the wrong type.")
-    return value
-
-
-def _optional(frame: dict, name: str, kind):
-    value = frame.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-        raise BadFrame(f"`{name}` has the wrong type.")
-    return value
-
-
-def _params(raw) -> dict:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise BadFrame("`params` must be an object.")
-    params = {}
-    for name, value in raw.items():
-        if value is None or value == "" or value == []:
-            continue
-        if name == "stop":
-            stops = [value] if isinstance(value, str) else value
-            if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops) or len(stops) > 4:
-                raise BadFrame("`params.stop` must be a string or a list of up to 4 strings.")
-            params["stop"] = stops
-        elif name in PARAM_TYPES:
-            if isinstance(value, bool) or not isinstance(value, PARAM_TYPES[name]):
-                raise BadFrame(f"`params.{name}` must be a number.")
-            params[name] = value
-        else:
-            raise BadFrame(f"Unknown parameter `{name}`.")
-    return params
-
-
-def _tool_choice(raw):
-    if raw is None or raw in ("auto", "none", "required"):
-        return raw
-    if isinstance(raw, dict) and isinstance((raw.get("function") or {}).get("name"), str):
-        return {"type": "function", "function": {"name": raw["function"]["name"]}}
-    raise BadFrame("`tool_choice` must be auto, none, required, or {type: function, function: {name}}.")
-
-
-def _response_format(raw):
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or raw.get("type") not in ("text", "json_object", "json_schema"):
-        raise BadFrame("`response_format.type` must be text, json_object or json_schema.")
-    if raw["type"] == "json_schema" and not isinstance((raw.get("json_schema") or {}).get("schema"), dict):
-        raise BadFrame("`response_format.json_schema.schema` must be a JSON Schema object.")
-    return raw
-
-
-def _tools(raw) -> list:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise BadFrame("`tools` must be a list of function tools.")
-    for tool in raw:
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            raise BadFrame("Each tool must be {type: function, function: {name, description, parameters}}.")
-    return raw
-
-
-SETTING_NAMES = ("provider", "model", "system", "params", "tools", "tool_choice", "parallel_tool_calls",
-                 "response_format")
+SETTING_FIELDS = tuple(f for f in fields(Settings) if "parse" in f.metadata)
+SETTING_NAMES = tuple(f.name for f in SETTING_FIELDS)
 
 
 def settings_from(frame: dict) -> Settings:
-    return Settings(
-        sent=frozenset(name for name in SETTING_NAMES if name in frame),
-        provider=_optional(frame, "provider", str), model=_optional(frame, "model", str),
-        system=_optional(frame, "system", str), params=_params(frame.get("params")),
-        tools=_tools(frame.get("tools")), tool_choice=_tool_choice(frame.get("tool_choice")),
-        parallel_tool_calls=_optional(frame, "parallel_tool_calls", bool),
-        response_format=_response_format(frame.get("response_format")),
-    )
+    return Settings(sent=frozenset(name for name in SETTING_NAMES if name in frame),
+                    **{f.name: f.metadata["parse"](frame.get(f.name), f.name) for f in SETTING_FIELDS})
 
 
-def _compare(frame: dict) -> None:
+# Frame parsers -----------------------------------------------------------------------
+
+
+def _compare(raw, name: str):
     """Extension: `compare`, 2 to 4 {provider, model} pairs answering the same message side by side."""
-    targets = frame.get("compare")
-    if targets is None:
-        return
-    if not isinstance(targets, list) or not 2 <= len(targets) <= 4 or not all(
-        isinstance(t, dict) and isinstance(t.get("provider"), str) and isinstance(t.get("model"), str) for t in targets
+    if raw is not None and (not isinstance(raw, list) or not 2 <= len(raw) <= 4 or not all(
+        isinstance(t, dict) and isinstance(t.get("provider"), str) and isinstance(t.get("model"), str) for t in raw
+    )):
+        raise BadFrame(f"`{name}` must list 2 to 4 {{provider, model}} pairs.")
+    return raw
+
+
+def _results(raw, name: str) -> list:
+    if not isinstance(raw, list) or not raw or not all(
+        isinstance(r, dict) and isinstance(r.get("tool_call_id"), str) and isinstance(r.get("content"), str)
+        for r in raw
     ):
-        raise BadFrame("`compare` must list 2 to 4 {provider, model} pairs.")
+        raise BadFrame(f"`{name}` must be a list of {{tool_call_id, content}} strings.")
+    return raw
 
 
-def parse(frame) -> dict:
-    """Check a decoded frame's shape; returns it with settings parsed under `settings`."""
+def _request(frame: dict) -> None:
+    check_field(frame, "request_id", _text, required=True, nullable=False)
+
+
+def _visibility(raw, name: str) -> str | None:
+    """Extension: who sees the conversation a `chat.send` starts."""
+    if raw is not None and raw not in ("private", "team"):
+        raise BadFrame(f"`{name}` must be private or team.")
+    return raw
+
+
+def _send(frame: dict) -> dict:
+    _request(frame)
+    check_field(frame, "conversation_id", identifier, required=True)
+    check_field(frame, "content", _text, required=True, nullable=False)
+    check_field(frame, "parent_id", identifier)
+    check_field(frame, "root", _flag)  # extension: a new root message (editing the first one)
+    check_field(frame, "compare", _compare)
+    check_field(frame, "visibility", _visibility)
+    frame["settings"] = settings_from(frame)
+    return frame
+
+
+def _tool_result(frame: dict) -> dict:
+    _request(frame)
+    check_field(frame, "conversation_id", identifier, required=True, nullable=False)
+    check_field(frame, "parent_id", identifier)  # extension: the assistant message answered, on any branch
+    check_field(frame, "results", _results, required=True)
+    frame["settings"] = settings_from(frame)
+    return frame
+
+
+def _regenerate(frame: dict) -> dict:
+    _request(frame)
+    check_field(frame, "conversation_id", identifier, required=True, nullable=False)
+    check_field(frame, "message_id", identifier, required=True, nullable=False)
+    frame["settings"] = settings_from(frame)
+    return frame
+
+
+def _cancel(frame: dict) -> dict:
+    _request(frame)
+    check_field(frame, "conversation_id", identifier)  # extension: reach a reply running in another process
+    return frame
+
+
+def _conversation(frame: dict) -> dict:
+    check_field(frame, "conversation_id", identifier, required=True, nullable=False)
+    return frame
+
+
+PARSERS = {
+    "chat.send": _send,
+    "chat.tool_result": _tool_result,
+    "chat.regenerate": _regenerate,
+    "chat.cancel": _cancel,
+    "conversation.watch": _conversation,
+    "conversation.unwatch": _conversation,
+}
+CLIENT_TYPES = frozenset(PARSERS)
+
+
+def request_id_of(frame) -> str | None:
+    """The frame's request id where it has a usable one (for the error frame answering it)."""
+    request_id = frame.get("request_id") if isinstance(frame, dict) else None
+    return request_id if isinstance(request_id, str) else None
+
+
+def parse(frame, parsers: dict = PARSERS) -> dict:
+    """Check a decoded frame with its type's parser; a chat frame comes back with `settings` parsed."""
     if not isinstance(frame, dict):
         raise BadFrame("A frame must be a JSON object.")
     kind = frame.get("type")
-    if kind not in CLIENT_TYPES:
-        raise BadFrame(f"Unknown frame type {kind!r}.")
-    if kind.startswith("chat."):
-        _require(frame, "request_id", str)
-    if kind == "chat.send":
-        _require(frame, "conversation_id", int, nullable=True)
-        _require(frame, "content", str)
-        _optional(frame, "parent_id", int)
-        _optional(frame, "root", bool)  # extension: a new root message (editing the first one)
-        _compare(frame)
-        if frame.get("visibility") not in (None, "private", "team"):  # extension: of a new conversation
-            raise BadFrame("`visibility` must be private or team.")
-    elif kind == "chat.tool_result":
-        _require(frame, "conversation_id", int)
-        _optional(frame, "parent_id", int)  # extension: the assistant message answered, on any branch
-        results = _require(frame, "results", list)
-        if not results or not all(isinstance(r, dict) and isinstance(r.get("tool_call_id"), str)
-                                  and isinstance(r.get("content"), str) for r in results):
-            raise BadFrame("`results` must be a list of {tool_call_id, content} strings.")
-    elif kind == "chat.regenerate":
-        _require(frame, "conversation_id", int)
-        _require(frame, "message_id", int)
-    elif kind == "chat.cancel":
-        _optional(frame, "conversation_id", int)  # extension: reach a reply running in another process
-    elif kind.startswith("conversation."):
-        _require(frame, "conversation_id", int)
-    if kind in ("chat.send", "chat.tool_result", "chat.regenerate"):
-        frame["settings"] = settings_from(frame)
-    return frame
+    if not isinstance(kind, str) or kind not in parsers:
+        raise BadFrame(f"Unknown frame type {repr(kind)[:60]}; this socket takes {', '.join(parsers)}.")
+    return parsers[kind](frame)

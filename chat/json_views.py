@@ -5,7 +5,6 @@ A view decorated with `api` raises `ApiError(status, message)`, `Refused`
 wherever it finds a problem; `found()` raises the 404 for a missing row and
 `query()` the 400 for a query parameter that does not parse.
 """
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -14,6 +13,7 @@ from asgiref.sync import iscoroutinefunction
 from django.http import JsonResponse
 
 from chat.errors import ApiError, BadFrame, Refused
+from chat.frames import decode
 
 T = TypeVar("T")
 REFUSED_STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400}
@@ -61,10 +61,11 @@ def api(view):
 
 
 def json_body(request) -> dict | None:
-    """The request's JSON object, or None when the body is not one."""
+    """The request's JSON object, or None when the body is not one (decoded like a websocket frame: bounded
+    nesting, finite numbers, storable text)."""
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
+        data = decode((request.body or b"{}").decode("utf-8"))
+    except (BadFrame, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
 

@@ -127,8 +127,3 @@ def watch_state(user, conversation_id: int) -> list[dict]:
     rows = Message.objects.filter(conversation_id=conversation_id, status=Message.STREAMING)
     return [{"request_id": None, "message_id": m.pk, "content": m.content, "tool_calls": m.tool_calls,
              "provider": m.provider, "model": m.model} for m in rows]
-
-
-def can_cancel(user, conversation_id: int) -> bool:
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    return conversation is not None and conversation.can_write(user)

@@ -15,6 +15,8 @@ def check_schema(schema) -> list[str]:
     """Problems with a JSON Schema itself (checked against its meta-schema); empty when valid."""
     if not isinstance(schema, dict):
         return ["A schema must be a JSON object."]
+    if not isinstance(schema.get("$schema", ""), str):
+        return ["$schema must be the URI of a JSON Schema draft."]
     try:
         validator_for(schema).check_schema(schema)
     except SchemaError as error:

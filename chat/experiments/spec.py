@@ -10,7 +10,6 @@ from chat.errors import BadFrame, Refused
 from chat.frames import settings_from
 from chat.models import Experiment
 from chat.requests import Plan, plan
-from chat.validation import check_schema
 
 MAX_TARGETS = 20
 FIELDS = ("name", "system", "prompt", "messages", "tools", "tool_choice", "response_format", "params", "targets",
@@ -79,15 +78,9 @@ def _messages(data: dict) -> list[dict]:
 def _settings(data: dict):
     frame = {name: data.get(name) for name in ("system", "params", "tools", "tool_choice", "response_format")}
     try:
-        settings = settings_from(frame)
+        return settings_from(frame)  # the response and tool schemas included
     except BadFrame as error:
         raise Invalid(str(error)) from None
-    fmt = settings.response_format or {}
-    if fmt.get("type") == "json_schema":
-        problems = check_schema(fmt["json_schema"]["schema"])
-        if problems:
-            raise Invalid(f"The response schema is not a valid JSON Schema: {problems[0]}")
-    return settings
 
 
 def _targets(raw, settings) -> list[dict]:
@@ -117,7 +110,7 @@ def _plan(settings) -> Plan:
 
 
 def _int(raw, name: str, low: int, high: int) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isdecimal():  # isdigit() also takes "²", which int() refuses
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         raise Invalid(f"{name} must be a whole number from {low} to {high}.")
