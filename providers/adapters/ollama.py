@@ -3,7 +3,13 @@
 Tool calls arrive whole, with arguments as objects and usually without ids:
 arguments are serialized to JSON text and ids synthesized. Tool results go back
 by function name (`tool_name`).
+
+Thinking models put their reasoning in `message.thinking`; it goes back on the
+assistant turns that had it. For a model with the reasoning capability the
+request carries `think`: on/off, or a level ("low", "medium", "high") from the
+reasoning effort. Discovery asks /api/show which models list "thinking".
 """
+import asyncio
 import json
 from typing import AsyncIterable, AsyncIterator
 
@@ -21,6 +27,7 @@ from providers.types import (
     Message,
     ModelInfo,
     ProviderError,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -30,6 +37,7 @@ from providers.types import (
 OPTIONS = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "num_predict", "seed": "seed",
            "presence_penalty": "presence_penalty", "frequency_penalty": "frequency_penalty"}
 FINISH_REASONS = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
+THINK_LEVELS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}
 
 
 def wire_messages(messages: list[Message]) -> list[dict]:
@@ -37,6 +45,8 @@ def wire_messages(messages: list[Message]) -> list[dict]:
     wired = []
     for message in messages:
         wire: dict = {"role": message.role, "content": message.content}
+        if message.role == "assistant" and message.reasoning:
+            wire["thinking"] = message.reasoning
         if message.tool_calls:
             wire["tool_calls"] = [{"function": {"name": c.name, "arguments": arguments_object(c.arguments)}}
                                   for c in message.tool_calls]
@@ -64,6 +74,9 @@ class OllamaAdapter(Adapter):
             options["stop"] = list(p.stop)
         if options:
             body["options"] = options
+        think = THINK_LEVELS.get(p.reasoning_effort or "", p.think)
+        if self.config.capabilities.reasoning and think is not None:
+            body["think"] = think
         fmt = request.response_format
         if fmt and fmt.type == "json_object":
             body["format"] = "json"
@@ -94,6 +107,9 @@ class OllamaAdapter(Adapter):
             line = Fields(data, "line", self.config.name)
             self._raise_for_error(line)
             message = line.obj("message")
+            thinking = message.text("thinking")
+            if thinking:
+                yield ReasoningDelta(thinking)
             content = message.text("content")
             if content:
                 yield TextDelta(content)
@@ -145,5 +161,16 @@ class OllamaAdapter(Adapter):
     async def list_models(self) -> list[ModelInfo]:
         data = Fields(await http.request_json(self.config, "GET", self.url("/api/tags"), headers=self.headers()),
                       "model list", self.config.name)
-        names = [item.text("name") for item in data.objects("models")]
-        return [ModelInfo(id=name, display_name=name) for name in names if name]
+        names = [name for name in (item.text("name") for item in data.objects("models")) if name]
+        thinks = await asyncio.gather(*(self.thinks(name) for name in names))
+        return [ModelInfo(id=name, display_name=name, reasoning=flag) for name, flag in zip(names, thinks)]
+
+    async def thinks(self, model: str) -> bool | None:
+        """Whether /api/show lists "thinking" among the model's capabilities (None where it cannot say)."""
+        try:
+            data = await http.request_json(self.config, "POST", self.url("/api/show"), json_body={"model": model},
+                                           headers=self.headers())
+        except ProviderError:
+            return None
+        capabilities = Fields(data, "model details", self.config.name).value("capabilities")
+        return "thinking" in capabilities if isinstance(capabilities, list) else None
