@@ -21,7 +21,7 @@ from providers.types import (
     Tool,
     ToolChoice,
 )
-from tests.fakes.registry import CASES, REASONING_CONTROLS, make_config
+from tests.fakes.registry import CASES, REASONING_CONTROLS, TEST_KEY, make_config
 from tests.fakes.script import Reply, ScriptedCall
 
 pytestmark = pytest.mark.timeout(30)
@@ -87,6 +87,13 @@ async def test_a_whole_reply_keeps_reasoning_apart(adapter, fake):
     fake.enqueue(Reply(text=["The answer ", "is 42."], reasoning=THOUGHT))
     result = await adapter.chat(ask())
     assert (result.reasoning, result.content) == ("".join(THOUGHT), "The answer is 42.")
+
+
+async def test_a_key_quoted_in_the_reasoning_never_comes_out(adapter, fake):
+    leaky = ["I was called with ", TEST_KEY[:9], TEST_KEY[9:] + " so", " I answer."]
+    fake.enqueue(Reply(text=["42."], reasoning=leaky), Reply(text=["42."], reasoning=leaky))
+    for result in (await collect(adapter.stream_chat(ask())), await adapter.chat(ask())):
+        assert result.reasoning == "I was called with **** so I answer." and result.content == "42."
 
 
 async def test_a_model_with_the_capability_gets_the_controls_its_api_has(adapter, fake, case):
