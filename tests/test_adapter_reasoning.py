@@ -313,3 +313,24 @@ async def test_ollama_think_switch_and_discovery(served):
 def test_the_reasoning_controls_reader_covers_every_wire_format_listed():
     assert set(SENT_CONTROLS) == set(REASONING_CONTROLS)
     json.dumps(SENT_CONTROLS)
+
+
+# Inline <think> tags ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+async def test_think_tags_at_the_start_are_split_out_on_plain_servers(served, kind):
+    fake, adapter = served(kind, reasoning=False)
+    fake.enqueue(Reply.text_of("<think>six sevens</think>42.", pieces=6), Reply.text_of("<think>six sevens</think>42."))
+    for result in (await collect(adapter.stream_chat(ask())), await adapter.chat(ask())):
+        assert (result.reasoning, result.content) == ("six sevens", "42.")
+
+
+async def test_a_reply_cut_inside_its_think_tags_keeps_every_character(served):
+    fake, adapter = served("openai")
+    fake.enqueue(Reply(text=["<th", "ink>six sev", "ens</th"], drop_after=4))
+    events = []
+    with pytest.raises(ProviderError):
+        async for event in adapter.stream_chat(ask()):
+            events.append(event)
+    assert "".join(e.text for e in events if isinstance(e, ReasoningDelta)) == "six sevens</th"

@@ -4,7 +4,8 @@ Tool calls arrive whole, with arguments as objects and usually without ids:
 arguments are serialized to JSON text and ids synthesized. Tool results go back
 by function name (`tool_name`).
 
-Thinking models put their reasoning in `message.thinking`; it goes back on the
+Thinking models put their reasoning in `message.thinking` (or, on older
+servers, in `<think>` tags at the start of the content); it goes back on the
 assistant turns that had it. For a model with the reasoning capability the
 request carries `think`: on/off, or a level ("low", "medium", "high") from the
 reasoning effort. Discovery asks /api/show which models list "thinking".
@@ -15,6 +16,7 @@ from typing import AsyncIterable, AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter, arguments_object, stream_of, synthesized_id
+from providers.adapters.think_tags import split_stream
 from providers.samples import Sample, key_headers, keyword_lines
 from providers.shape import Fields
 from providers.streaming import collect
@@ -92,13 +94,13 @@ class OllamaAdapter(Adapter):
     async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         async with http.open_response(self.config, "POST", self.url("/api/chat"), json_body=self.build_body(request),
                                       headers=self.headers()) as reply:
-            async for event in self.translate(reply.ndjson()):
+            async for event in split_stream(self.translate(reply.ndjson())):
                 yield event
 
     async def whole_reply(self, request: ChatRequest) -> ChatResult:
         data = await http.request_json(self.config, "POST", self.url("/api/chat"),
                                        json_body=self.build_body(request, stream=False), headers=self.headers())
-        return await collect(self.translate(stream_of([data])))
+        return await collect(split_stream(self.translate(stream_of([data]))))
 
     async def translate(self, lines: AsyncIterable[dict]) -> AsyncIterator[StreamEvent]:
         """Neutral events from /api/chat objects (many when streaming, one final one otherwise)."""

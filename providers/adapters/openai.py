@@ -17,7 +17,7 @@ from typing import AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter
-from providers.adapters.think_tags import ThinkSplitter, split_whole
+from providers.adapters.think_tags import split_stream, split_whole
 from providers.samples import Sample, keyword_lines, literal
 from providers.shape import Fields
 from providers.types import (
@@ -31,6 +31,7 @@ from providers.types import (
     ProviderError,
     ReasoningDelta,
     StreamEvent,
+    TextDelta,
     ToolCall,
     ToolCallDelta,
     Usage,
@@ -151,11 +152,13 @@ class OpenAIAdapter(Adapter):
 
     # Calls ----------------------------------------------------------------------
 
-    async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return split_stream(self._events(request))
+
+    async def _events(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         body = self.build_body(request, stream=True)
         reason = None
         usage = None
-        inline = ThinkSplitter()
         async with http.open_response(self.config, "POST", self.chat_url(request.model), json_body=body,
                                       headers=self.headers(), params=self.query_params()) as reply:
             async for data in reply.sse_data():
@@ -168,8 +171,9 @@ class OpenAIAdapter(Adapter):
                     reasoning = delta.text("reasoning_content") or delta.text("reasoning")
                     if reasoning:
                         yield ReasoningDelta(reasoning)
-                    for event in inline.feed(delta.text("content") or ""):
-                        yield event
+                    content = delta.text("content")
+                    if content:
+                        yield TextDelta(content)
                     for position, call in enumerate(delta.objects("tool_calls")):
                         function = call.obj("function")
                         index = call.integer("index")
@@ -178,8 +182,6 @@ class OpenAIAdapter(Adapter):
                     reason = choice.text("finish_reason") or reason
         if reason is None:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
-        for event in inline.flush():
-            yield event
         if usage:
             yield usage
         yield Finish(FINISH_REASONS.get(reason, reason))
@@ -206,7 +208,7 @@ class OpenAIAdapter(Adapter):
                                   arguments=function.text("arguments") or ""))
         reason = choices[0].text("finish_reason") or "stop"
         inline, content = split_whole(message.text("content") or "")
-        reasoning = message.text("reasoning_content") or message.text("reasoning") or inline
+        reasoning = (message.text("reasoning_content") or message.text("reasoning") or "") + inline
         return ChatResult(content=content, tool_calls=calls, finish_reason=FINISH_REASONS.get(reason, reason),
                           usage=_usage(data.obj("usage")) if data.has("usage") else None, reasoning=reasoning)
 

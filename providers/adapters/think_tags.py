@@ -5,7 +5,10 @@ reasoning and answer. It copes with a tag cut across deltas (`<thi` + `nk>`),
 leaves a reply that does not start with the tag untouched, and never loses a
 character: reasoning + answer is the text with the two tags taken out.
 """
-from providers.types import ReasoningDelta, TextDelta
+from contextlib import aclosing
+from typing import AsyncIterator
+
+from providers.types import Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 
 OPEN, CLOSE = "<think>", "</think>"
 
@@ -55,10 +58,34 @@ class ThinkSplitter:
 
     def flush(self) -> list:
         """What is still held when the reply ends: a lone tag start is answer; unclosed thinking is reasoning."""
-        held, self.held = self.held, ""
+        held, state = self.held, self.state
+        self.state, self.held = "answer", ""
         if not held:
             return []
-        return [ReasoningDelta(held)] if self.state == "thinking" else [TextDelta(held)]
+        return [ReasoningDelta(held)] if state == "thinking" else [TextDelta(held)]
+
+
+async def split_stream(events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+    """A reply's events with inline reasoning split out of its text deltas; what is held is released at the
+    end of the text (usage or finish) or before an error, so a broken reply keeps every character."""
+    splitter = ThinkSplitter()
+    async with aclosing(events):  # a cancelled reply closes the provider's stream at once
+        try:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    for split in splitter.feed(event.text):
+                        yield split
+                    continue
+                if isinstance(event, (Usage, Finish)):
+                    for split in splitter.flush():
+                        yield split
+                yield event
+        except Exception:
+            for split in splitter.flush():
+                yield split
+            raise
+    for split in splitter.flush():
+        yield split
 
 
 def split_whole(text: str) -> tuple[str, str]:
