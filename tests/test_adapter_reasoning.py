@@ -17,6 +17,7 @@ from providers.types import (
     Params,
     ProviderError,
     ReasoningDelta,
+    ResponseFormat,
     TextDelta,
     Tool,
     ToolChoice,
@@ -256,6 +257,16 @@ async def test_anthropic_thinking_follows_the_apis_rules(served):
     assert (body["temperature"], body["top_p"], body["thinking"]["budget_tokens"]) == (1, 0.97, 2048)
     await collect(adapter.stream_chat(ask(params=Params(temperature=0.2, think=False))))
     assert "thinking" not in sent(fake) and sent(fake)["temperature"] == 0.2
+
+
+async def test_anthropic_structured_output_with_thinking_offers_the_tool_and_says_so(served):
+    fake, adapter = served("anthropic")
+    request = ask(params=Params(think=True), response_format=ResponseFormat("json_object"))
+    assert adapter.structured_fallback(request) == "tool 'respond' offered, not forced (thinking forbids it), for json_object"
+    fake.enqueue(Reply(text=['{"answer": 42}'], reasoning=THOUGHT))
+    result = await collect(adapter.stream_chat(request))
+    assert json.loads(result.content) == {"answer": 42} and result.reasoning == "".join(THOUGHT)
+    assert sent(fake)["tool_choice"] == {"type": "auto"}
 
 
 # Gemini ---------------------------------------------------------------------------------------------------

@@ -108,9 +108,11 @@ class AnthropicAdapter(Adapter):
 
     def structured_fallback(self, request: ChatRequest) -> str | None:
         fmt = request.response_format
-        if fmt and fmt.type in ("json_object", "json_schema"):
-            return f"forced tool '{RESPOND_TOOL}' for {fmt.type}"
-        return None
+        if not fmt or fmt.type not in ("json_object", "json_schema"):
+            return None
+        if self.thinking_budget(request.params) is not None:
+            return f"tool '{RESPOND_TOOL}' offered, not forced (thinking forbids it), for {fmt.type}"
+        return f"forced tool '{RESPOND_TOOL}' for {fmt.type}"
 
     # Request body -----------------------------------------------------------
 
