@@ -35,7 +35,7 @@ SENT_CONTROLS = {
     "openai": {"reasoning_effort": "high"},
     "azure": {"reasoning_effort": "high"},
     "anthropic": {"thinking": {"type": "enabled", "budget_tokens": 2048}},
-    "gemini": {"includeThoughts": True, "thinkingBudget": 2048, "thinkingLevel": "high"},
+    "gemini": {"includeThoughts": True, "thinkingBudget": 2048},
     "ollama": {"think": "high"},
 }
 REPORTS_REASONING_TOKENS = {"openai", "azure", "gemini"}  # the others count them in the output tokens only
@@ -286,6 +286,12 @@ async def test_gemini_sends_the_answers_thought_signature_back_with_its_text(ser
     forged = replace(history[1], reasoning_extra={"thoughtSignature": "sig-text-forged"})
     with pytest.raises(ProviderError, match="Corrupted thought signature"):
         await collect(adapter.stream_chat(ask(history[0], forged, history[2])))
+
+
+async def test_gemini_takes_an_effort_as_a_thinking_level_when_no_budget_is_set(served):
+    fake, adapter = served("gemini")
+    await collect(adapter.stream_chat(ask(params=Params(reasoning_effort="low"))))
+    assert sent(fake)["generationConfig"]["thinkingConfig"] == {"includeThoughts": True, "thinkingLevel": "low"}
 
 
 async def test_gemini_thinking_off_asks_for_no_thoughts(served):

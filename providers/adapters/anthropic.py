@@ -29,6 +29,7 @@ from providers.types import (
     Finish,
     Message,
     ModelInfo,
+    Params,
     ProviderError,
     ReasoningDelta,
     StreamEvent,
@@ -150,7 +151,7 @@ class AnthropicAdapter(Adapter):
             body["tool_choice"] = choice
         return body
 
-    def thinking_budget(self, p) -> int | None:
+    def thinking_budget(self, p: Params) -> int | None:
         """The thinking budget to ask for, or None for no thinking (a model without the capability never thinks)."""
         if not self.config.capabilities.reasoning or p.think is False or p.thinking_budget == 0:
             return None

@@ -27,6 +27,7 @@ from providers.types import (
     Finish,
     Message,
     ModelInfo,
+    Params,
     ProviderError,
     ReasoningDelta,
     StreamEvent,
@@ -145,14 +146,15 @@ class GeminiAdapter(Adapter):
         return config
 
     @staticmethod
-    def thinking_config(p) -> dict:
-        """Thought summaries asked for unless thinking is off; the budget (0: off) or level where set."""
+    def thinking_config(p: Params) -> dict:
+        """Thought summaries asked for unless thinking is off; a budget (0: off), or else a level (the API
+        refuses both)."""
         if p.think is False or p.thinking_budget == 0:
             return {"thinkingBudget": 0}
         config: dict = {"includeThoughts": True}
         if p.thinking_budget is not None:
             config["thinkingBudget"] = p.thinking_budget
-        if p.reasoning_effort:
+        elif p.reasoning_effort:
             config["thinkingLevel"] = p.reasoning_effort
         return config
 
