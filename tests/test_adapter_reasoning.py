@@ -133,6 +133,21 @@ async def test_a_tool_loop_sends_the_reasoning_back_as_its_api_requires(adapter,
     assert (second.content, second.reasoning) == ("3 °C.", "It is cold.")
 
 
+VALUES = {"reasoning_effort": ("low", "high"), "thinking_budget": (0, 2048), "think": (True, False)}
+
+
+def declares_what_it_sends(adapter) -> None:
+    """A control is declared exactly when some value of it changes the request."""
+    baseline = adapter.request_sample(ask(params=Params())).body
+    for name, values in VALUES.items():
+        bodies = [adapter.request_sample(ask(params=Params(**{name: value}))).body for value in values]
+        assert any(body != baseline for body in bodies) == (name in adapter.reasoning_controls()), name
+
+
+async def test_it_declares_the_reasoning_controls_its_api_has(adapter):
+    declares_what_it_sends(adapter)
+
+
 async def test_its_code_samples_carry_the_reasoning_controls(fake, case):
     config = thinking(replace(case.config(fake), api_key=Secret(lambda: "$SAMPLE_KEY")))
     samples = get_adapter(config).code_samples(ask(params=CONTROLS), "SAMPLE_KEY")
@@ -191,6 +206,12 @@ async def test_openrouter_takes_the_controls_in_one_reasoning_object(served):
     assert sent(fake)["reasoning"] == {"max_tokens": 1500}
     python = adapter.code_samples(ask(params=CONTROLS), "KEY")["python"]
     assert "extra_body={'reasoning': {'effort': 'high', 'enabled': True}}" in python
+
+
+async def test_openrouter_declares_every_control(served):
+    _, adapter = served("openai", reasoning_format="openrouter")
+    declares_what_it_sends(adapter)
+    assert len(adapter.reasoning_controls()) == 3
 
 
 async def test_openai_compatible_discovery_reads_supported_parameters(served):

@@ -151,6 +151,9 @@ class AnthropicAdapter(Adapter):
             body["tool_choice"] = choice
         return body
 
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("thinking_budget", "think")
+
     def thinking_budget(self, p: Params) -> int | None:
         """The thinking budget to ask for, or None for no thinking (a model without the capability never thinks)."""
         if not self.config.capabilities.reasoning or p.think is False or p.thinking_budget == 0:

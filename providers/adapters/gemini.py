@@ -145,6 +145,9 @@ class GeminiAdapter(Adapter):
             config["thinkingConfig"] = self.thinking_config(p)
         return config
 
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("reasoning_effort", "thinking_budget", "think")
+
     @staticmethod
     def thinking_config(p: Params) -> dict:
         """Thought summaries asked for unless thinking is off; a budget (0: off), or else a level (the API

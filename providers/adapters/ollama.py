@@ -68,6 +68,9 @@ class OllamaAdapter(Adapter):
         key = self.config.key()
         return {**self.config.extra_headers, **({"Authorization": f"Bearer {key}"} if key else {})}
 
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("reasoning_effort", "think")
+
     def build_body(self, request: ChatRequest, stream: bool = True) -> dict:
         body: dict = {"model": request.model, "messages": wire_messages(request.messages), "stream": stream}
         p = request.params

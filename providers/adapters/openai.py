@@ -117,7 +117,7 @@ class OpenAIAdapter(Adapter):
         if p.stop:
             body["stop"] = list(p.stop)
         if self.config.capabilities.reasoning:
-            body.update(self.reasoning_controls(p))
+            body.update(self.reasoning_fields(p))
         if request.tools:
             body["tools"] = [
                 {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
@@ -137,9 +137,15 @@ class OpenAIAdapter(Adapter):
             }
         return body
 
-    def reasoning_controls(self, p: Params) -> dict:
+    def openrouter(self) -> bool:
+        return self.config.options.get("reasoning_format") == "openrouter"
+
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("reasoning_effort", "thinking_budget", "think") if self.openrouter() else ("reasoning_effort",)
+
+    def reasoning_fields(self, p: Params) -> dict:
         """OpenAI's `reasoning_effort`; OpenRouter's `reasoning: {effort | max_tokens, enabled}`."""
-        if self.config.options.get("reasoning_format") != "openrouter":
+        if not self.openrouter():
             return {"reasoning_effort": p.reasoning_effort} if p.reasoning_effort else {}
         reasoning: dict = {}
         if p.reasoning_effort:
