@@ -29,7 +29,8 @@ def plan(request: types.ChatRequest, caps: types.Capabilities, model_label: str)
         raise CapabilityError(f"{model_label} does not support tools; remove the tools or pick another model.")
     request, tool_note = _tool_choice(request, caps, model_label)
     request, format_note = _response_format(request, caps)
-    notes = [n for n in (tool_note, format_note) if n]
+    request, reasoning_note = _reasoning(request, caps, model_label)
+    notes = [n for n in (tool_note, format_note, reasoning_note) if n]
     return request, "; ".join(notes) or None
 
 
@@ -40,6 +41,18 @@ def _tool_choice(request: types.ChatRequest, caps: types.Capabilities, model_lab
     asked = choice.name if choice.mode == "function" else "required"
     note = f"tool_choice {asked!r} unsupported by {model_label}: sent as auto"
     return replace(request, tool_choice=types.ToolChoice("auto")), note
+
+
+REASONING_CONTROLS = ("reasoning_effort", "thinking_budget", "think")
+
+
+def _reasoning(request: types.ChatRequest, caps: types.Capabilities, model_label: str):
+    """A model without the reasoning capability never gets the controls: they are left out, and said so."""
+    asked = [name for name in REASONING_CONTROLS if getattr(request.params, name) is not None]
+    if caps.reasoning or not asked:
+        return request, None
+    params = replace(request.params, **{name: None for name in asked})
+    return replace(request, params=params), f"{', '.join(asked)} not sent: {model_label} takes no reasoning controls"
 
 
 def _response_format(request: types.ChatRequest, caps: types.Capabilities):

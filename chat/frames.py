@@ -13,6 +13,7 @@ from itertools import accumulate
 
 from chat.errors import BadFrame
 from chat.validation import check_schema
+from providers.types import REASONING_EFFORTS
 
 MAX_DEPTH = 32  # arrays and objects inside each other; a JSON Schema nested a dozen levels still fits
 ID_MIN, ID_MAX = -2**63, 2**63 - 1  # the database's 64-bit ids
@@ -21,6 +22,7 @@ PARAM_TYPES = {
     "presence_penalty": (int, float), "frequency_penalty": (int, float),
 }
 TOOL_CHOICES = ("auto", "none", "required")
+# Reasoning controls (sent only to models with the reasoning capability): reasoning_effort, thinking_budget, think.
 RESPONSE_TYPES = ("text", "json_object", "json_schema")
 
 # Decoding ----------------------------------------------------------------------------
@@ -140,6 +142,18 @@ def _params(raw, name: str) -> dict:
         elif key in PARAM_TYPES:
             if isinstance(value, bool) or not isinstance(value, PARAM_TYPES[key]):
                 raise BadFrame(f"`params.{key}` must be a number.")
+            params[key] = value
+        elif key == "reasoning_effort":
+            if value not in REASONING_EFFORTS:
+                raise BadFrame(f"`params.reasoning_effort` must be one of {', '.join(REASONING_EFFORTS)}.")
+            params[key] = value
+        elif key == "thinking_budget":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+                raise BadFrame("`params.thinking_budget` must be a whole number of tokens (0 turns thinking off).")
+            params[key] = value
+        elif key == "think":
+            if not isinstance(value, bool):
+                raise BadFrame("`params.think` must be true or false.")
             params[key] = value
         else:
             raise BadFrame(f"Unknown parameter `{key[:60]}`.")

@@ -61,10 +61,14 @@ def plan(settings: Settings, messages: list[types.Message]) -> Plan:
         raise Refused("bad_request", str(error)) from None
     adapter = provider.adapter(row)
     fmt = settings.response_format or {}
+    unsent = [name for name in capabilities.REASONING_CONTROLS
+              if getattr(request.params, name) is not None and name not in adapter.reasoning_controls()]
+    notes = (fallback, adapter.structured_fallback(request),
+             f"{', '.join(unsent)} not sent: the {provider.name} API has no such control" if unsent else None)
     return Plan(
         provider=provider, row=row, model=model_id, adapter=adapter, request=request,
         stream=capabilities.use_streaming(request, caps),
-        fallback=fallback or adapter.structured_fallback(request), tools=settings.tools,
+        fallback="; ".join(note for note in notes if note) or None, tools=settings.tools,
         tool_choice=settings.tool_choice, json_schema=(fmt.get("json_schema") or {}).get("schema"),
         structured=fmt.get("type") in ("json_object", "json_schema"),
         settings={**settings.as_dict(), "model": model_id},

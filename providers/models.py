@@ -18,6 +18,7 @@ CAPABILITY_FIELDS = {
     "json_object": "supports_json_object",
     "json_schema": "supports_json_schema",
     "stream_usage": "supports_stream_usage",
+    "reasoning": "supports_reasoning",
 }
 
 
@@ -56,6 +57,9 @@ class Provider(models.Model):
     supports_json_schema = models.BooleanField(default=True)
     supports_stream_usage = models.BooleanField(
         default=True, help_text="Accepts stream_options.include_usage: streamed replies report their tokens.")
+    supports_reasoning = models.BooleanField(
+        default=False, help_text="Takes reasoning controls (effort, thinking budget, thinking on/off). "
+                                 "Reasoning a model sends is shown either way.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -126,6 +130,7 @@ class ProviderModel(models.Model):
     supports_parallel_tool_calls = models.BooleanField(null=True, blank=True)
     supports_json_object = models.BooleanField(null=True, blank=True)
     supports_json_schema = models.BooleanField(null=True, blank=True)
+    supports_reasoning = models.BooleanField(null=True, blank=True, help_text="Empty: as the provider.")
     discovered = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 

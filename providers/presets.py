@@ -39,6 +39,14 @@ def list_prices(slug: str) -> dict[str, tuple[float, float]]:
     return {}
 
 
+def reasoning_models(slug: str) -> frozenset[str]:
+    """The models of a preset known to take reasoning controls (where discovery cannot tell)."""
+    for preset in load_presets():
+        if preset["slug"] == slug:
+            return frozenset(preset.get("reasoning_models") or ())
+    return frozenset()
+
+
 def provider_values(preset: dict) -> dict:
     """The Provider field values a preset sets (no key: only the variable's name)."""
     values = {field: preset.get(field) or "" for field in PROVIDER_FIELDS}

@@ -8,7 +8,7 @@ from contextlib import aclosing
 from dataclasses import replace
 from typing import AsyncIterator
 
-from providers.types import ChatResult, Finish, StreamEvent, TextDelta, ToolCallDelta
+from providers.types import ChatResult, Finish, ReasoningDelta, StreamEvent, TextDelta, ToolCallDelta
 
 MASK = "****"
 SHORTEST_KEY = 4  # shorter "keys" would mask ordinary text
@@ -61,8 +61,11 @@ class PieceScrubber:
         return MASK if len(held) >= SHORTEST_KEY else held
 
 
-def _flushed(text: PieceScrubber, calls: dict[int, PieceScrubber]) -> list[StreamEvent]:
+def _flushed(text: PieceScrubber, calls: dict[int, PieceScrubber], thought: PieceScrubber) -> list[StreamEvent]:
     events: list[StreamEvent] = []
+    tail = thought.flush()
+    if tail:
+        events.append(ReasoningDelta(tail))
     tail = text.flush()
     if tail:
         events.append(TextDelta(tail))
@@ -74,14 +77,14 @@ def _flushed(text: PieceScrubber, calls: dict[int, PieceScrubber]) -> list[Strea
 
 
 def scrub_events(events: AsyncIterator[StreamEvent], key: str | None) -> AsyncIterator[StreamEvent]:
-    """The events with `key` masked in text and tool-call arguments, across delta boundaries."""
+    """The events with `key` masked in text, reasoning and tool-call arguments, across delta boundaries."""
     return _scrubbed(events, key) if maskable(key) else events
 
 
 async def _scrubbed(events: AsyncIterator[StreamEvent], key: str) -> AsyncIterator[StreamEvent]:
     """Text held back is released before the Finish event, or before an error is raised, so a
     partial reply keeps everything that is not the key."""
-    text, calls = PieceScrubber(key), {}
+    text, calls, thought = PieceScrubber(key), {}, PieceScrubber(key)
     async with aclosing(events):  # a reply cancelled here closes the provider's stream at once
         try:
             async for event in events:
@@ -90,24 +93,30 @@ async def _scrubbed(events: AsyncIterator[StreamEvent], key: str) -> AsyncIterat
                     if safe:
                         yield TextDelta(safe)
                     continue
+                if isinstance(event, ReasoningDelta):
+                    safe = thought.feed(event.text)
+                    if safe or event.extra:
+                        yield ReasoningDelta(safe, event.extra)
+                    continue
                 if isinstance(event, ToolCallDelta) and event.arguments_delta:
                     scrubber = calls.setdefault(event.index, PieceScrubber(key))
                     event = replace(event, arguments_delta=scrubber.feed(event.arguments_delta))
                 elif isinstance(event, Finish):
-                    for held in _flushed(text, calls):
+                    for held in _flushed(text, calls, thought):
                         yield held
                 yield event
         except Exception:
-            for held in _flushed(text, calls):
+            for held in _flushed(text, calls, thought):
                 yield held
             raise
-        for held in _flushed(text, calls):
+        for held in _flushed(text, calls, thought):
             yield held
 
 
 def scrub_result(result: ChatResult, key: str | None) -> ChatResult:
-    """A whole reply with `key` masked in its text and tool-call arguments."""
+    """A whole reply with `key` masked in its text, reasoning and tool-call arguments."""
     if not maskable(key):
         return result
     calls = [replace(c, arguments=hide_key(c.arguments, key)) for c in result.tool_calls]
-    return replace(result, content=hide_key(result.content, key), tool_calls=calls)
+    return replace(result, content=hide_key(result.content, key), tool_calls=calls,
+                   reasoning=hide_key(result.reasoning, key))

@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 
 from providers.models import Provider, ProviderModel
-from providers.presets import list_prices
+from providers.presets import list_prices, reasoning_models
 from providers.types import HealthResult
 
 
@@ -14,10 +14,12 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
 
     Raises ProviderError when the provider cannot be asked. Prices and
     overrides an admin set on existing rows are kept; a model without a price
-    gets its preset's list price, where the preset knows one.
+    gets its preset's list price, where the preset knows one, and a model
+    whose reasoning capability is unset gets what the provider or the preset says.
     """
     infos = async_to_sync(provider.adapter().list_models)()
     prices = list_prices(provider.preset) if provider.preset else {}
+    reasoners = reasoning_models(provider.preset) if provider.preset else frozenset()
     rows = []
     with transaction.atomic():
         for info in infos:
@@ -34,6 +36,10 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
             if price and row.input_price_per_mtok is None and row.output_price_per_mtok is None:
                 row.input_price_per_mtok, row.output_price_per_mtok = (Decimal(str(p)) for p in price)
                 changed += ["input_price_per_mtok", "output_price_per_mtok"]
+            reasoning = info.reasoning if info.reasoning is not None else (info.id in reasoners or None)
+            if reasoning is not None and row.supports_reasoning is None:
+                row.supports_reasoning = reasoning
+                changed.append("supports_reasoning")
             if changed:
                 row.save(update_fields=changed)
             rows.append(row)

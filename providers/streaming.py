@@ -81,6 +81,8 @@ class ReplyState:
             self.reasoning_length += len(event.text)
             if event.extra:
                 self.reasoning_extra = {**(self.reasoning_extra or {}), **event.extra}
+            if not event.text:  # only data to send back (a signature): nothing a reader sees
+                return False
             if self.first_reasoning is None:
                 self.first_reasoning = now or time.perf_counter()
             return True

@@ -61,6 +61,13 @@ class Params:
     seed: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    # Reasoning controls: each adapter sends those its API has, and only to a model with the reasoning capability.
+    reasoning_effort: str | None = None  # one of REASONING_EFFORTS
+    thinking_budget: int | None = None  # tokens the model may spend thinking
+    think: bool | None = None  # thinking on or off
+
+
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 
 
 @dataclass(slots=True)
@@ -84,6 +91,7 @@ class Capabilities:
     json_object: bool = True
     json_schema: bool = True
     stream_usage: bool = True  # the stream can report usage at its end
+    reasoning: bool = False  # takes reasoning controls (effort, thinking budget, thinking on/off)
 
 
 # Stream events ---------------------------------------------------------------
@@ -151,6 +159,7 @@ class ModelInfo:
     id: str
     display_name: str = ""
     context_window: int | None = None
+    reasoning: bool | None = None  # whether the model thinks, where the provider says
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,14 @@
 Structured output has no native switch here, so it is emulated (a declared
 fallback): the adapter forces a tool whose input_schema is the schema and turns
 that tool's input back into text deltas, so callers see a JSON reply.
+
+Extended thinking (for a model with the reasoning capability, asked with
+`thinking_budget` or `think`): `thinking` blocks stream as reasoning; their
+signatures and any `redacted_thinking` data are kept in the reasoning's extra
+(`thinking_blocks`: each block's signature and length, in order) and sent back
+verbatim before the turn's tool_use blocks, as the API requires in a tool loop.
+With thinking on, the API takes no temperature (nor top_p under 0.95) and no
+forced tool choice: those are left out, and a forced choice becomes auto.
 """
 import json
 from typing import AsyncIterator
@@ -21,7 +29,9 @@ from providers.types import (
     Finish,
     Message,
     ModelInfo,
+    Params,
     ProviderError,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -29,6 +39,7 @@ from providers.types import (
 )
 
 API_VERSION = "2023-06-01"
+MIN_THINKING_BUDGET = 1024  # the API's smallest budget_tokens
 RESPOND_TOOL = "respond"
 FINISH_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
                   "pause_turn": "stop", "refusal": "content_filter"}
@@ -55,10 +66,32 @@ def wire_messages(messages: list[Message]) -> tuple[str, list[dict]]:
 def _blocks(message: Message) -> list[dict]:
     if message.role == "tool":
         return [{"type": "tool_result", "tool_use_id": message.tool_call_id or "", "content": message.content}]
-    blocks = [{"type": "text", "text": message.content}] if message.content else []
+    blocks = thinking_blocks(message) if message.role == "assistant" else []
+    blocks += [{"type": "text", "text": message.content}] if message.content else []
     for call in message.tool_calls:
         blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": arguments_object(call.arguments)})
     return blocks
+
+
+def thinking_blocks(message: Message) -> list[dict]:
+    """The thinking blocks of a stored reply, rebuilt verbatim; none unless every one can be (another model's
+    reasoning, or one without signatures, is not sent)."""
+    kept = (message.reasoning_extra or {}).get("thinking_blocks")
+    if not isinstance(kept, list):
+        return []
+    blocks, at = [], 0
+    for block in kept:
+        if not isinstance(block, dict):
+            return []
+        if block.get("type") == "redacted_thinking" and isinstance(block.get("data"), str):
+            blocks.append({"type": "redacted_thinking", "data": block["data"]})
+        elif isinstance(block.get("signature"), str) and isinstance(block.get("chars"), int):
+            text = message.reasoning[at:at + block["chars"]]
+            blocks.append({"type": "thinking", "thinking": text, "signature": block["signature"]})
+            at += block["chars"]
+        else:
+            return []
+    return blocks if at == len(message.reasoning) else []
 
 
 class AnthropicAdapter(Adapter):
@@ -76,24 +109,31 @@ class AnthropicAdapter(Adapter):
 
     def structured_fallback(self, request: ChatRequest) -> str | None:
         fmt = request.response_format
-        if fmt and fmt.type in ("json_object", "json_schema"):
-            return f"forced tool '{RESPOND_TOOL}' for {fmt.type}"
-        return None
+        if not fmt or fmt.type not in ("json_object", "json_schema"):
+            return None
+        if self.thinking_budget(request.params) is not None:
+            return f"tool '{RESPOND_TOOL}' offered, not forced (thinking forbids it), for {fmt.type}"
+        return f"forced tool '{RESPOND_TOOL}' for {fmt.type}"
 
     # Request body -----------------------------------------------------------
 
     def build_body(self, request: ChatRequest, stream: bool) -> dict:
         system, messages = wire_messages(request.messages)
         p = request.params
+        budget = self.thinking_budget(p)
+        default_max = self.config.options.get("default_max_tokens", 4096)
         body: dict = {"model": request.model, "messages": messages,
-                      "max_tokens": p.max_tokens or self.config.options.get("default_max_tokens", 4096)}
+                      "max_tokens": p.max_tokens or (default_max if budget is None else budget + default_max)}
         if system:
             body["system"] = system
         if stream:
             body["stream"] = True
-        for name in ("temperature", "top_p"):
-            if getattr(p, name) is not None:
-                body[name] = getattr(p, name)
+        if budget is not None:
+            body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        for name, allowed in (("temperature", lambda t: t == 1), ("top_p", lambda t: t >= 0.95)):
+            value = getattr(p, name)
+            if value is not None and (budget is None or allowed(value)):
+                body[name] = value
         if p.stop:
             body["stop_sequences"] = list(p.stop)
         tools = [{"name": t.name, "description": t.description, "input_schema": t.parameters} for t in request.tools]
@@ -103,11 +143,26 @@ class AnthropicAdapter(Adapter):
             choice = {"type": "tool", "name": RESPOND_TOOL} if not request.tools else {"type": "any"}
         if tools:
             body["tools"] = tools
+        if choice and budget is not None and choice["type"] in ("any", "tool"):
+            choice = {"type": "auto"}
         if choice and tools:
             if request.parallel_tool_calls is False and choice["type"] != "none":
                 choice["disable_parallel_tool_use"] = True
             body["tool_choice"] = choice
         return body
+
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("thinking_budget", "think")
+
+    def thinking_budget(self, p: Params) -> int | None:
+        """The thinking budget to ask for, or None for no thinking (a model without the capability never thinks)."""
+        if not self.config.capabilities.reasoning or p.think is False or p.thinking_budget == 0:
+            return None
+        if p.thinking_budget is not None:
+            return p.thinking_budget
+        if p.think:
+            return self.config.options.get("default_thinking_budget", MIN_THINKING_BUDGET * 2)
+        return None
 
     def tool_choice(self, request: ChatRequest) -> dict | None:
         choice = request.tool_choice
@@ -179,8 +234,9 @@ class _StreamState:
     def __init__(self, provider: str, structured: bool):
         self.provider = provider
         self.structured = structured
-        self.blocks: dict[int, dict] = {}  # wire index -> {"kind": "text"|"tool"|"json", "call": n, "args": bool}
+        self.blocks: dict[int, dict] = {}  # wire index -> {"kind": "text"|"tool"|"json"|"thinking", ...}
         self.calls = 0
+        self.thinking: list[dict] = []  # finished thinking blocks: what must be sent back
         self.prompt_tokens = self.completion_tokens = None
         self.stop_reason = None
 
@@ -221,7 +277,15 @@ class _StreamState:
         return events + self.finish()
 
     def start_block(self, index: int, block: Fields) -> list[StreamEvent]:
-        if block.text("type") != "tool_use":
+        kind = block.text("type")
+        if kind == "thinking":
+            text = block.text("thinking") or ""
+            self.blocks[index] = {"kind": "thinking", "chars": len(text), "signature": block.text("signature") or ""}
+            return [ReasoningDelta(text)] if text else []
+        if kind == "redacted_thinking":
+            self.blocks[index] = {"kind": "redacted", "data": block.text("data") or ""}
+            return []
+        if kind != "tool_use":
             self.blocks[index] = {"kind": "text"}
             text = block.text("text")
             return [TextDelta(text)] if text else []
@@ -238,8 +302,16 @@ class _StreamState:
         if kind == "text_delta":
             text = delta.text("text")
             return [TextDelta(text)] if text else []
+        block = self.blocks.get(index, {})
+        if kind == "thinking_delta" and block.get("kind") == "thinking":
+            text = delta.text("thinking") or ""
+            block["chars"] += len(text)
+            return [ReasoningDelta(text)] if text else []
+        if kind == "signature_delta" and block.get("kind") == "thinking":
+            block["signature"] += delta.text("signature") or ""
+            return []
         partial = delta.text("partial_json") if kind == "input_json_delta" else None
-        return self.arguments(index, partial) if partial else []  # thinking and signature deltas are not shown
+        return self.arguments(index, partial) if partial else []
 
     def arguments(self, index: int, partial: str) -> list[StreamEvent]:
         block = self.blocks.get(index, {"kind": "text"})
@@ -250,6 +322,12 @@ class _StreamState:
 
     def stop_block(self, index: int) -> list[StreamEvent]:
         block = self.blocks.get(index, {})
+        if block.get("kind") == "thinking":
+            self.thinking.append({"type": "thinking", "signature": block["signature"], "chars": block["chars"]})
+        elif block.get("kind") == "redacted":
+            self.thinking.append({"type": "redacted_thinking", "data": block["data"]})
+        if block.get("kind") in ("thinking", "redacted"):
+            return [ReasoningDelta("", {"thinking_blocks": list(self.thinking)})]  # the whole list: extras merge
         if block.get("kind") in ("tool", "json") and not block["args"]:
             if block["kind"] == "json":
                 return [TextDelta("{}")]

@@ -67,6 +67,10 @@ class Adapter:
         """Adapters with a non-streaming endpoint override this."""
         return await collect(self.stream_reply(request))
 
+    def reasoning_controls(self) -> tuple[str, ...]:
+        """The reasoning Params this API can express (sent only for a model with the reasoning capability)."""
+        return ()
+
     def structured_fallback(self, request: ChatRequest) -> str | None:
         """How this adapter emulates a structured reply it cannot ask for natively, or None.
 

@@ -2,6 +2,12 @@
 
 Gemini sends whole function calls (not deltas) and may leave out their ids, so
 ids are synthesized from the call itself; tool results go back by function name.
+
+Thinking models: for a model with the reasoning capability the request asks
+for thought summaries (`includeThoughts`) and carries `thinkingBudget` /
+`thinkingLevel`; thought parts stream as reasoning. Thought signatures go back
+where they came: a call's with the call, the answer's (kept in the reasoning's
+extra) with the answer's text.
 """
 import json
 from contextlib import contextmanager
@@ -21,7 +27,9 @@ from providers.types import (
     Finish,
     Message,
     ModelInfo,
+    Params,
     ProviderError,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -85,6 +93,9 @@ def _parts(message: Message, names: dict) -> list[dict]:
         name = message.name or names.get(message.tool_call_id or "", "")
         return [{"functionResponse": {"name": name, "response": _response_object(message.content)}}]
     parts = [{"text": message.content}] if message.content else []
+    signature = (message.reasoning_extra or {}).get("thoughtSignature")
+    if parts and message.role == "assistant" and isinstance(signature, str):
+        parts[0]["thoughtSignature"] = signature
     parts += [{"functionCall": {"name": c.name, "args": arguments_object(c.arguments)},
                "thoughtSignature": (c.extra or {}).get("thoughtSignature", UNSIGNED)} for c in message.tool_calls]
     return parts
@@ -130,6 +141,24 @@ class GeminiAdapter(Adapter):
             config["responseMimeType"] = "application/json"
         if fmt and fmt.type == "json_schema":
             config[self.config.options.get("schema_field", "responseJsonSchema")] = fmt.schema or {}
+        if self.config.capabilities.reasoning:
+            config["thinkingConfig"] = self.thinking_config(p)
+        return config
+
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("reasoning_effort", "thinking_budget", "think")
+
+    @staticmethod
+    def thinking_config(p: Params) -> dict:
+        """Thought summaries asked for unless thinking is off; a budget (0: off), or else a level (the API
+        refuses both)."""
+        if p.think is False or p.thinking_budget == 0:
+            return {"thinkingBudget": 0}
+        config: dict = {"includeThoughts": True}
+        if p.thinking_budget is not None:
+            config["thinkingBudget"] = p.thinking_budget
+        elif p.reasoning_effort:
+            config["thinkingLevel"] = p.reasoning_effort
         return config
 
     @staticmethod
@@ -169,18 +198,21 @@ class GeminiAdapter(Adapter):
                 reason = "SAFETY"
             for candidate in candidates[:1]:
                 for part in candidate.obj("content").objects("parts"):
-                    text = part.text("text")
-                    if text and not part.flag("thought"):
-                        yield TextDelta(text)
-                    elif part.has("functionCall"):
+                    if part.has("functionCall"):
                         yield self._call_delta(part, calls, chunk.text("responseId") or "")
                         calls += 1
+                        continue
+                    text = part.text("text")
+                    if text:
+                        yield ReasoningDelta(text) if part.flag("thought") else TextDelta(text)
+                    signature = part.text("thoughtSignature")
+                    if signature:
+                        yield ReasoningDelta("", {"thoughtSignature": signature})
                 reason = candidate.text("finishReason") or reason
         if reason is None:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} ended the stream before the reply finished.")
         if usage:
-            yield Usage(usage.integer("promptTokenCount"), usage.integer("candidatesTokenCount"),
-                        usage.integer("totalTokenCount"))
+            yield _usage(usage)
         neutral = FINISH_REASONS.get(reason, reason.lower())
         yield Finish("tool_calls" if neutral == "stop" and calls else neutral)
 
@@ -228,8 +260,15 @@ class GeminiAdapter(Adapter):
             name = item.text("name")
             if name and _can_chat(item.value("supportedGenerationMethods")):
                 models.append(ModelInfo(id=name.removeprefix("models/"), display_name=item.text("displayName") or name,
-                                        context_window=item.integer("inputTokenLimit")))
+                                        context_window=item.integer("inputTokenLimit"), reasoning=item.flag("thinking")))
         return models
+
+
+def _usage(usage: Fields) -> Usage:
+    """Thinking tokens are billed as output but counted apart from the candidates: added back here."""
+    candidates, thoughts = usage.integer("candidatesTokenCount"), usage.integer("thoughtsTokenCount")
+    completion = candidates if thoughts is None else (candidates or 0) + thoughts
+    return Usage(usage.integer("promptTokenCount"), completion, usage.integer("totalTokenCount"), reasoning_tokens=thoughts)
 
 
 def _can_chat(methods) -> bool:

@@ -3,12 +3,20 @@
 Tool calls arrive whole, with arguments as objects and usually without ids:
 arguments are serialized to JSON text and ids synthesized. Tool results go back
 by function name (`tool_name`).
+
+Thinking models put their reasoning in `message.thinking` (or, on older
+servers, in `<think>` tags at the start of the content); it goes back on the
+assistant turns that had it. For a model with the reasoning capability the
+request carries `think`: on/off, or a level ("low", "medium", "high") from the
+reasoning effort. Discovery asks /api/show which models list "thinking".
 """
+import asyncio
 import json
 from typing import AsyncIterable, AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter, arguments_object, stream_of, synthesized_id
+from providers.adapters.think_tags import split_stream
 from providers.samples import Sample, key_headers, keyword_lines
 from providers.shape import Fields
 from providers.streaming import collect
@@ -21,6 +29,7 @@ from providers.types import (
     Message,
     ModelInfo,
     ProviderError,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallDelta,
@@ -30,6 +39,7 @@ from providers.types import (
 OPTIONS = {"temperature": "temperature", "top_p": "top_p", "max_tokens": "num_predict", "seed": "seed",
            "presence_penalty": "presence_penalty", "frequency_penalty": "frequency_penalty"}
 FINISH_REASONS = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop"}
+THINK_LEVELS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}
 
 
 def wire_messages(messages: list[Message]) -> list[dict]:
@@ -37,6 +47,8 @@ def wire_messages(messages: list[Message]) -> list[dict]:
     wired = []
     for message in messages:
         wire: dict = {"role": message.role, "content": message.content}
+        if message.role == "assistant" and message.reasoning:
+            wire["thinking"] = message.reasoning
         if message.tool_calls:
             wire["tool_calls"] = [{"function": {"name": c.name, "arguments": arguments_object(c.arguments)}}
                                   for c in message.tool_calls]
@@ -56,6 +68,9 @@ class OllamaAdapter(Adapter):
         key = self.config.key()
         return {**self.config.extra_headers, **({"Authorization": f"Bearer {key}"} if key else {})}
 
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("reasoning_effort", "think")
+
     def build_body(self, request: ChatRequest, stream: bool = True) -> dict:
         body: dict = {"model": request.model, "messages": wire_messages(request.messages), "stream": stream}
         p = request.params
@@ -64,6 +79,9 @@ class OllamaAdapter(Adapter):
             options["stop"] = list(p.stop)
         if options:
             body["options"] = options
+        think = THINK_LEVELS.get(p.reasoning_effort or "", p.think)
+        if self.config.capabilities.reasoning and think is not None:
+            body["think"] = think
         fmt = request.response_format
         if fmt and fmt.type == "json_object":
             body["format"] = "json"
@@ -79,13 +97,13 @@ class OllamaAdapter(Adapter):
     async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         async with http.open_response(self.config, "POST", self.url("/api/chat"), json_body=self.build_body(request),
                                       headers=self.headers()) as reply:
-            async for event in self.translate(reply.ndjson()):
+            async for event in split_stream(self.translate(reply.ndjson())):
                 yield event
 
     async def whole_reply(self, request: ChatRequest) -> ChatResult:
         data = await http.request_json(self.config, "POST", self.url("/api/chat"),
                                        json_body=self.build_body(request, stream=False), headers=self.headers())
-        return await collect(self.translate(stream_of([data])))
+        return await collect(split_stream(self.translate(stream_of([data]))))
 
     async def translate(self, lines: AsyncIterable[dict]) -> AsyncIterator[StreamEvent]:
         """Neutral events from /api/chat objects (many when streaming, one final one otherwise)."""
@@ -94,6 +112,9 @@ class OllamaAdapter(Adapter):
             line = Fields(data, "line", self.config.name)
             self._raise_for_error(line)
             message = line.obj("message")
+            thinking = message.text("thinking")
+            if thinking:
+                yield ReasoningDelta(thinking)
             content = message.text("content")
             if content:
                 yield TextDelta(content)
@@ -145,5 +166,16 @@ class OllamaAdapter(Adapter):
     async def list_models(self) -> list[ModelInfo]:
         data = Fields(await http.request_json(self.config, "GET", self.url("/api/tags"), headers=self.headers()),
                       "model list", self.config.name)
-        names = [item.text("name") for item in data.objects("models")]
-        return [ModelInfo(id=name, display_name=name) for name in names if name]
+        names = [name for name in (item.text("name") for item in data.objects("models")) if name]
+        thinks = await asyncio.gather(*(self.thinks(name) for name in names))
+        return [ModelInfo(id=name, display_name=name, reasoning=flag) for name, flag in zip(names, thinks)]
+
+    async def thinks(self, model: str) -> bool | None:
+        """Whether /api/show lists "thinking" among the model's capabilities (None where it cannot say)."""
+        try:
+            data = await http.request_json(self.config, "POST", self.url("/api/show"), json_body={"model": model},
+                                           headers=self.headers())
+        except ProviderError:
+            return None
+        capabilities = Fields(data, "model details", self.config.name).value("capabilities")
+        return "thinking" in capabilities if isinstance(capabilities, list) else None

@@ -2,7 +2,13 @@
 
 Quirks come from the provider's options (set by its preset), not from
 branches on its name: `tool_choice_required` (Mistral says "any"),
-`tool_call_ids` ("alnum9": Mistral accepts only 9 alphanumerics).
+`tool_call_ids` ("alnum9": Mistral accepts only 9 alphanumerics),
+`reasoning_format` ("openrouter": the controls go in one `reasoning` object).
+
+Reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning`
+(OpenRouter, LM Studio, newer vLLM) deltas, or inline as `<think>…</think>`
+at the start of the content (Qwen, DeepSeek-R1 on plain servers). It is never
+sent back: DeepSeek answers 400 to `reasoning_content` in the input.
 """
 import hashlib
 import json
@@ -11,6 +17,7 @@ from typing import AsyncIterator
 
 from providers import http
 from providers.adapters.base import Adapter
+from providers.adapters.think_tags import split_stream, split_whole
 from providers.samples import Sample, keyword_lines, literal, openai_javascript
 from providers.shape import Fields
 from providers.types import (
@@ -20,7 +27,9 @@ from providers.types import (
     Finish,
     Message,
     ModelInfo,
+    Params,
     ProviderError,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCall,
@@ -31,6 +40,7 @@ from providers.types import (
 FINISH_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "function_call": "tool_calls",
                   "content_filter": "content_filter", "eos": "stop", "model_length": "length"}
 _ALNUM = string.ascii_letters + string.digits
+NOT_SDK_ARGUMENTS = ("reasoning",)  # body fields the OpenAI SDK takes only through extra_body
 
 
 def _alnum9(call_id: str) -> str:
@@ -106,6 +116,8 @@ class OpenAIAdapter(Adapter):
                 body[name] = value
         if p.stop:
             body["stop"] = list(p.stop)
+        if self.config.capabilities.reasoning:
+            body.update(self.reasoning_fields(p))
         if request.tools:
             body["tools"] = [
                 {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
@@ -125,9 +137,31 @@ class OpenAIAdapter(Adapter):
             }
         return body
 
+    def openrouter(self) -> bool:
+        return self.config.options.get("reasoning_format") == "openrouter"
+
+    def reasoning_controls(self) -> tuple[str, ...]:
+        return ("reasoning_effort", "thinking_budget", "think") if self.openrouter() else ("reasoning_effort",)
+
+    def reasoning_fields(self, p: Params) -> dict:
+        """OpenAI's `reasoning_effort`; OpenRouter's `reasoning: {effort | max_tokens, enabled}`."""
+        if not self.openrouter():
+            return {"reasoning_effort": p.reasoning_effort} if p.reasoning_effort else {}
+        reasoning: dict = {}
+        if p.reasoning_effort:
+            reasoning["effort"] = p.reasoning_effort
+        elif p.thinking_budget is not None:
+            reasoning["max_tokens"] = p.thinking_budget
+        if p.think is not None:
+            reasoning["enabled"] = p.think
+        return {"reasoning": reasoning} if reasoning else {}
+
     # Calls ----------------------------------------------------------------------
 
-    async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return split_stream(self._events(request))
+
+    async def _events(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         body = self.build_body(request, stream=True)
         reason = None
         usage = None
@@ -140,6 +174,9 @@ class OpenAIAdapter(Adapter):
                     usage = _usage(chunk.obj("usage"))
                 for choice in chunk.objects("choices"):
                     delta = choice.obj("delta")
+                    reasoning = delta.text("reasoning_content") or delta.text("reasoning")
+                    if reasoning:
+                        yield ReasoningDelta(reasoning)
                     content = delta.text("content")
                     if content:
                         yield TextDelta(content)
@@ -176,9 +213,10 @@ class OpenAIAdapter(Adapter):
             calls.append(ToolCall(id=call.text("id") or f"call_{i}", name=function.text("name") or "",
                                   arguments=function.text("arguments") or ""))
         reason = choices[0].text("finish_reason") or "stop"
-        return ChatResult(content=message.text("content") or "", tool_calls=calls,
-                          finish_reason=FINISH_REASONS.get(reason, reason),
-                          usage=_usage(data.obj("usage")) if data.has("usage") else None)
+        inline, content = split_whole(message.text("content") or "")
+        reasoning = (message.text("reasoning_content") or message.text("reasoning") or "") + inline
+        return ChatResult(content=content, tool_calls=calls, finish_reason=FINISH_REASONS.get(reason, reason),
+                          usage=_usage(data.obj("usage")) if data.has("usage") else None, reasoning=reasoning)
 
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
@@ -201,12 +239,17 @@ class OpenAIAdapter(Adapter):
             model_id = item.text("id")
             if model_id:
                 context = item.integer("context_window") or item.integer("context_length")
-                models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context))
+                models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context,
+                                        reasoning=_reasons(item.value("supported_parameters"))))
         return models
 
 
 def openai_sdk_sample(client_class: str, client: str, body: dict, extra_headers: dict) -> str:
     """The OpenAI Python SDK (or its Azure client) streaming a chat completion with `body`."""
+    extra = {key: value for key, value in body.items() if key in NOT_SDK_ARGUMENTS}
+    body = {key: value for key, value in body.items() if key not in NOT_SDK_ARGUMENTS}
+    if extra:
+        body["extra_body"] = extra
     if extra_headers:
         client += f", default_headers={literal(extra_headers, 4)}"
     lines = ["import os", "", f"from openai import {client_class}", "", f"client = {client})", "",
@@ -220,4 +263,14 @@ def openai_sdk_sample(client_class: str, client: str, body: dict, extra_headers:
 
 
 def _usage(raw: Fields) -> Usage:
-    return Usage(raw.integer("prompt_tokens"), raw.integer("completion_tokens"), raw.integer("total_tokens"))
+    """Reasoning tokens are part of completion_tokens here, and reported apart in its details."""
+    reasoning = raw.obj("completion_tokens_details").integer("reasoning_tokens")
+    return Usage(raw.integer("prompt_tokens"), raw.integer("completion_tokens"), raw.integer("total_tokens"),
+                 reasoning_tokens=reasoning)
+
+
+def _reasons(parameters) -> bool | None:
+    """Whether a model takes reasoning controls, from the `supported_parameters` some servers list (OpenRouter)."""
+    if not isinstance(parameters, list):
+        return None
+    return bool({"reasoning", "reasoning_effort"} & set(parameters))

@@ -3,7 +3,12 @@
 Function calls come whole and without ids, as Gemini sends them. Requests are
 checked the way the real API does: roles user/model only, functionResponse
 parts with a name and an object, one response per call of the previous turn.
+
+Models in `thinking_models` think: asked with includeThoughts they stream the
+script's reasoning as thought parts, sign their answer's first text part, and
+report thoughtsTokenCount; any other model answers 400 to a thinkingConfig.
 """
+import hashlib
 import json
 import re
 
@@ -14,7 +19,9 @@ FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
 GENERATION_FIELDS = {"temperature", "topP", "topK", "maxOutputTokens", "stopSequences", "seed", "presencePenalty",
-                     "frequencyPenalty", "responseMimeType", "responseSchema", "responseJsonSchema", "candidateCount"}
+                     "frequencyPenalty", "responseMimeType", "responseSchema", "responseJsonSchema", "candidateCount",
+                     "thinkingConfig"}
+THINKING_FIELDS = {"thinkingBudget": int, "includeThoughts": bool, "thinkingLevel": str}
 ROUTE = re.compile(r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>streamGenerateContent|generateContent)$")
 
 
@@ -22,6 +29,7 @@ class GeminiFake(FakeServer):
     """Serves GET /v1beta/models and POST /v1beta/models/{model}:(stream)generateContent."""
 
     gives_call_ids = False
+    thinking_models = {"fake-model"}
 
     @property
     def base_url(self) -> str:
@@ -56,7 +64,8 @@ class GeminiFake(FakeServer):
         if not self.sent_key(request):
             return self.error(403, "Method doesn't allow unregistered callers. Please use an API key.")
         models = [{"name": f"models/{m}", "displayName": m.title(), "inputTokenLimit": 1048576, "outputTokenLimit": 8192,
-                   "supportedGenerationMethods": ["generateContent", "countTokens"]} for m in self.models]
+                   "supportedGenerationMethods": ["generateContent", "countTokens"], "thinking": m in self.thinking_models}
+                  for m in self.models]
         models.append({"name": "models/embedding-001", "supportedGenerationMethods": ["embedContent"]})
         return JsonResponse(200, {"models": models})
 
@@ -65,13 +74,20 @@ class GeminiFake(FakeServer):
             return self.error(403, "Method doesn't allow unregistered callers. Please use an API key.")
         if stream and request.query.get("alt") != ["sse"]:
             return self.error(400, "This fake streams only as server-sent events: add ?alt=sse")
-        problem = validate(request.body or {})
+        body = request.body or {}
+        problem = validate(body)
+        model = ROUTE.match(request.path)["model"]
+        thinking = (body.get("generationConfig") or {}).get("thinkingConfig")
+        if not problem and thinking is not None and model not in self.thinking_models:
+            problem = "Thinking is not supported for this model."
         if problem:
             return self.error(400, problem)
         reply = self.next_reply()
         failed = self.failure(reply, request)
         if failed:
             return failed
+        self.thinks = model in self.thinking_models and (thinking or {}).get("thinkingBudget") != 0
+        self.shows_thoughts = self.thinks and bool((thinking or {}).get("includeThoughts"))
         if stream:
             return StreamResponse(self.sse_events(reply), "text/event-stream", reply)
         return JsonResponse(200, self.chunk(self.all_parts(reply), reply, final=True), reply=reply)
@@ -84,8 +100,19 @@ class GeminiFake(FakeServer):
         return [{"functionCall": {"name": c.name, "args": json.loads(c.arguments or "{}")},
                  "thoughtSignature": signature(c.name)} for c in reply.tool_calls]
 
+    def thought_parts(self, reply: Reply) -> list[dict]:
+        return [{"text": piece, "thought": True} for piece in reply.reasoning] if self.shows_thoughts else []
+
+    def text_parts(self, reply: Reply, pieces: list[str]) -> list[dict]:
+        """The answer's parts; a thinking model signs the first one (when it makes no call)."""
+        parts = [{"text": piece} for piece in pieces]
+        if parts and self.thinks and reply.reasoning and not reply.tool_calls:
+            parts[0]["thoughtSignature"] = text_signature(reply.content)
+        return parts
+
     def all_parts(self, reply: Reply) -> list[dict]:
-        return ([{"text": reply.content}] if reply.text else []) + self.call_parts(reply)
+        thoughts = [{"text": reply.thought, "thought": True}] if self.shows_thoughts and reply.reasoning else []
+        return thoughts + self.text_parts(reply, [reply.content] if reply.text else []) + self.call_parts(reply)
 
     def chunk(self, parts: list[dict], reply: Reply, final: bool) -> dict:
         candidate: dict = {"content": {"role": "model", "parts": parts}, "index": 0}
@@ -94,12 +121,16 @@ class GeminiFake(FakeServer):
             candidate["finishReason"] = FINISH[reply.finish]
             if reply.usage:
                 prompt, completion = reply.usage
-                result["usageMetadata"] = {"promptTokenCount": prompt, "candidatesTokenCount": completion,
+                thoughts = reply.reasoning_tokens if getattr(self, "thinks", False) else None
+                result["usageMetadata"] = {"promptTokenCount": prompt, "candidatesTokenCount": completion - (thoughts or 0),
                                            "totalTokenCount": prompt + completion}
+                if thoughts is not None:
+                    result["usageMetadata"]["thoughtsTokenCount"] = thoughts
         return result
 
     def sse_events(self, reply: Reply) -> list[bytes]:
-        chunks = [self.chunk([{"text": piece}], reply, final=False) for piece in reply.text]
+        chunks = [self.chunk([part], reply, final=False) for part in self.thought_parts(reply)]
+        chunks += [self.chunk([part], reply, final=False) for part in self.text_parts(reply, reply.text)]
         if reply.tool_calls:
             chunks.append(self.chunk(self.call_parts(reply), reply, final=False))
         chunks.append(self.chunk([{"text": ""}], reply, final=True))
@@ -138,6 +169,10 @@ def signature(name: str) -> str:
     return f"sig-{name}"
 
 
+def text_signature(text: str) -> str:
+    return "sig-text-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def validate_parts(parts: list, number: int) -> str | None:
     for part in parts:
         data = set(part) - {"thoughtSignature"}
@@ -146,6 +181,8 @@ def validate_parts(parts: list, number: int) -> str | None:
         signed = part.get("thoughtSignature") in (signature(part.get("functionCall", {}).get("name")), SKIP)
         if "functionCall" in part and not signed:
             return f"Function call is missing a thought_signature in functionCall parts (contents[{number}])."
+        if "text" in part and "thoughtSignature" in part and part["thoughtSignature"] != text_signature(part["text"]):
+            return f"Corrupted thought signature (contents[{number}])."
         if "functionResponse" in part:
             response = part["functionResponse"]
             if not response.get("name") or not isinstance(response.get("response"), dict):
@@ -160,6 +197,10 @@ def validate_config(body: dict) -> str | None:
     unknown = set(config) - GENERATION_FIELDS
     if unknown:
         return f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}" at \'generation_config\''
+    for name, value in (config.get("thinkingConfig") or {}).items():
+        if name not in THINKING_FIELDS or isinstance(value, bool) is not (THINKING_FIELDS[name] is bool) \
+                or not isinstance(value, THINKING_FIELDS[name]):
+            return f'Invalid JSON payload received. Unknown name or bad value "{name}" at \'generation_config.thinking_config\''
     if ("responseJsonSchema" in config or "responseSchema" in config) and config.get("responseMimeType") != "application/json":
         return "* GenerationConfig.response_mime_type: must be application/json when a response schema is set"
     mode = ((body.get("toolConfig") or {}).get("functionCallingConfig") or {}).get("mode")

@@ -2,9 +2,12 @@
 
 Tool calls come whole with object arguments and no ids, as Ollama sends them.
 Requests are checked: roles, object arguments on assistant tool calls, a
-`tool_name` on tool results, sampling settings inside `options`.
+`tool_name` on tool results, sampling settings inside `options`, `think` as
+true/false or a level. Unless asked not to think, the script's reasoning comes
+in `message.thinking`; /api/show lists "thinking" for `thinking_models`.
 """
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from tests.fakes.script import Reply
@@ -20,6 +23,7 @@ class OllamaFake(FakeServer):
     """Serves GET /api/tags and POST /api/chat (streaming by default, as Ollama does)."""
 
     gives_call_ids = False
+    thinking_models = {"fake-model"}
 
     @property
     def base_url(self) -> str:
@@ -30,6 +34,8 @@ class OllamaFake(FakeServer):
             return self.tags_response(request)
         if request.method == "POST" and request.path == "/api/chat":
             return self.chat_response(request)
+        if request.method == "POST" and request.path == "/api/show":
+            return self.show_response(request)
         return JsonResponse(404, {"error": f"404 page not found: {request.path}"})
 
     def error_body(self, reply: Reply, request: Recorded) -> object:
@@ -43,6 +49,13 @@ class OllamaFake(FakeServer):
                    "details": {"family": "fake", "parameter_size": "1B"}} for m in self.models]
         return JsonResponse(200, {"models": models})
 
+    def show_response(self, request: Recorded):
+        model = (request.body or {}).get("model")
+        if model not in self.models:
+            return JsonResponse(404, {"error": f"model '{model}' not found"})
+        capabilities = ["completion", "tools"] + (["thinking"] if model in self.thinking_models else [])
+        return JsonResponse(200, {"modelfile": "", "details": {"family": "fake"}, "capabilities": capabilities})
+
     def chat_response(self, request: Recorded):
         body = request.body or {}
         problem = validate(body)
@@ -54,10 +67,13 @@ class OllamaFake(FakeServer):
         failed = self.failure(reply, request)
         if failed:
             return failed
+        if body.get("think") is False:
+            reply = replace(reply, reasoning=[])
         if body.get("stream", True):
             return StreamResponse(self.lines(reply, body["model"]), "application/x-ndjson", reply,
                                   malformed=b"{this is not json\n")
-        return JsonResponse(200, self.final(reply, body["model"], reply.content, self.calls(reply)), reply=reply)
+        return JsonResponse(200, self.final(reply, body["model"], reply.content, self.calls(reply), reply.thought),
+                            reply=reply)
 
     # Rendering ------------------------------------------------------------------------
 
@@ -70,8 +86,10 @@ class OllamaFake(FakeServer):
         now = datetime.now(timezone.utc).isoformat()
         return {"model": model, "created_at": now, "message": {"role": "assistant", "content": content}, **extra}
 
-    def final(self, reply: Reply, model: str, content: str, calls: list[dict]) -> dict:
+    def final(self, reply: Reply, model: str, content: str, calls: list[dict], thinking: str = "") -> dict:
         final = self.line(model, content, done=True, done_reason=DONE_REASONS[reply.finish], total_duration=1000)
+        if thinking:
+            final["message"]["thinking"] = thinking
         if calls:
             final["message"]["tool_calls"] = calls
         if reply.usage:
@@ -79,7 +97,10 @@ class OllamaFake(FakeServer):
         return final
 
     def lines(self, reply: Reply, model: str) -> list[bytes]:
-        lines = [self.line(model, piece, done=False) for piece in reply.text]
+        lines = [self.line(model, "", done=False) for _ in reply.reasoning]
+        for line, piece in zip(lines, reply.reasoning):
+            line["message"]["thinking"] = piece
+        lines += [self.line(model, piece, done=False) for piece in reply.text]
         if reply.tool_calls:
             lines.append({**self.line(model, "", done=False)})
             lines[-1]["message"]["tool_calls"] = self.calls(reply)
@@ -99,6 +120,9 @@ def validate(body: dict) -> str | None:
     unknown = set(body.get("options") or {}) - OPTION_FIELDS
     if unknown:
         return f"invalid option provided: {sorted(unknown)[0]}"
+    think = body.get("think")
+    if think is not None and not isinstance(think, bool) and think not in ("low", "medium", "high"):
+        return f"invalid think value: {think!r}; expected true, false, \"low\", \"medium\" or \"high\""
     fmt = body.get("format")
     if fmt is not None and fmt != "json" and not isinstance(fmt, dict):
         return f"invalid format: {fmt!r}; expected \"json\" or a JSON schema"

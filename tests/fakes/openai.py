@@ -1,4 +1,10 @@
-"""A loopback server that speaks the OpenAI chat-completions wire format."""
+"""A loopback server that speaks the OpenAI chat-completions wire format.
+
+A scripted reply's reasoning goes out the way `reasoning_field` says:
+"reasoning_content" (DeepSeek, vLLM), "reasoning" (OpenRouter, LM Studio) or
+"think" (inline `<think>` tags in the content, cut across deltas). Like
+DeepSeek, it answers 400 to `reasoning_content` in the input.
+"""
 import json
 import time
 
@@ -6,10 +12,15 @@ from tests.fakes.script import Reply, tool_call_pieces
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
 
 FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"}
+EFFORTS = {"none", "minimal", "low", "medium", "high"}
+REASONING_KEYS = {"effort", "max_tokens", "enabled", "exclude"}
 
 
 class OpenAIFake(FakeServer):
     """Serves /v1/models, /v1/chat/completions (streaming or not) and /v1/completions."""
+
+    reasoning_field = "reasoning_content"
+    supported_parameters: list | None = None  # listed with each model, as OpenRouter does
 
     @property
     def base_url(self) -> str:
@@ -29,9 +40,14 @@ class OpenAIFake(FakeServer):
         if self.replies and self.replies[0].status >= 400:
             return self.failure(self.replies.popleft(), request)
         models = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
+        if self.supported_parameters is not None:
+            models = [{**m, "supported_parameters": self.supported_parameters} for m in models]
         return JsonResponse(200, {"object": "list", "data": models})
 
     def chat_response(self, request: Recorded):
+        problem = validate(request.body or {})
+        if problem:
+            return JsonResponse(400, {"error": {"message": problem, "type": "invalid_request_error"}})
         reply = self.next_reply()
         failed = self.failure(reply, request)
         if failed:
@@ -58,7 +74,12 @@ class OpenAIFake(FakeServer):
             return b"data: " + json.dumps(chunk).encode() + b"\n\n"
 
         events = [event({"role": "assistant", "content": ""})]
-        events += [event({"content": piece}) for piece in reply.text]
+        if self.reasoning_field == "think" and reply.reasoning:
+            inline = f"<think>{reply.thought}</think>{reply.content}"
+            events += [event({"content": inline[i:i + 5]}) for i in range(0, len(inline), 5)]
+        else:
+            events += [event({self.reasoning_field: piece, "content": None}) for piece in reply.reasoning]
+            events += [event({"content": piece}) for piece in reply.text]
         for index, call, n in tool_call_pieces(reply.tool_calls, reply.interleave):
             piece = {"index": index, "function": {"arguments": call.pieces[n]}}
             if n == 0:
@@ -74,6 +95,10 @@ class OpenAIFake(FakeServer):
 
     def whole_reply(self, reply: Reply, model: str) -> dict:
         message: dict = {"role": "assistant", "content": reply.content or None}
+        if self.reasoning_field == "think" and reply.reasoning:
+            message["content"] = f"<think>{reply.thought}</think>{reply.content}"
+        elif reply.reasoning:
+            message[self.reasoning_field] = reply.thought
         if reply.tool_calls:
             message["tool_calls"] = [
                 {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
@@ -88,4 +113,25 @@ class OpenAIFake(FakeServer):
     @staticmethod
     def usage(reply: Reply) -> dict:
         prompt, completion = reply.usage
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        if reply.reasoning_tokens is not None:
+            usage["completion_tokens_details"] = {"reasoning_tokens": reply.reasoning_tokens}
+        return usage
+
+
+# Request validation: what the real APIs answer 400 to ----------------------------------------
+
+
+def validate(body: dict) -> str | None:
+    for number, message in enumerate(body.get("messages") or []):
+        if "reasoning_content" in message:
+            return (f"messages[{number}]: reasoning_content is not allowed in the input messages; "
+                    "remove it before sending the next turn")
+    effort = body.get("reasoning_effort")
+    if effort is not None and effort not in EFFORTS:
+        return f"Invalid value for 'reasoning_effort': {effort!r}"
+    reasoning = body.get("reasoning")
+    if reasoning is not None and (not isinstance(reasoning, dict) or set(reasoning) - REASONING_KEYS
+                                  or {"effort", "max_tokens"} <= set(reasoning)):
+        return "reasoning: an object with effort or max_tokens (not both), enabled and exclude"
+    return None

@@ -122,3 +122,20 @@ CASES = [
     FakeCase("responses", ResponsesFake, lambda fake: make_config("responses", fake), responses_tool_history,
              responses_schema),
 ]
+
+
+# Reasoning: the controls a request body carries, read back in each format's own shape ({} when none).
+# A case whose kind is listed here runs the reasoning scenarios (tests/test_adapter_reasoning.py).
+
+
+def openai_reasoning_controls(body: dict) -> dict:
+    return {key: body[key] for key in ("reasoning_effort", "reasoning") if key in body}
+
+
+REASONING_CONTROLS = {
+    "openai": openai_reasoning_controls,
+    "azure": openai_reasoning_controls,
+    "anthropic": lambda body: {"thinking": body["thinking"]} if "thinking" in body else {},
+    "gemini": lambda body: (body.get("generationConfig") or {}).get("thinkingConfig") or {},
+    "ollama": lambda body: {"think": body["think"]} if "think" in body else {},
+}

@@ -44,6 +44,8 @@ class Reply:
     raw_body: bytes | None = None  # sent instead of the rendered whole reply
     content_type: str | None = None  # instead of the format's own
     echo_key_in_error: bool = False  # an error body that quotes the key it was sent
+    reasoning: list[str] = field(default_factory=list)  # reasoning chunks, streamed before the text
+    reasoning_tokens: int | None = None  # of the completion tokens in `usage`, reported apart where the API does
 
     @classmethod
     def text_of(cls, content: str, pieces: int = 1, **kwargs) -> "Reply":
@@ -67,6 +69,10 @@ class Reply:
     @property
     def content(self) -> str:
         return "".join(self.text)
+
+    @property
+    def thought(self) -> str:
+        return "".join(self.reasoning)
 
 
 def tool_call_pieces(calls: list[ScriptedCall], interleave: bool) -> list[tuple[int, ScriptedCall, int]]:
