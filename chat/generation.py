@@ -82,6 +82,7 @@ class Job:
     conversation_id: int | None = None
     parent_id: int | None = None
     message_id: int | None = None  # the assistant row, created with the turn
+    compare_set: str = ""  # the frame's request id, for replies comparing models side by side
 
 
 class Generation:

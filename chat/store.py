@@ -18,7 +18,7 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
         row = Message.objects.create(
             conversation=conversation, parent_id=parent_id, role=Message.ASSISTANT, status=Message.STREAMING,
             provider=job.plan.provider_slug, model=job.plan.model, request=job.plan.settings,
-            fallback=job.plan.fallback or "",
+            fallback=job.plan.fallback or "", compare_set=job.compare_set,
         )
         job.conversation_id, job.parent_id, job.message_id = conversation.pk, parent_id, row.pk
 

@@ -77,6 +77,9 @@ def send(user, frame: dict, opened=_nothing) -> Turn:
     parent_id = _parent(frame, tree)
     path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "")]
     jobs = [_job(request_id, user, column, path) for request_id, column in _columns(frame, settings)]
+    if frame.get("compare"):
+        for job in jobs:
+            job.compare_set = frame["request_id"]
     opened(jobs)
     created = conversation is None
     conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,

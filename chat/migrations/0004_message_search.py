@@ -27,6 +27,13 @@ POSTGRES = ["CREATE INDEX chat_message_fts ON chat_message USING gin (to_tsvecto
 POSTGRES_UNDO = ["DROP INDEX IF EXISTS chat_message_fts"]
 
 
+def retrigger(apps, schema_editor):
+    """For a later migration that rebuilds chat_message on SQLite: the full-text triggers again."""
+    if schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_UNDO[:3] + SQLITE[1:]:
+            schema_editor.execute(statement)
+
+
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):

@@ -7,12 +7,6 @@ from django.db import migrations, models
 _search = importlib.import_module("chat.migrations.0004_message_search")
 
 
-def _retrigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in _search.SQLITE_UNDO[:3] + _search.SQLITE[1:]:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -35,5 +29,5 @@ class Migration(migrations.Migration):
             name='reasoning_extra',
             field=models.JSONField(blank=True, help_text='Provider data sent back with the reasoning.', null=True),
         ),
-        migrations.RunPython(_retrigger, migrations.RunPython.noop),
+        migrations.RunPython(_search.retrigger, migrations.RunPython.noop),
     ]

@@ -67,6 +67,8 @@ class Message(models.Model):
     request = OrderedJSONField(null=True, blank=True, help_text="The settings the reply was asked with.")
     provider = models.CharField(max_length=60, blank=True)
     model = models.CharField(max_length=200, blank=True)
+    compare_set = models.CharField(max_length=100, blank=True,
+                                   help_text="The request id shared by replies that compared models side by side.")
     error_code = models.CharField(max_length=30, blank=True)
     error_message = models.TextField(blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -85,7 +87,7 @@ class Message(models.Model):
 
     SUMMARY_FIELDS = ("id", "role", "content", "html", "parent_id", "created", "status", "tool_calls", "tool_call_id",
                       "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
-                      "model", "error_code", "error_message", "reasoning")
+                      "model", "error_code", "error_message", "reasoning", "compare_set")
 
     def summary(self) -> dict:
         """The message as the protocol's `message.created` and history describe it."""
@@ -104,6 +106,6 @@ def summarize(m: dict) -> dict:
         "tool_calls": m["tool_calls"], "tool_call_id": m["tool_call_id"] or None, "name": m["name"] or None,
         "finish_reason": m["finish_reason"] or None, "usage": m["usage"], "metrics": m["metrics"], "cost": m["cost"],
         "structured": m["structured"], "fallback": m["fallback"] or None, "provider": m["provider"] or None,
-        "model": m["model"] or None, "reasoning": m["reasoning"] or None,
+        "model": m["model"] or None, "reasoning": m["reasoning"] or None, "compare_set": m["compare_set"] or None,
         "error": {"code": m["error_code"], "message": m["error_message"]} if m["error_code"] else None,
     }

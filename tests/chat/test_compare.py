@@ -42,3 +42,20 @@ async def test_a_compare_of_one_model_or_five_is_refused(alice, provider):
         await ws.send_json_to(send_frame("x", compare=[{"provider": "loopback", "model": "fake-model"}] * count))
         assert (await ws.receive_json_from())["code"] == "bad_request"
     await ws.disconnect()
+
+
+async def test_a_compare_set_is_known_again_after_a_reload(alice, provider, openai_fake):
+    await ProviderModel.objects.acreate(provider=provider, model_id="fake-model-mini")
+    targets = [{"provider": "loopback", "model": m} for m in ("fake-model", "fake-model-mini")]
+    ws = await connect(alice)
+    frame = send_frame("Compare me", compare=targets)
+    await ws.send_json_to(frame)
+    ended = 0
+    while ended < 2:
+        ended += (await ws.receive_json_from(timeout=10))["type"] == "stream.end"
+    await ws.send_json_to(send_frame("Just one now", conversation_id=(await Message.objects.afirst()).conversation_id))
+    while (await ws.receive_json_from(timeout=10))["type"] != "stream.end":
+        pass
+    await ws.disconnect()
+    summaries = [m.summary() async for m in Message.objects.filter(role="assistant").order_by("id")]
+    assert [s["compare_set"] for s in summaries] == [frame["request_id"], frame["request_id"], None]
