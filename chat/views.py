@@ -5,6 +5,7 @@ Reading a conversation needs `can_read` (a private one of someone else is a
 """
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.db.models import Q
@@ -26,7 +27,8 @@ def playground(request, conversation_id=None):
     if not request.user.is_authenticated:
         return LoginView.as_view()(request)
     context = {"providers": provider_choices(), "initial_conversation": conversation_id,
-               "me": {"id": request.user.pk, "username": request.user.get_username()}}
+               "me": {"id": request.user.pk, "username": request.user.get_username()},
+               "max_frame_bytes": settings.PLAYGROUND_MAX_FRAME_BYTES}
     return render(request, "chat/playground.html", context)
 
 

@@ -1,0 +1,134 @@
+"""The playground at a phone's, a laptop's and a desktop's width: everything a person needs is reachable and works.
+
+At each width the provider, the model, the system prompt, the composer, Send/Stop and the conversation list are
+used as a person would (a model picked, a system prompt typed, a message sent to the loopback fake and its reply
+read, an older conversation opened from the list), and the page never scrolls sideways. Each width leaves a
+screenshot under test-results/ (docs/playground.png is the 1,440 px one).
+"""
+import pytest
+from playwright.sync_api import expect
+
+from chat.models import Conversation, Message
+from providers.models import ProviderModel
+from tests.fakes.script import Reply
+from tests.live import RESULTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REPLY = "Llamas hum when they are curious, and they are curious about most things."
+WIDTHS = {"phone": (390, 844), "laptop": (1000, 800), "desktop": (1440, 900)}
+
+
+def no_sideways_scroll(page):
+    width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways: {width[0]} px wide in a {width[1]} px window"
+
+
+def in_view(page, locator):
+    """The control is on screen (not clipped off the viewport) and is what a click there would hit."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] + box["width"] <= viewport["width"] + 1 and box["y"] + box["height"] <= viewport["height"] + 1, box
+    hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.closest('button, a, select, textarea, input')?.id",
+                        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert hit == locator.get_attribute("id"), f"{hit} covers {locator.get_attribute('id')}"
+
+
+def open_drawer(page, name: str):
+    """Opens the sidebar ("Conversations") or the settings where they are drawers; on a desktop they are columns."""
+    toggle = page.locator(f"#toggle-{name}")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        in_view(page, toggle)
+        toggle.click()
+    expect(page.locator(f"#{name}")).to_be_visible()
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState === 'finished')")  # slid in
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_everything_is_reachable_and_usable_at_each_width(device, signed_in, alice, fresh_provider, openai_fake):
+    ProviderModel.objects.create(provider=fresh_provider, model_id="fake-model-mini", display_name="Fake mini")
+    older = Conversation.objects.create(owner=alice, title="Llama facts from yesterday")
+    Message.objects.create(conversation=older, role="user", content="What do llamas eat?", author=alice)
+    openai_fake.enqueue(Reply.text_of(REPLY, pieces=8, delay=0.12))
+    width, height = WIDTHS[device]
+    page = signed_in(alice, viewport={"width": width, "height": height})
+    no_sideways_scroll(page)
+
+    open_drawer(page, "settings")
+    in_view(page, page.locator("#provider"))
+    page.get_by_label("Provider").select_option(label="Loopback")
+    in_view(page, page.locator("#model"))
+    page.get_by_label("Model", exact=True).select_option(label="Fake mini")
+    page.locator("#system").scroll_into_view_if_needed()
+    in_view(page, page.locator("#system"))
+    page.get_by_label("System prompt").fill("Answer like a llama farmer.")
+    if device == "phone":
+        page.keyboard.press("Escape")  # the drawer covers the chat on a phone
+        expect(page.locator("#settings")).to_be_hidden()
+
+    prompt = page.get_by_label("Message", exact=True)
+    in_view(page, prompt)
+    assert prompt.bounding_box()["width"] >= width - 40 if device == "phone" else True  # full width on a phone
+    prompt.fill("Why do llamas hum?")
+    in_view(page, page.locator("#send"))
+    page.get_by_role("button", name="Send").click()
+    in_view(page, page.locator("#stop"))  # while the reply streams
+    reply = page.locator("article.msg-assistant").last
+    expect(reply).to_have_attribute("data-status", "complete")
+    expect(reply.locator(".msg-body")).to_have_text(REPLY)
+    body = openai_fake.chat_requests()[-1].body
+    assert body["model"] == "fake-model-mini"
+    assert body["messages"][0] == {"role": "system", "content": "Answer like a llama farmer."}
+    in_view(page, page.locator("#send"))
+    no_sideways_scroll(page)
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / f"layout-{device}-{width}px.png"))
+
+    open_drawer(page, "sidebar")
+    link = page.locator(".conv-item", has_text="Llama facts from yesterday")
+    link.scroll_into_view_if_needed()
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.locator("#conversation-title")).to_have_text("Llama facts from yesterday")
+    expect(page.locator("article.msg-user .msg-body")).to_have_text("What do llamas eat?")
+    if device == "phone":
+        expect(page.locator("#sidebar")).to_be_hidden()  # picked: the drawer makes way for the conversation
+    no_sideways_scroll(page)
+    assert page.console_errors == []
+
+
+def test_the_header_actions_fold_into_a_menu_on_a_phone(signed_in, alice, fresh_provider):
+    conversation = Conversation.objects.create(owner=alice, title="A short one")
+    Message.objects.create(conversation=conversation, role="user", content="Hello", author=alice)
+    page = signed_in(alice, viewport={"width": 390, "height": 844})
+    page.goto(f"/c/{conversation.pk}/")
+    page.wait_for_selector("#connection[data-state=online]")
+    expect(page.get_by_role("button", name="Export JSON")).to_be_hidden()
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    for name in ("Rename", "Fork", "Export JSON", "View code", "Delete", "Dark mode", "Keyboard shortcuts"):
+        in_view(page, page.get_by_role("button", name=name) if name != "Export JSON" else page.locator("#export-json"))
+    page.get_by_role("button", name="Rename").click()
+    expect(page.get_by_label("Conversation title")).to_be_focused()
+    expect(page.locator("#header-menu")).to_be_hidden()
+    no_sideways_scroll(page)
+
+
+def test_drawers_stay_as_the_user_left_them_on_a_laptop(signed_in, alice, fresh_provider):
+    page = signed_in(alice, viewport={"width": 1000, "height": 800})
+    sidebar, settings = page.get_by_role("button", name="Conversations"), page.locator("#toggle-settings")
+    expect(sidebar).to_have_attribute("aria-expanded", "false")
+    expect(settings).to_have_attribute("aria-expanded", "true")  # a first visit shows where to pick a model
+    sidebar.click()
+    settings.click()
+    expect(page.locator("#sidebar")).to_be_visible()
+    expect(page.locator("#settings")).to_be_hidden()
+    page.reload()
+    page.wait_for_selector("#connection[data-state=online]")
+    expect(page.locator("#sidebar")).to_be_visible()
+    expect(page.locator("#settings")).to_be_hidden()
+    expect(page.get_by_role("button", name="Conversations")).to_have_attribute("aria-expanded", "true")
+    no_sideways_scroll(page)
