@@ -6,6 +6,7 @@ from chat.models import Conversation, Experiment, ExperimentBatch, ExperimentRun
 from chat.rendering import render_markdown
 from tests.browser.conftest import axe_violations, sign_in
 from tests.fakes.script import Reply
+from tests.live import RESULTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +40,8 @@ def test_dark_follows_the_system_and_the_toggle_is_remembered(signed_in, alice, 
     page = signed_in(alice, color_scheme="dark")
     open_conversation(page, conversation)
     assert colours(page) == (DARK_BG, DARK_KEYWORD)  # code highlighting has its dark style too
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "theme-dark.png"))
     toggle = page.get_by_role("button", name="Dark mode")
     expect(toggle).to_have_attribute("aria-pressed", "true")
 
