@@ -46,9 +46,12 @@ export class Layout {
     return this.menuButton.getAttribute("aria-expanded") === "true";
   }
 
-  // Shows or hides a drawer ("sidebar" or "settings"); on a wide screen both are always there.
+  // Shows or hides a drawer ("sidebar" or "settings"); on a wide screen both are always there: it is focused.
   toggle(name, wanted = !this.open[name]) {
-    if (WIDE.matches) return;
+    if (WIDE.matches) {
+      this.focusInside(name);
+      return;
+    }
     this.open[name] = wanted;
     if (NARROW.matches && wanted) this.open[name === "sidebar" ? "settings" : "sidebar"] = false; // one over the page
     if (!NARROW.matches) {
@@ -57,7 +60,11 @@ export class Layout {
       } catch (_) { /* storage refused: remembered for this page only */ }
     }
     this.render();
-    if (wanted) $(name).querySelector("button, input, select, textarea, a[href]").focus();
+    if (wanted) this.focusInside(name);
+  }
+
+  focusInside(name) {
+    $(name).querySelector("button, input, select, textarea, a[href]").focus();
   }
 
   // Escape, a tap beside a drawer, or opening a conversation from it on a phone.
@@ -95,6 +102,8 @@ export class Layout {
       this.app.classList.toggle(`${name}-open`, shown);
       this.toggles[name].setAttribute("aria-expanded", String(shown));
     }
-    this.backdrop.hidden = !(NARROW.matches && (this.open.sidebar || this.open.settings));
+    const over = NARROW.matches && (this.open.sidebar || this.open.settings);
+    this.backdrop.hidden = !over;
+    this.app.querySelector(".chat").inert = over; // the drawer over the page holds the keyboard until it closes
   }
 }

@@ -132,3 +132,32 @@ def test_drawers_stay_as_the_user_left_them_on_a_laptop(signed_in, alice, fresh_
     expect(page.locator("#settings")).to_be_hidden()
     expect(page.get_by_role("button", name="Conversations")).to_have_attribute("aria-expanded", "true")
     no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_compared_replies_stack_on_a_phone_and_stand_side_by_side_on_a_desktop(device, signed_in, alice,
+                                                                              fresh_provider, openai_fake):
+    ProviderModel.objects.create(provider=fresh_provider, model_id="fake-model-mini", display_name="Fake mini")
+    openai_fake.default_reply = Reply.text_of(REPLY * 3, pieces=4)
+    width, height = WIDTHS[device]
+    page = signed_in(alice, viewport={"width": width, "height": height})
+    open_drawer(page, "settings")
+    page.get_by_label("Compare models side by side").check()
+    expect(page.get_by_label("Compare model 1")).to_have_value("fake-model")  # each row starts on a model of its own
+    expect(page.get_by_label("Compare model 2")).to_have_value("fake-model-mini")
+    if device == "phone":
+        page.keyboard.press("Escape")
+    page.get_by_label("Message", exact=True).fill("Why do llamas hum?")
+    page.get_by_role("button", name="Send").click()
+    columns = page.locator(".compare .compare-column")
+    expect(columns).to_have_count(2)
+    expect(page.locator('.compare .compare-column[data-status="complete"]')).to_have_count(2)
+    expect(columns.nth(1).locator(".compare-model")).to_contain_text("fake-model-mini")
+    first, second = columns.nth(0).bounding_box(), columns.nth(1).bounding_box()
+    if device == "phone":
+        assert second["y"] >= first["y"] + first["height"] - 1 and abs(second["x"] - first["x"]) < 1  # stacked
+        assert first["width"] >= width - 40
+    else:
+        assert abs(second["y"] - first["y"]) < 1 and second["x"] >= first["x"] + first["width"]  # side by side
+    no_sideways_scroll(page)
+    page.screenshot(path=str(RESULTS / f"compare-{device}-{width}px.png"))
