@@ -46,7 +46,9 @@ def _model_choice(model) -> dict:
     price = None
     if model.input_price_per_mtok is not None and model.output_price_per_mtok is not None:
         price = {"input": float(model.input_price_per_mtok), "output": float(model.output_price_per_mtok)}
-    return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price}
+    caps = model.capabilities()
+    return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
+            "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema}, "context_window": model.context_window}
 
 
 # Helpers ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { ResponseFormat } from "./structured.js";
 import { CodeDialog, announce, showAlert } from "./page_parts.js";
 import { Layout } from "./layout.js";
 import { bindShortcuts } from "./shortcuts.js";
+import { ModelPicker } from "./model_picker.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -26,6 +27,12 @@ const newRequestId = () => `r${Date.now().toString(36)}-${++counter}`;
 const prompt = $("prompt");
 const layout = new Layout();
 const settings = new SettingsPanel($("settings-form"), data("providers-data"));
+new ModelPicker($("model-search"), $("model-results"), data("providers-data"), {
+  onPick: (slug, modelId) => {
+    settings.choose(slug, modelId);
+    announce(`${modelId} picked.`);
+  },
+});
 const sidebar = new Sidebar({
   onOpen: (id) => {
     layout.picked("sidebar");
