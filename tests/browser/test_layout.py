@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from chat.models import Conversation, Message
 from providers.models import ProviderModel
+from tests.browser.conftest import axe_violations
 from tests.fakes.script import Reply
 from tests.live import RESULTS
 
@@ -161,3 +162,23 @@ def test_compared_replies_stack_on_a_phone_and_stand_side_by_side_on_a_desktop(d
         assert abs(second["y"] - first["y"]) < 1 and second["x"] >= first["x"] + first["width"]  # side by side
     no_sideways_scroll(page)
     page.screenshot(path=str(RESULTS / f"compare-{device}-{width}px.png"))
+
+
+def test_the_experiment_pages_fit_a_phone(signed_in, alice, fresh_provider):
+    from chat.models import Experiment
+
+    experiment = Experiment.objects.create(
+        owner=alice, name="A rather long experiment name about llamas and their favourite grasses",
+        messages=[{"role": "user", "content": "Say hello"}], repeats=2,
+        targets=[{"provider": fresh_provider.slug, "model": "fake-model"}])
+    page = signed_in(alice, viewport={"width": 390, "height": 844})
+    page.goto("/experiments/")
+    expect(page.locator("#experiment-list")).to_be_visible()
+    no_sideways_scroll(page)
+    page.locator("#save-experiment").scroll_into_view_if_needed()
+    in_view(page, page.locator("#save-experiment"))
+    page.goto(f"/experiments/{experiment.pk}/")
+    page.wait_for_selector("#connection[data-state=online]")
+    in_view(page, page.get_by_role("button", name="Run", exact=True))
+    no_sideways_scroll(page)
+    assert axe_violations(page) == []  # the tables scroll inside boxes the keyboard can reach
