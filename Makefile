@@ -31,6 +31,7 @@ chromium:
 # axe-core, pinned in tests/browser/package-lock.json: the browser tests inject it into every page.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y npm; }
 	npm ci --prefix tests/browser --no-audit --no-fund
 	touch $(AXE)
 

@@ -31,6 +31,9 @@ export class Layout {
     this.menu.addEventListener("click", (event) => {
       if (NARROW.matches && event.target.closest("button, a")) this.setMenu(false);
     });
+    document.addEventListener("click", (event) => {
+      if (this.menuOpen && !this.menu.contains(event.target) && !this.menuButton.contains(event.target)) this.setMenu(false);
+    });
     WIDE.addEventListener("change", () => this.render());
     NARROW.addEventListener("change", () => {
       if (NARROW.matches) this.open = { sidebar: false, settings: false };
@@ -71,7 +74,9 @@ export class Layout {
   closeOverlays() {
     let closed = false;
     if (this.menuOpen) {
+      const within = this.menu.contains(document.activeElement);
       this.setMenu(false);
+      if (within) this.menuButton.focus();
       closed = true;
     }
     if (NARROW.matches && (this.open.sidebar || this.open.settings)) {

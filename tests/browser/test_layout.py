@@ -115,6 +115,16 @@ def test_the_header_actions_fold_into_a_menu_on_a_phone(signed_in, alice, fresh_
     page.get_by_role("button", name="Rename").click()
     expect(page.get_by_label("Conversation title")).to_be_focused()
     expect(page.locator("#header-menu")).to_be_hidden()
+    page.get_by_role("button", name="Cancel").click()
+
+    menu.click()
+    page.get_by_role("button", name="Fork").focus()
+    page.keyboard.press("Escape")  # closes the menu, and the keyboard is back on its button
+    expect(page.locator("#header-menu")).to_be_hidden()
+    expect(menu).to_be_focused()
+    menu.click()
+    page.locator("#messages").click(position={"x": 20, "y": 300})  # a tap beside it closes it too
+    expect(page.locator("#header-menu")).to_be_hidden()
     no_sideways_scroll(page)
 
 
