@@ -24,8 +24,7 @@ export class ModelPicker {
     })));
     this.options = [];
     this.active = -1;
-    input.addEventListener("input", () => this.open());
-    input.addEventListener("focus", () => this.open());
+    input.addEventListener("input", () => this.open()); // not on focus: the list would cover the selects below
     input.addEventListener("blur", () => this.close());
     input.addEventListener("keydown", (event) => this.key(event));
     list.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus in the search box

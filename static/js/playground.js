@@ -123,7 +123,7 @@ function post(frame, pending) {
     showAlert(problem);
     return false;
   }
-  state.pending.set(frame.request_id, { ...pending, sent: Date.now() });
+  state.pending.set(frame.request_id, { ...pending, sent: true });
   socket.send(frame);
   $("alerts").replaceChildren();
   updateButtons();
@@ -217,7 +217,6 @@ function blockReason() {
 function messageAction(action, { message, content }) {
   if (action === "regenerate" || action === "retry") return regenerate(message);
   if (action === "edit") return send(content, message.parent_id ?? null, { root: message.parent_id == null });
-
   if (action === "code") return showCode(message.id);
   return undefined; // "leaf": switching branches is a view; every send names its parent
 }
