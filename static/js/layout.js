@@ -27,6 +27,9 @@ export class Layout {
     this.toggles.sidebar.addEventListener("click", () => this.toggle("sidebar"));
     this.toggles.settings.addEventListener("click", () => this.toggle("settings"));
     this.backdrop.addEventListener("click", () => this.closeOverlays());
+    document.querySelectorAll(".drawer-close").forEach((button) => {
+      button.addEventListener("click", () => this.closeOverlays());
+    });
     this.menuButton.addEventListener("click", () => this.setMenu(!this.menuOpen));
     this.menu.addEventListener("click", (event) => {
       if (NARROW.matches && event.target.closest("button, a")) this.setMenu(false);
