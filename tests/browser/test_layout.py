@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from chat.models import Conversation, Message
 from providers.models import ProviderModel
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, sign_in
 from tests.fakes.script import Reply
 from tests.live import RESULTS
 
@@ -174,14 +174,18 @@ def test_compared_replies_stack_on_a_phone_and_stand_side_by_side_on_a_desktop(d
     page.screenshot(path=str(RESULTS / f"compare-{device}-{width}px.png"))
 
 
-def test_the_experiment_pages_fit_a_phone(signed_in, alice, fresh_provider):
+def test_the_sign_in_and_experiment_pages_fit_a_phone(new_page, alice, fresh_provider):
     from chat.models import Experiment
 
     experiment = Experiment.objects.create(
         owner=alice, name="A rather long experiment name about llamas and their favourite grasses",
         messages=[{"role": "user", "content": "Say hello"}], repeats=2,
         targets=[{"provider": fresh_provider.slug, "model": "fake-model"}])
-    page = signed_in(alice, viewport={"width": 390, "height": 844})
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto("/accounts/login/")
+    in_view(page, page.locator("#id_password"))
+    no_sideways_scroll(page)
+    sign_in(page, alice)
     page.goto("/experiments/")
     expect(page.locator("#experiment-list")).to_be_visible()
     no_sideways_scroll(page)
