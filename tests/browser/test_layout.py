@@ -52,7 +52,8 @@ def test_everything_is_reachable_and_usable_at_each_width(device, signed_in, ali
     ProviderModel.objects.create(provider=fresh_provider, model_id="fake-model-mini", display_name="Fake mini")
     older = Conversation.objects.create(owner=alice, title="Llama facts from yesterday")
     Message.objects.create(conversation=older, role="user", content="What do llamas eat?", author=alice)
-    openai_fake.enqueue(Reply.text_of(REPLY, pieces=8, delay=0.12))
+    openai_fake.enqueue(Reply.text_of(REPLY, pieces=4, stall_after=1))  # streams until Stop
+    openai_fake.enqueue(Reply.text_of(REPLY, pieces=4))
     width, height = WIDTHS[device]
     page = signed_in(alice, viewport={"width": width, "height": height})
     no_sideways_scroll(page)
@@ -72,10 +73,19 @@ def test_everything_is_reachable_and_usable_at_each_width(device, signed_in, ali
     prompt = page.get_by_label("Message", exact=True)
     in_view(page, prompt)
     assert prompt.bounding_box()["width"] >= width - 40 if device == "phone" else True  # full width on a phone
+    prompt.fill("Tell me everything about llamas")
+    in_view(page, page.locator("#send"))
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("article.msg-assistant").last
+    expect(reply).to_have_attribute("data-status", "streaming")
+    in_view(page, page.locator("#stop"))  # while the reply streams
+    page.get_by_role("button", name="Stop").click()
+    expect(reply).to_have_attribute("data-status", "cancelled")
+
+    in_view(page, prompt)
     prompt.fill("Why do llamas hum?")
     in_view(page, page.locator("#send"))
     page.get_by_role("button", name="Send").click()
-    in_view(page, page.locator("#stop"))  # while the reply streams
     reply = page.locator("article.msg-assistant").last
     expect(reply).to_have_attribute("data-status", "complete")
     expect(reply.locator(".msg-body")).to_have_text(REPLY)
