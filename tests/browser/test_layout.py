@@ -94,6 +94,8 @@ def test_everything_is_reachable_and_usable_at_each_width(device, signed_in, ali
     assert body["messages"][0] == {"role": "system", "content": "Answer like a llama farmer."}
     in_view(page, page.locator("#send"))
     no_sideways_scroll(page)
+    if device == "desktop":
+        expect(page.locator(".conv-item", has_text="Tell me everything about llamas")).to_be_visible()  # listed
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / f"layout-{device}-{width}px.png"))
 
