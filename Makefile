@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL := postgres://postgres@127.0.0.1:5432/test
 REDIS := redis://127.0.0.1:6379/0
 
-.PHONY: run test bench install chromium lint test-sqlite test-postgres
+.PHONY: run test bench install chromium axe lint test-sqlite test-postgres
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -29,7 +29,16 @@ run: install
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
 
-test: install chromium lint test-sqlite test-postgres
+# axe-core, pinned in tests/browser/package-lock.json: the browser tests inject it into every page.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y npm; }
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(AXE)
+
+axe: $(AXE)
+
+test: install chromium axe lint test-sqlite test-postgres
 
 # House rules (pyproject.toml [tool.ruff]); a finding fails the run before any test.
 lint: install

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -32,7 +33,8 @@ def playground(request, conversation_id=None):
     if not request.user.is_authenticated:
         return LoginView.as_view()(request)
     context = {"providers": provider_choices(), "initial_conversation": conversation_id,
-               "me": {"id": request.user.pk, "username": request.user.get_username()}}
+               "me": {"id": request.user.pk, "username": request.user.get_username()},
+               "max_frame_bytes": settings.PLAYGROUND_MAX_FRAME_BYTES}
     return render(request, "chat/playground.html", context)
 
 
@@ -50,7 +52,9 @@ def _model_choice(model) -> dict:
     price = None
     if model.input_price_per_mtok is not None and model.output_price_per_mtok is not None:
         price = {"input": float(model.input_price_per_mtok), "output": float(model.output_price_per_mtok)}
-    return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price}
+    caps = model.capabilities()
+    return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
+            "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema}, "context_window": model.context_window}
 
 
 # Helpers ------------------------------------------------------------------------

@@ -40,8 +40,7 @@ export async function copyText(text) {
   const area = document.createElement("textarea");
   area.value = text;
   area.setAttribute("readonly", "");
-  area.style.position = "fixed";
-  area.style.opacity = "0";
+  area.className = "sr-only";
   document.body.append(area);
   area.select();
   const ok = document.execCommand("copy");

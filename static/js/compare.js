@@ -59,9 +59,10 @@ export class ComparePicker {
     const fill = () => {
       const found = this.providers.find((p) => p.slug === provider.value);
       model.replaceChildren(...(found ? found.models : []).map((m) => new Option(m.name, m.id)));
-      // A new row starts on a model the rows above do not use yet.
-      const used = this.values().compare || [];
-      const fresh = found && found.models.find((m) => !used.some((u) => u.provider === found.slug && u.model === m.id));
+      // A new row starts on a model the other rows do not use yet.
+      const used = [...this.rows.children].filter((other) => other !== row)
+        .map((other) => [...other.querySelectorAll("select")].map((select) => select.value).join("|"));
+      const fresh = found && found.models.find((m) => !used.includes(`${found.slug}|${m.id}`));
       if (fresh) model.value = fresh.id;
     };
     provider.addEventListener("change", fill);

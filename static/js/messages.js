@@ -317,8 +317,8 @@ export class Thread {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!area.value.trim()) return;
-      this.onAction("edit", { message, content: area.value });
-      this.refresh(id);
+      // Kept open when it was not sent (too long, say), so nothing typed is lost.
+      if (this.onAction("edit", { message, content: area.value }) !== false) this.refresh(id);
     });
     area.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) {

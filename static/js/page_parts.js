@@ -20,6 +20,13 @@ export function showAlert(text, retry) {
   $("alerts").replaceChildren(box);
 }
 
+// A polite message for screen readers (#announcer, aria-live="polite"): replaced, not appended.
+export function announce(text) {
+  const node = $("announcer");
+  node.textContent = "";
+  requestAnimationFrame(() => { node.textContent = text; });
+}
+
 // The exact request of a reply (or of the next send) as curl and as Python with the openai SDK.
 export class CodeDialog {
   constructor() {

@@ -1,5 +1,5 @@
 // The playground page: wires the socket, the sidebar, the thread and the settings.
-import { api } from "./api.js";
+import { api, copyText } from "./api.js";
 import { Thread } from "./messages.js";
 import { SettingsPanel } from "./settings.js";
 import { Sidebar } from "./sidebar.js";
@@ -8,7 +8,10 @@ import { ToolResults } from "./toolcalls.js";
 import { ToolEditor } from "./tools.js";
 import { ComparePicker, CompareView } from "./compare.js";
 import { ResponseFormat } from "./structured.js";
-import { CodeDialog, showAlert } from "./page_parts.js";
+import { CodeDialog, announce, showAlert } from "./page_parts.js";
+import { Layout } from "./layout.js";
+import { bindShortcuts } from "./shortcuts.js";
+import { ModelPicker } from "./model_picker.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -22,8 +25,20 @@ let counter = 0;
 const newRequestId = () => `r${Date.now().toString(36)}-${++counter}`;
 
 const prompt = $("prompt");
+const layout = new Layout();
 const settings = new SettingsPanel($("settings-form"), data("providers-data"));
-const sidebar = new Sidebar({ onOpen: (id) => openConversation(id) });
+new ModelPicker($("model-search"), $("model-results"), data("providers-data"), {
+  onPick: (slug, modelId) => {
+    settings.choose(slug, modelId);
+    announce(`${modelId} picked.`);
+  },
+});
+const sidebar = new Sidebar({
+  onOpen: (id) => {
+    layout.picked("sidebar");
+    openConversation(id);
+  },
+});
 const thread = new Thread($("messages"), { onAction: messageAction });
 const scheme = window.location.protocol === "https:" ? "wss" : "ws";
 const codeDialog = new CodeDialog();
@@ -91,6 +106,7 @@ async function openConversation(id, { push = true } = {}) {
 
 function newConversation({ push = true } = {}) {
   if (currentId() !== null) socket.send({ type: "conversation.unwatch", conversation_id: currentId() }, { queue: false });
+  layout.picked("sidebar");
   showConversation(null);
   thread.clear();
   if (push) history.pushState({ id: null }, "", "/");
@@ -99,23 +115,52 @@ function newConversation({ push = true } = {}) {
 
 // Sending ------------------------------------------------------------------------------
 
+// What leaves for the server is checked against its frame limit first (PLAYGROUND_MAX_FRAME_BYTES, on the page):
+// too large, it stays in the composer with the sizes in plain words, and nothing waits for an answer.
+function post(frame, pending) {
+  const problem = oversize(frame);
+  if (problem) {
+    showAlert(problem);
+    return false;
+  }
+  state.pending.set(frame.request_id, { ...pending, sent: true });
+  socket.send(frame);
+  $("alerts").replaceChildren();
+  updateButtons();
+  return true;
+}
+
+function oversize(frame) {
+  const limit = Number($("app").dataset.maxFrameBytes) || 0; // read each time: the page states the server's limit
+  const size = new TextEncoder().encode(JSON.stringify(frame)).length;
+  if (!limit || size <= limit) return "";
+  return `This is too long to send: the message with its settings is ${amount(size)}, and the server accepts at most `
+    + `${amount(limit)} at once, so it is ${amount(size - limit)} over. Shorten it, or send it in parts.`;
+}
+
+function amount(bytes) {
+  if (bytes < 1024) return `${bytes} bytes`;
+  return `${(bytes / 1024).toFixed(1).replace(/\.0$/, "")} KB`;
+}
+
 function send(content, parentId, { root = false } = {}) {
   const values = { ...settings.values(), ...format.values(), ...tools.values(), ...comparePicker.values() };
   if (!values.provider || !values.model) {
     showAlert("Pick a provider and a model in the settings first.");
-    return;
+    return false;
   }
-  if (blockReason()) return showAlert(blockReason());
+  if (blockReason()) {
+    showAlert(blockReason());
+    return false;
+  }
   const requestId = newRequestId();
-  if (values.compare) compare.begin(requestId, values.compare);
-  state.pending.set(requestId, { kind: "send", content, parentId, root });
   const frame = {
     type: "chat.send", request_id: requestId, conversation_id: currentId(), parent_id: parentId, content, ...values,
   };
   if (root) frame.root = true; // an edit of the first message: a new root, not an append
-  socket.send(frame);
-  $("alerts").replaceChildren();
-  updateButtons();
+  if (!post(frame, { kind: "send", content, parentId, root })) return false;
+  if (values.compare) compare.begin(requestId, values.compare);
+  return true;
 }
 
 function submit() {
@@ -126,27 +171,19 @@ function submit() {
 
 function regenerate(message) {
   if (blockReason()) return showAlert(blockReason());
-  const requestId = newRequestId();
-  state.pending.set(requestId, { kind: "regenerate", messageId: message.id });
-  socket.send({
-    type: "chat.regenerate", request_id: requestId, conversation_id: currentId(), message_id: message.id,
+  return post({
+    type: "chat.regenerate", request_id: newRequestId(), conversation_id: currentId(), message_id: message.id,
     ...settings.values(), ...format.values(), ...tools.values(),
-  });
-  $("alerts").replaceChildren();
-  updateButtons();
+  }, { kind: "regenerate", messageId: message.id });
 }
 
 // Answers to the pending tool calls (static/js/toolcalls.js); the model then goes on.
 function sendToolResults(results, { messageId }) {
   if (blockReason()) return showAlert(blockReason());
-  const requestId = newRequestId();
-  state.pending.set(requestId, { kind: "tool_result", results });
-  socket.send({
-    type: "chat.tool_result", request_id: requestId, conversation_id: currentId(), parent_id: messageId, results,
+  post({
+    type: "chat.tool_result", request_id: newRequestId(), conversation_id: currentId(), parent_id: messageId, results,
     ...settings.values(), ...format.values(), ...tools.values(),
-  });
-  $("alerts").replaceChildren();
-  updateButtons();
+  }, { kind: "tool_result", results });
   return undefined;
 }
 
@@ -226,6 +263,7 @@ socket.on("stream.start", (frame) => {
     pending.conversationId = frame.conversation_id;
   }
   if (here(frame) && !compare.start(frame)) thread.startStream(frame);
+  if (here(frame)) announce(`${frame.model || "The assistant"} is replying.`);
   updateButtons();
 });
 
@@ -233,8 +271,11 @@ socket.on("stream.delta", (frame) => thread.delta(frame));
 socket.on("stream.tool_call", (frame) => thread.toolCallDelta(frame));
 
 socket.on("stream.end", (frame) => {
-  if (here(frame)) thread.endStream(frame);
-  if (here(frame) && frame.content_omitted) fetchLongReply(frame);
+  if (here(frame)) {
+    thread.endStream(frame);
+    if (frame.content_omitted) fetchLongReply(frame);
+    else announceEnd(thread.messages.get(frame.message_id) || frame);
+  }
   const pending = mine(frame);
   if (pending && frame.status !== "error") state.pending.delete(frame.request_id);
   updateButtons();
@@ -246,7 +287,18 @@ socket.on("stream.end", (frame) => {
 async function fetchLongReply(frame) {
   const detail = await api("GET", `/api/conversations/${frame.conversation_id}`);
   const stored = detail.messages.find((m) => m.id === frame.message_id);
-  if (stored && here(frame)) thread.upsert(stored, { follow: false });
+  if (stored && here(frame)) {
+    thread.upsert(stored, { follow: false });
+    announceEnd(stored);
+  }
+}
+
+// Screen readers hear a reply once, when it is final (the thread itself is aria-live="off": no token by token).
+function announceEnd(message) {
+  const who = message.model || "The assistant";
+  if (message.status === "complete") announce(`${who} replied: ${(message.content || "").slice(0, 600)}`);
+  else if (message.status === "cancelled") announce(`${who}'s reply was stopped.`);
+  else announce(`${who}'s reply failed.`);
 }
 
 socket.on("conversation.state", (frame) => {
@@ -270,7 +322,14 @@ socket.on("conversation.state", (frame) => {
   });
 });
 
+// A frame the server could not read is answered without a request_id: it is the oldest one not yet answered.
+function unanswered() {
+  const waiting = [...state.pending.entries()].filter(([, p]) => p.conversationId === undefined && p.sent);
+  return waiting.length ? waiting[0][0] : null;
+}
+
 socket.on("error", (frame) => {
+  if (!frame.request_id) frame = { ...frame, request_id: unanswered() };
   const pending = mine(frame);
   // Another person's reply failed: its message shows that (stream.end); no banner for a watcher.
   if (frame.request_id && !pending) return;
@@ -349,6 +408,31 @@ function showCode(messageId) {
   return codeDialog.show(currentId(), { messageId, content });
 }
 
+// Keyboard shortcuts (static/js/shortcuts.js) ------------------------------------------------
+
+function lastReply() {
+  return thread.path().reverse().find((m) => m.role === "assistant" && m.status !== "streaming");
+}
+
+function focusComposer() {
+  layout.closeOverlays();
+  if ($("composer").hidden) $("fork-readonly").focus();
+  else prompt.focus();
+}
+
+function regenerateLast() {
+  const message = lastReply();
+  if (!message || !state.canWrite) return announce("There is no reply here to regenerate.");
+  if (busy()) return announce("Wait for the reply to finish, or stop it first.");
+  return regenerate(message);
+}
+
+async function copyLast() {
+  const message = lastReply();
+  if (!message) return announce("There is no reply here to copy.");
+  return announce(await copyText(message.content) ? "Copied the last reply." : "The browser did not allow copying.");
+}
+
 function bind() {
   $("composer").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
   prompt.addEventListener("keydown", (event) => {
@@ -358,7 +442,18 @@ function bind() {
     }
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !document.querySelector("dialog[open]")) stop();
+    if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) return;
+    if (!layout.closeOverlays()) stop();
+  });
+  $("shortcuts-button").addEventListener("click", () => $("shortcuts-dialog").showModal());
+  bindShortcuts({
+    new: () => newConversation(),
+    composer: () => focusComposer(),
+    sidebar: () => layout.toggle("sidebar"),
+    settings: () => layout.toggle("settings"),
+    regenerate: () => regenerateLast(),
+    copy: () => copyLast(),
+    help: () => $("shortcuts-dialog").showModal(),
   });
   $("stop").addEventListener("click", stop);
   $("new-conversation").addEventListener("click", () => newConversation());

@@ -1,4 +1,6 @@
 // The settings panel: provider and model pickers, system prompt, sampling params.
+import { capabilityNames, priceText } from "./model_picker.js";
+
 const NUMBER_PARAMS = ["temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty"];
 const INTEGER_PARAMS = new Set(["max_tokens", "seed"]);
 
@@ -16,6 +18,7 @@ export class SettingsPanel {
     this.provider = form.querySelector("#provider");
     this.model = form.querySelector("#model");
     this.price = document.getElementById("model-price");
+    this.caps = document.getElementById("model-caps");
     this.fillProviders();
     this.provider.addEventListener("change", () => this.fillModels());
     this.model.addEventListener("change", () => this.showPrice());
@@ -47,9 +50,15 @@ export class SettingsPanel {
   showPrice() {
     const provider = this.current();
     const model = provider && provider.models.find((m) => m.id === this.model.value);
-    this.price.textContent = model && model.price
-      ? `$${model.price.input} in / $${model.price.output} out per million tokens`
-      : "";
+    this.price.textContent = model ? priceText(model) : "";
+    const caps = model ? capabilityNames(model) : [];
+    this.caps.textContent = caps.length ? `Can use: ${caps.join(", ")}` : "";
+  }
+
+  // A model found with "Find a model" (static/js/model_picker.js).
+  choose(slug, modelId) {
+    this.provider.value = slug;
+    this.fillModels(modelId);
   }
 
   values() {

@@ -69,8 +69,9 @@ def new_page(request, browser, live_server_url):
     """Opens pages in fresh browser contexts (one per persona); screenshots them all if the test fails."""
     contexts = []
 
-    def open_page():
-        context = browser.new_context(base_url=live_server_url, viewport={"width": 1400, "height": 900})
+    def open_page(**options):
+        """options: Playwright's new_context options (viewport, color_scheme, permissions...)."""
+        context = browser.new_context(**{"base_url": live_server_url, "viewport": {"width": 1400, "height": 900}, **options})
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -104,7 +105,32 @@ def sign_in(page, user, password: str = PASSWORD):
 
 @pytest.fixture
 def signed_in(new_page):
-    def open_as(user):
-        return sign_in(new_page(), user)
+    def open_as(user, **options):
+        return sign_in(new_page(**options), user)
     return open_as
+
+
+@pytest.fixture
+def fresh_provider(transactional_db, openai_fake):
+    """The loopback provider with a slug of its own per test (Daphne caches model resolution by slug for a few
+    seconds, and each test's fake listens on a new port), named "Loopback", with the model "Fake model"."""
+    from uuid import uuid4
+
+    from tests.conftest import loopback_provider
+
+    return loopback_provider(openai_fake.base_url, slug=f"loopback-{uuid4().hex[:8]}", display_name="Fake model")
+
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one readable line each."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make axe` installs it (npm ci in tests/browser)")
+    if not page.evaluate("() => Boolean(window.axe)"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+            for v in result["violations"] if v["impact"] in impacts]
 
