@@ -7,6 +7,7 @@ urlpatterns = [
     path("c/<int:conversation_id>/", views.playground, name="conversation-page"),
     path("api/conversations", views.conversations, name="api-conversations"),
     path("api/code", views.next_code, name="api-next-code"),
+    path("api/providers", views.providers, name="api-providers"),
     path("api/preferences", preference_views.preferences, name="api-preferences"),
     path("api/conversations/import", collection_views.import_file, name="api-conversations-import"),
     path("api/conversations/delete", collection_views.delete_many, name="api-conversations-delete"),

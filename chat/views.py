@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from chat import code_samples, export, frames, generation, search
@@ -32,29 +33,48 @@ def playground(request, conversation_id=None):
     """The playground for a signed-in user; the sign-in page for anyone else."""
     if not request.user.is_authenticated:
         return LoginView.as_view()(request)
-    context = {"providers": provider_choices(), "initial_conversation": conversation_id,
+    context = {"providers": provider_choices(request.user), "initial_conversation": conversation_id,
                "me": {"id": request.user.pk, "username": request.user.get_username()},
                "max_frame_bytes": settings.PLAYGROUND_MAX_FRAME_BYTES}
     return render(request, "chat/playground.html", context)
 
 
-def provider_choices() -> list[dict]:
-    """Enabled providers and their enabled models, as the pickers show them: never a key or its hint."""
+def provider_choices(user=None) -> list[dict]:
+    """Enabled providers and their enabled models, as the pickers show them: never a key or its hint.
+
+    A provider with no model to pick says why; for an admin, with the page where it is fixed.
+    """
     choices = []
     for provider in Provider.objects.filter(enabled=True).prefetch_related("provider_models"):
-        models = [_model_choice(m) for m in provider.provider_models.all() if m.enabled]
-        choices.append({"slug": provider.slug, "name": provider.name, "models": models,
-                        "default_model": provider.default_model or (models[0]["id"] if models else "")})
+        models = [_model_choice(provider, m) for m in provider.provider_models.all() if m.enabled]
+        choice = {"slug": provider.slug, "name": provider.name, "models": models,
+                  "default_model": provider.default_model or (models[0]["id"] if models else "")}
+        if not choice["default_model"]:
+            choice["empty_reason"] = (f"{provider.name} has no models listed yet: an admin fetches them with "
+                                      "“Fetch models” on the provider's page.")
+            if user is not None and user.is_staff:
+                choice["admin_url"] = reverse("admin:providers_provider_change", args=[provider.pk])
+        choices.append(choice)
     return choices
 
 
-def _model_choice(model) -> dict:
+@api
+@require_http_methods(["GET"])
+def providers(request):
+    """The provider choices now (the page asks again when it regains focus: a provider added meanwhile shows)."""
+    return JsonResponse({"providers": provider_choices(request.user)})
+
+
+def _model_choice(provider: Provider, model) -> dict:
     price = None
     if model.input_price_per_mtok is not None and model.output_price_per_mtok is not None:
         price = {"input": float(model.input_price_per_mtok), "output": float(model.output_price_per_mtok)}
     caps = model.capabilities()
+    controls = list(provider.adapter(model).reasoning_controls()) if caps.reasoning else []
     return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
-            "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema}, "context_window": model.context_window}
+            "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema, "reasoning": caps.reasoning,
+                             "reasoning_controls": controls},
+            "context_window": model.context_window}
 
 
 # Helpers ------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
 @login_required
 def experiments_page(request):
     listed = [{**item(e), "updated_at": e.updated} for e in _experiments()]
-    context = {"experiments": listed, "providers": provider_choices(),
+    context = {"experiments": listed, "providers": provider_choices(request.user),
                "default_concurrency": runner.default_concurrency(), "max_repeats": Experiment.MAX_REPEATS}
     return render(request, "chat/experiments.html", context)
 
@@ -72,7 +72,7 @@ def experiment_page(request, experiment_id: int):
     if experiment is None:
         return render(request, "chat/experiments_missing.html", {"experiment_id": experiment_id}, status=404)
     context = {"experiment": experiment, "can_edit": experiment.can_edit(request.user),
-               "providers": provider_choices(), "default_concurrency": runner.default_concurrency(),
+               "providers": provider_choices(request.user), "default_concurrency": runner.default_concurrency(),
                "max_repeats": Experiment.MAX_REPEATS}
     return render(request, "chat/experiments_detail.html", context)
 
