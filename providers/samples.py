@@ -46,16 +46,26 @@ def keyword_lines(values: dict, indent: int = 4) -> list[str]:
     return [f"{pad}{name}={literal(value, indent + len(name) + 1)}," for name, value in values.items()]
 
 
-def key_headers(headers: dict, env_var: str) -> str:
-    """A Python dict literal of headers, the placeholder read from the environment."""
+def _header_lines(headers: dict, env_var: str, keyed, plain) -> list[str]:
+    """One line per header: `keyed(name, before, after)` where the value holds the `$env_var` placeholder,
+    `plain(name, value)` elsewhere."""
     placeholder = f"${env_var}"
     lines = []
     for name, value in headers.items():
         if placeholder in value:
             before, _, after = value.partition(placeholder)
-            lines.append(f"    {name!r}: {before!r} + os.environ[{env_var!r}] + {after!r},".replace(" + ''", ""))
+            lines.append(keyed(name, before, after))
         else:
-            lines.append(f"    {name!r}: {value!r},")
+            lines.append(plain(name, value))
+    return lines
+
+
+def key_headers(headers: dict, env_var: str) -> str:
+    """A Python dict literal of headers, the placeholder read from the environment."""
+    lines = _header_lines(
+        headers, env_var,
+        lambda name, before, after: f"    {name!r}: {before!r} + os.environ[{env_var!r}] + {after!r},".replace(" + ''", ""),
+        lambda name, value: f"    {name!r}: {value!r},")
     return "{\n" + "\n".join(lines) + "\n}"
 
 
@@ -70,15 +80,10 @@ def httpx_python(sample: Sample, env_var: str) -> str:
 
 def _js_headers(headers: dict, env_var: str) -> str:
     """A JavaScript object literal of headers, the placeholder read from process.env."""
-    placeholder = f"${env_var}"
-    lines = []
-    for name, value in headers.items():
-        if placeholder in value:
-            before, _, after = value.partition(placeholder)
-            text = f"`{before}${{process.env.{env_var}}}{after}`"
-        else:
-            text = json.dumps(value)
-        lines.append(f"    {json.dumps(name)}: {text},")
+    lines = _header_lines(
+        headers, env_var,
+        lambda name, before, after: f"    {json.dumps(name)}: `{before}${{process.env.{env_var}}}{after}`,",
+        lambda name, value: f"    {json.dumps(name)}: {json.dumps(value)},")
     return "{\n" + "\n".join(lines) + "\n  }"
 
 

@@ -5,19 +5,10 @@ import json
 import pytest
 
 from chat.models import Conversation, Message
-from tests.chat.wsclient import connect, frames_until_end, of_type, send_frame
+from tests.chat.wsclient import connect, frames_until, frames_until_end, of_type, send_frame
 from tests.fakes.script import Reply
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-async def _until(ws, kind: str, timeout: float = 5) -> list[dict]:
-    seen = []
-    while True:
-        frame = await ws.receive_json_from(timeout=timeout)
-        seen.append(frame)
-        if frame["type"] == kind:
-            return seen
 
 
 async def test_cancel_closes_the_upstream_stream_and_keeps_the_partial_reply(alice, provider, openai_fake):
@@ -25,7 +16,7 @@ async def test_cancel_closes_the_upstream_stream_and_keeps_the_partial_reply(ali
     ws = await connect(alice)
     frame = send_frame("Long story please")
     await ws.send_json_to(frame)
-    await _until(ws, "stream.delta")
+    await frames_until(ws, "stream.delta")
     await ws.send_json_to({"type": "chat.cancel", "request_id": frame["request_id"]})
     frames = await frames_until_end(ws, frame["request_id"])
     end = frames[-1]
@@ -41,7 +32,7 @@ async def test_a_closed_tab_does_not_stop_the_reply(alice, provider, openai_fake
     openai_fake.enqueue(Reply.text_of("still here", pieces=5, delay=0.03))
     ws = await connect(alice)
     await ws.send_json_to(send_frame("Hi"))
-    await _until(ws, "stream.start")
+    await frames_until(ws, "stream.start")
     await ws.disconnect()
     for _ in range(100):
         if await Message.objects.filter(role="assistant", status="complete").aexists():
@@ -78,7 +69,7 @@ async def test_a_client_that_reconnects_resumes_from_the_content_so_far(alice, p
     ws = await connect(alice)
     frame = send_frame("Go")
     await ws.send_json_to(frame)
-    start = of_type(await _until(ws, "stream.delta"), "conversation.created")[0]
+    start = of_type(await frames_until(ws, "stream.delta"), "conversation.created")[0]
     await ws.disconnect()
     again = await connect(alice)
     await again.send_json_to({"type": "conversation.watch", "conversation_id": start["conversation_id"]})
@@ -99,7 +90,7 @@ async def test_only_one_reply_streams_in_a_conversation_at_a_time(alice, provide
     ws = await connect(alice)
     first = send_frame("One")
     await ws.send_json_to(first)
-    created = await _until(ws, "stream.start")
+    created = await frames_until(ws, "stream.start")
     conversation_id = created[0]["conversation_id"]
     second = send_frame("Two", conversation_id=conversation_id)
     await ws.send_json_to(second)
@@ -209,7 +200,7 @@ async def test_a_cancel_reaches_a_reply_running_in_another_process(alice, provid
     ws = await connect(alice)
     frame = send_frame("Long")
     await ws.send_json_to(frame)
-    conversation_id = (await _until(ws, "stream.delta"))[0]["conversation_id"]
+    conversation_id = (await frames_until(ws, "stream.delta"))[0]["conversation_id"]
     monkeypatch.setattr(running, "find", lambda user_id, request_id: None)
     other = await connect(alice)
     await other.send_json_to({"type": "chat.cancel", "request_id": frame["request_id"], "conversation_id": conversation_id})

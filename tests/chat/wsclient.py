@@ -33,5 +33,15 @@ async def frames_until_end(communicator, request_id: str | None = None, timeout:
             return received
 
 
+async def frames_until(communicator, kind: str, timeout: float = 5) -> list[dict]:
+    """Every frame up to the first of type `kind` (included)."""
+    seen = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        seen.append(frame)
+        if frame["type"] == kind:
+            return seen
+
+
 def of_type(frames: list[dict], kind: str) -> list[dict]:
     return [f for f in frames if f["type"] == kind]
