@@ -1,12 +1,15 @@
 """Synchronous provider operations shared by the admin and the command."""
+from dataclasses import replace
 from decimal import Decimal
 
 from asgiref.sync import async_to_sync
 from django.db import transaction
 
+from providers import registry
 from providers.models import Provider, ProviderModel
 from providers.presets import list_prices, reasoning_models
-from providers.types import HealthResult
+from providers.streaming import collect
+from providers.types import BAD_REQUEST, ChatRequest, HealthResult, Message, Params, ProviderError
 
 
 def refresh_models(provider: Provider) -> list[ProviderModel]:
@@ -43,7 +46,42 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
             if changed:
                 row.save(update_fields=changed)
             rows.append(row)
+    detect_stream_usage(provider)
     return rows
+
+
+PROBE_TIMEOUT = 15.0  # seconds: a local server still loading its model is not waited for
+
+
+def probe_stream_usage(provider: Provider) -> bool | None:
+    """Whether the provider's streamed replies report token usage when asked, found with a one-token request.
+
+    None where the API always reports it, there is no model to ask, or the provider could not answer; False
+    where it answers a streamed request without usage, or refuses `stream_options` altogether.
+    """
+    model = provider.default_model or provider.provider_models.values_list("model_id", flat=True).first()
+    if not model or not registry.adapter_class(provider.kind).stream_usage_optional:
+        return None
+    asked = replace(provider.capabilities(), stream_usage=True)
+    config = replace(provider.config(asked), timeout=PROBE_TIMEOUT, max_retries=0)
+    request = ChatRequest(model=model, messages=[Message("user", "Reply with OK.")], params=Params(max_tokens=1))
+
+    async def ask():
+        return await collect(registry.get_adapter(config).stream_chat(request))
+
+    try:
+        result = async_to_sync(ask)()
+    except ProviderError as error:
+        return False if error.code == BAD_REQUEST else None
+    return result.usage is not None
+
+
+def detect_stream_usage(provider: Provider) -> None:
+    """Discovery's last step: `supports_stream_usage` set to what the provider does (kept when unknown)."""
+    found = probe_stream_usage(provider)
+    if found is not None and found != provider.supports_stream_usage:
+        provider.supports_stream_usage = found
+        provider.save(update_fields=["supports_stream_usage"])
 
 
 def check_health(provider: Provider) -> HealthResult:

@@ -41,6 +41,8 @@ class Adapter:
     """Turns neutral ChatRequests into HTTP and the provider's replies into neutral events."""
 
     default_capabilities = Capabilities()
+    # The API reports a streamed reply's usage only when asked (stream_options); discovery probes whether it does.
+    stream_usage_optional = False
 
     def __init__(self, config: ProviderConfig):
         self.config = config

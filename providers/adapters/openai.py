@@ -53,6 +53,8 @@ def _alnum9(call_id: str) -> str:
 class OpenAIAdapter(Adapter):
     """POST {base_url}/chat/completions with a bearer key; SSE streaming."""
 
+    stream_usage_optional = True
+
     # URLs and headers: overridden by Azure, which shares everything else.
     def chat_url(self, model: str) -> str:
         return f"{self.config.base_url.rstrip('/')}/chat/completions"

@@ -64,6 +64,8 @@ def input_items(messages: list[Message], reasoning: bool) -> list[dict]:
 class ResponsesAdapter(OpenAIAdapter):
     """Bearer key; function tools are flat; structured output through `text.format`."""
 
+    stream_usage_optional = False  # usage always comes with response.completed
+
     def chat_url(self, model: str) -> str:
         return self.url("/responses")
 
