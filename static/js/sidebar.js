@@ -24,6 +24,7 @@ export class Sidebar {
     this.pinnedSection = document.getElementById("pinned-section");
     this.lists = { mine: document.getElementById("list-mine"), team: document.getElementById("list-team") };
     this.cursors = { mine: null, team: null };
+    this.tickets = { mine: 0, team: 0 }; // an answer overtaken by a newer request for its list is dropped
     this.search = document.getElementById("search");
     let timer = null;
     this.search.addEventListener("input", () => {
@@ -46,6 +47,10 @@ export class Sidebar {
     const list = document.getElementById("list-pinned");
     list.replaceChildren(...(this.query ? [] : items).map((c) => this.item(c, c.owner === this.me ? "mine" : "team")));
     this.pinnedSection.hidden = !list.children.length;
+    // Listed once: a conversation pinned since its list was drawn leaves that list.
+    Object.values(this.lists).forEach((other) => other.querySelectorAll(".conv-item").forEach((link) => {
+      if (this.pinnedIds.has(Number(link.dataset.conversationId))) link.closest("li").remove();
+    }));
   }
 
   async pin(conversation, pinned) {
@@ -79,11 +84,13 @@ export class Sidebar {
     if (this.query) params.set("q", this.query);
     if (more && this.cursors[scope]) params.set("before", this.cursors[scope]);
     let data;
+    const ticket = ++this.tickets[scope];
     try {
       data = await api("GET", `/api/conversations?${params}`);
     } catch (_) {
       return;
     }
+    if (ticket !== this.tickets[scope]) return;
     const list = this.lists[scope];
     if (!more) list.replaceChildren();
     if (data.pinned && scope === "mine") this.showPinned(data.pinned);
