@@ -111,6 +111,7 @@ def test_the_sidebar_tools_fit_each_width_in_dark_mode_and_pass_axe(device, sign
     expect(page.get_by_role("button", name="Pin A conversation", exact=False)).to_be_visible()
     expect(page.get_by_role("link", name="A conversation with a rather long title", exact=False)).to_be_visible()
     no_sideways_scroll(page)
-    sidebar = page.evaluate("() => [document.getElementById('sidebar').scrollWidth, document.getElementById('sidebar').clientWidth]")
+    sidebar = page.evaluate("() => [document.getElementById('sidebar').scrollWidth,"
+                            " document.getElementById('sidebar').clientWidth]")
     assert sidebar[0] <= sidebar[1], f"the conversations scroll sideways: {sidebar}"
     assert axe_violations(page) == []
