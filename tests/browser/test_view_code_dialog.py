@@ -64,3 +64,23 @@ def test_view_code_fits_each_width_in_dark_mode(device, signed_in, alice, provid
     expect(page.get_by_role("button", name="Copy curl")).to_be_visible()
     no_sideways_scroll(page)
     assert axe_violations(page) == []
+
+
+def test_a_replys_view_code_has_the_same_four_tabs(signed_in, alice, provider):
+    from chat.models import Conversation, Message
+
+    settings = {"provider": "loopback", "model": "fake-model", "params": {"temperature": 0.7}}
+    chat = Conversation.objects.create(owner=alice, title="Earlier", settings=settings)
+    question = Message.objects.create(conversation=chat, role="user", content="Name a river.", author=alice)
+    Message.objects.create(conversation=chat, parent=question, role="assistant", content="The Danube.",
+                           provider="loopback", model="fake-model", finish_reason="stop", request=settings)
+    page = signed_in(alice)
+    page.goto(f"/c/{chat.pk}/")
+    page.wait_for_selector("#connection[data-state=online]")
+    page.get_by_role("button", name="View code for this reply").click()
+    dialog = page.locator("#code-dialog")
+    expect(dialog.get_by_role("tab")).to_have_text(["curl", "Python", "Python (httpx)", "JavaScript"])
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("Name a river.")
+    dialog.get_by_role("tab", name="Python", exact=True).click()
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("temperature=0.7")
+    expect(dialog.get_by_role("tabpanel").get_by_role("button")).to_have_text("Copy Python")
