@@ -29,7 +29,8 @@ run: install
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
 
-# axe-core, pinned in tests/browser/package-lock.json: the browser tests inject it into every page.
+# Pinned in tests/browser/package-lock.json: axe-core (the browser tests inject it into every page) and openai
+# (tests/test_view_code_flavours.py runs the JavaScript View code sample with it).
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y npm; }

@@ -122,6 +122,27 @@ export class CompareView {
     this.set = { base, models, parentId: null, columns: [] };
   }
 
+  // A conversation just loaded: replies sharing a `compare_set` under the question on screen show as columns
+  // again, as they did while streaming. Opened at such a reply nobody went on from (not a leaf the user chose,
+  // `chosen`), the question is shown with its columns.
+  restore({ chosen = false } = {}) {
+    const thread = this.thread;
+    this.set = null;
+    const leaf = thread.messages.get(thread.leafId);
+    if (!leaf) return;
+    const question = !chosen && leaf.compare_set && !thread.children(leaf.id).length ? leaf.parent_id : leaf.id;
+    const replies = thread.children(question).map((id) => thread.messages.get(id)).filter((m) => m.compare_set);
+    const newest = replies.length ? replies[replies.length - 1].compare_set : null;
+    const columns = replies.filter((m) => m.compare_set === newest);
+    if (columns.length < MIN) return;
+    this.set = {
+      base: newest, parentId: question, columns: columns.map((m) => m.id),
+      models: columns.map((m) => ({ provider: m.provider, model: m.model })),
+    };
+    thread.leafId = question;
+    thread.render();
+  }
+
   column(requestId) {
     if (!this.set || typeof requestId !== "string") return null;
     const match = requestId.match(/^(.*):(\d+)$/);
@@ -198,7 +219,9 @@ export class CompareView {
     event.stopPropagation(); // not a message action
     const n = Number(target.closest(".compare-column").dataset.column);
     if (target.dataset.compare === "stop") {
-      this.onCancel(`${this.set.base}:${n}`);
+      // After a reload the columns are in the order of their messages: the reply's own request id says which.
+      const message = this.thread.messages.get(this.set.columns[n]) || {};
+      this.onCancel(message.request_id || `${this.set.base}:${n}`);
       return;
     }
     const id = this.set.columns[n];

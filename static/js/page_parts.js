@@ -27,39 +27,60 @@ export function announce(text) {
   requestAnimationFrame(() => { node.textContent = text; });
 }
 
-// The exact request of a reply (or of the next send) as curl and as Python with the openai SDK.
+// The exact request of a reply (or of the next send) as curl, Python (the API's SDK and raw httpx) and JavaScript,
+// each with its own Copy; tabs as the ARIA tabs pattern (arrow keys move between them).
 export class CodeDialog {
   constructor() {
-    this.sample = null;
-    document.querySelectorAll("#code-dialog [role=tab]").forEach((tab) => {
+    this.tabs = [...document.querySelectorAll("#code-dialog [role=tab]")];
+    this.tabs.forEach((tab) => {
       tab.addEventListener("click", () => this.selectTab(tab.dataset.tab));
+      tab.addEventListener("keydown", (event) => this.arrow(event, tab));
     });
-    $("code-copy").addEventListener("click", (event) => {
-      copyText($("code-text").textContent).then(() => flash(event.target));
+    document.querySelectorAll("#code-dialog .code-copy").forEach((copy) => {
+      copy.addEventListener("click", () => {
+        const text = $(`code-panel-${copy.dataset.copy}`).querySelector("pre").textContent;
+        copyText(text).then((ok) => flash(copy, ok ? "Copied" : "Copy refused"));
+      });
     });
   }
 
-  async show(conversationId, { messageId, content }) {
-    const params = new URLSearchParams();
-    if (messageId) params.set("message_id", messageId);
-    else if (content) params.set("content", content);
+  // load: an async function answering the sample (GET .../code of a reply, or POST /api/code).
+  async show(load) {
+    let sample;
     try {
-      this.sample = await api("GET", `/api/conversations/${conversationId}/code?${params}`);
+      sample = await load();
     } catch (error) {
       showAlert(error.message);
       return;
     }
-    const { provider, model, env_var: envVar } = this.sample;
-    $("code-note").textContent = `${provider} · ${model} · the key is read from $${envVar}`;
+    const { provider, model, env_var: envVar, fallback } = sample;
+    $("code-note").textContent = `${provider} · ${model} · the key is read from the environment variable $${envVar}`;
+    $("code-fallback").textContent = fallback ? `Adapted for this model: ${fallback}` : "";
+    $("code-fallback").hidden = !fallback;
+    this.tabs.forEach((tab) => {
+      $(`code-panel-${tab.dataset.tab}`).querySelector("pre").textContent = sample[tab.dataset.tab] || "";
+    });
     this.selectTab("curl");
     $("code-dialog").showModal();
   }
 
-  selectTab(name) {
-    document.querySelectorAll("#code-dialog [role=tab]").forEach((tab) => {
-      tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  selectTab(name, { focus = false } = {}) {
+    this.tabs.forEach((tab) => {
+      const on = tab.dataset.tab === name;
+      tab.setAttribute("aria-selected", String(on));
+      tab.tabIndex = on ? 0 : -1;
+      $(`code-panel-${tab.dataset.tab}`).hidden = !on;
+      if (on && focus) tab.focus();
     });
-    $("code-text").textContent = this.sample[name];
-    $("code-text").dataset.tab = name;
+  }
+
+  arrow(event, tab) {
+    const steps = { ArrowRight: 1, ArrowLeft: -1, Home: -Infinity, End: Infinity };
+    if (!(event.key in steps)) return;
+    event.preventDefault();
+    const at = this.tabs.indexOf(tab);
+    const step = steps[event.key];
+    const next = Number.isFinite(step) ? (at + step + this.tabs.length) % this.tabs.length : (step < 0 ? 0 : this.tabs.length - 1);
+    this.selectTab(this.tabs[next].dataset.tab, { focus: true });
   }
 }

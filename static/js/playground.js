@@ -3,6 +3,7 @@ import { api, copyText } from "./api.js";
 import { Thread } from "./messages.js";
 import { SettingsPanel } from "./settings.js";
 import { Sidebar } from "./sidebar.js";
+import { SidebarActions } from "./sidebar_actions.js";
 import { ChatSocket } from "./socket.js";
 import { ToolResults } from "./toolcalls.js";
 import { ToolEditor } from "./tools.js";
@@ -38,6 +39,11 @@ const sidebar = new Sidebar({
     layout.picked("sidebar");
     openConversation(id);
   },
+  me: data("me-data").username,
+});
+new SidebarActions(sidebar, {
+  onOpen: (id) => openConversation(id),
+  onDeleted: (ids) => { if (ids.includes(currentId())) newConversation(); },
 });
 const thread = new Thread($("messages"), { onAction: messageAction });
 const scheme = window.location.protocol === "https:" ? "wss" : "ws";
@@ -45,7 +51,7 @@ const codeDialog = new CodeDialog();
 const socket = new ChatSocket(`${scheme}://${window.location.host}/ws/chat/`);
 const tools = new ToolEditor($("tools-panel"), { me: data("me-data"), onChange: () => updateButtons() });
 const toolResults = new ToolResults({ thread, editor: tools, onSubmit: sendToolResults, canSubmit: () => !busy() && !blockReason() });
-thread.onRender = () => toolResults.update();
+thread.onRender = () => { toolResults.update(); rememberLeaf(); };
 const format = new ResponseFormat($("response-format-panel"), { me: data("me-data"), onChange: () => updateButtons() });
 const comparePicker = new ComparePicker($("compare-panel"), data("providers-data"), { onChange: () => updateButtons() });
 const compare = new CompareView(thread, {
@@ -98,10 +104,25 @@ async function openConversation(id, { push = true } = {}) {
   }
   if (previous !== null && previous !== id) socket.send({ type: "conversation.unwatch", conversation_id: previous }, { queue: false });
   showConversation(detail);
-  thread.load(detail);
-  watch();
   if (push) history.pushState({ id }, "", `/c/${id}/`);
+  const leaf = push ? null : leafInUrl(detail);
+  thread.load(leaf ? { ...detail, current_leaf_id: leaf } : detail);
+  compare.restore({ chosen: Boolean(leaf) });
+  watch();
   updateButtons();
+}
+
+// The branch on screen is in the URL (?leaf=ID): a reload, or the link shared, shows that branch again.
+function leafInUrl(detail) {
+  const leaf = Number(new URLSearchParams(window.location.search).get("leaf"));
+  return detail.messages.some((m) => m.id === leaf) ? leaf : null;
+}
+
+function rememberLeaf() {
+  const id = currentId();
+  if (id === null || !window.location.pathname.startsWith(`/c/${id}/`)) return;
+  const url = thread.leafId === null ? `/c/${id}/` : `/c/${id}/?leaf=${thread.leafId}`;
+  if (window.location.pathname + window.location.search !== url) history.replaceState(history.state, "", url);
 }
 
 function newConversation({ push = true } = {}) {
@@ -403,9 +424,11 @@ async function fork() {
   }
 }
 
+// A reply's own request, or (no messageId) the one Send would make now: the settings panel as it is, and the composer.
 function showCode(messageId) {
-  const content = messageId ? "" : prompt.value.trim() && prompt.value;
-  return codeDialog.show(currentId(), { messageId, content });
+  if (messageId) return codeDialog.show(() => api("GET", `/api/conversations/${currentId()}/code?message_id=${messageId}`));
+  const request = { conversation_id: currentId(), content: prompt.value, ...settings.values(), ...format.values(), ...tools.values() };
+  return codeDialog.show(() => api("POST", "/api/code", request));
 }
 
 // Keyboard shortcuts (static/js/shortcuts.js) ------------------------------------------------

@@ -1,5 +1,6 @@
-// The conversation lists (mine and the team's) with search and "Show more".
+// The conversation lists (pinned, mine and the team's) with search, "Show more", pins and bulk selection.
 import { api } from "./api.js";
+import { el } from "./dom.js";
 
 export function relativeTime(iso) {
   const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
@@ -11,12 +12,19 @@ export function relativeTime(iso) {
 }
 
 export class Sidebar {
-  constructor({ onOpen }) {
+  constructor({ onOpen, onSelect, me }) {
     this.onOpen = onOpen;
+    this.me = me; // a pinned conversation of someone else's names its owner
+    this.onSelect = onSelect || (() => {}); // the ticked ids changed (static/js/sidebar_actions.js)
     this.activeId = null;
     this.query = "";
+    this.pinnedIds = new Set();
+    this.selecting = false;
+    this.selected = new Set();
+    this.pinnedSection = document.getElementById("pinned-section");
     this.lists = { mine: document.getElementById("list-mine"), team: document.getElementById("list-team") };
     this.cursors = { mine: null, team: null };
+    this.tickets = { mine: 0, team: 0 }; // an answer overtaken by a newer request for its list is dropped
     this.search = document.getElementById("search");
     let timer = null;
     this.search.addEventListener("input", () => {
@@ -30,7 +38,45 @@ export class Sidebar {
   }
 
   async refresh() {
-    await Promise.all([this.load("mine", false), this.load("team", false)]);
+    await this.load("mine", false); // its first page names the pinned ones, kept out of the lists below
+    await this.load("team", false);
+  }
+
+  showPinned(items) {
+    this.pinnedIds = new Set(this.query ? [] : items.map((c) => c.id));
+    const list = document.getElementById("list-pinned");
+    list.replaceChildren(...(this.query ? [] : items).map((c) => this.item(c, c.owner === this.me ? "mine" : "team")));
+    this.pinnedSection.hidden = !list.children.length;
+    // Listed once: a conversation pinned since its list was drawn leaves that list.
+    Object.values(this.lists).forEach((other) => other.querySelectorAll(".conv-item").forEach((link) => {
+      if (this.pinnedIds.has(Number(link.dataset.conversationId))) link.closest("li").remove();
+    }));
+  }
+
+  async pin(conversation, pinned) {
+    try {
+      await api(pinned ? "PUT" : "DELETE", `/api/conversations/${conversation.id}/pin`);
+    } catch (_) {
+      return;
+    }
+    await this.refresh();
+    const again = document.querySelector(`.pin-toggle[data-conversation-id="${conversation.id}"]`);
+    if (again) again.focus(); // the list was redrawn: keep the keyboard where it was
+  }
+
+  // Bulk selection: a checkbox on each item while `selecting`.
+  select(on) {
+    this.selecting = on;
+    this.selected.clear();
+    document.querySelector(".lists").classList.toggle("selecting", on);
+    document.querySelectorAll(".conv-check").forEach((box) => { box.hidden = !on; box.checked = false; });
+    this.onSelect(this.selected);
+  }
+
+  tick(id, on) {
+    if (on) this.selected.add(id);
+    else this.selected.delete(id);
+    this.onSelect(this.selected);
   }
 
   async load(scope, more) {
@@ -38,14 +84,17 @@ export class Sidebar {
     if (this.query) params.set("q", this.query);
     if (more && this.cursors[scope]) params.set("before", this.cursors[scope]);
     let data;
+    const ticket = ++this.tickets[scope];
     try {
       data = await api("GET", `/api/conversations?${params}`);
     } catch (_) {
       return;
     }
+    if (ticket !== this.tickets[scope]) return;
     const list = this.lists[scope];
     if (!more) list.replaceChildren();
-    data.items.forEach((item) => list.append(this.item(item, scope)));
+    if (data.pinned && scope === "mine") this.showPinned(data.pinned);
+    data.items.filter((item) => !this.pinnedIds.has(item.id)).forEach((item) => list.append(this.item(item, scope)));
     if (!list.children.length) {
       const empty = document.createElement("li");
       empty.className = "muted small empty-item";
@@ -85,8 +134,29 @@ export class Sidebar {
       event.preventDefault();
       this.onOpen(conversation.id);
     });
-    li.append(link);
+    li.className = "conv-row";
+    li.append(this.checkbox(conversation), link, this.pinButton(conversation));
     return li;
+  }
+
+  checkbox(conversation) {
+    const box = el("input", "conv-check");
+    box.type = "checkbox";
+    box.hidden = !this.selecting;
+    box.checked = this.selected.has(conversation.id);
+    box.setAttribute("aria-label", `Select ${conversation.title || "Untitled"}`);
+    box.addEventListener("change", () => this.tick(conversation.id, box.checked));
+    return box;
+  }
+
+  pinButton(conversation) {
+    const title = conversation.title || "Untitled";
+    const pin = el("button", "ghost small pin-toggle", conversation.pinned ? "Unpin" : "Pin");
+    pin.type = "button";
+    pin.dataset.conversationId = conversation.id;
+    pin.setAttribute("aria-label", `${conversation.pinned ? "Unpin" : "Pin"} ${title}`);
+    pin.addEventListener("click", () => this.pin(conversation, !conversation.pinned));
+    return pin;
   }
 
   setActive(id) {

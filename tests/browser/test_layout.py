@@ -122,7 +122,7 @@ def test_the_header_actions_fold_into_a_menu_on_a_phone(signed_in, alice, fresh_
     menu = page.get_by_role("button", name="Menu")
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
-    for name in ("Rename", "Fork", "Export JSON", "View code", "Delete", "Dark mode", "Keyboard shortcuts"):
+    for name in ("Rename", "Fork", "Export JSON", "Delete", "Dark mode", "Keyboard shortcuts"):
         in_view(page, page.get_by_role("button", name=name) if name != "Export JSON" else page.locator("#export-json"))
     page.get_by_role("button", name="Rename").click()
     expect(page.get_by_label("Conversation title")).to_be_focused()

@@ -68,7 +68,7 @@ def test_alice_streams_stops_and_finds_her_history(signed_in, alice, provider, o
     expect(meta).to_contain_text("fake-model")
     expect(meta).to_contain_text("12 in / 5 out tokens")
     expect(meta).to_contain_text("TTFT")
-    expect(page).to_have_url(re.compile(r"/c/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/c/\d+/(\?leaf=\d+)?$"))
     expect(composer(page)).to_have_value("")
 
     # A second conversation, stopped half-way.
@@ -243,9 +243,9 @@ def test_conversation_actions(signed_in, alice, provider, openai_fake):
     page.get_by_role("button", name="View code", exact=True).click()
     dialog = page.locator("#code-dialog")
     expect(dialog).to_be_visible()
-    expect(dialog.locator("pre")).to_contain_text("$PLAYGROUND_KEY")
-    dialog.get_by_role("tab", name="Python").click()
-    expect(dialog.locator("pre")).to_contain_text("from openai import OpenAI")
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("$PLAYGROUND_KEY")
+    dialog.get_by_role("tab", name="Python", exact=True).click()
+    expect(dialog.get_by_role("tabpanel")).to_contain_text("from openai import OpenAI")
     dialog.get_by_role("button", name="Close").click()
 
     with page.expect_download() as download:
