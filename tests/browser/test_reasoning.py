@@ -29,12 +29,12 @@ def thinker(transactional_db, openai_fake):
 
 
 def open_settings(page):
-    if page.viewport_size["width"] < 1280:
+    if page.viewport_size["width"] < 768:
         page.get_by_role("button", name="Settings", exact=True).click()
 
 
 def close_settings(page):
-    if page.viewport_size["width"] < 1280:
+    if page.viewport_size["width"] < 768:
         page.get_by_role("button", name="Close the settings").click()
 
 
