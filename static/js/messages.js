@@ -19,15 +19,19 @@ function button(label, action, { aria, className = "ghost small" } = {}) {
   return node;
 }
 
+// "12 in / 5 out tokens (3 reasoning)"; counts the server guessed from characters are marked as such.
+function tokensText(usage) {
+  const thinking = usage.reasoning_tokens ? ` (${usage.reasoning_tokens} reasoning)` : "";
+  const counts = `${usage.prompt_tokens ?? "?"} in / ${usage.completion_tokens ?? "?"} out tokens${thinking}`;
+  return usage.estimated ? `≈ ${counts}, estimated: the provider reported no usage` : counts;
+}
+
 export function metricsText(message) {
   const parts = [];
   if (message.model) parts.push(message.model);
   if (message.finish_reason) parts.push(`finish: ${message.finish_reason}`);
   const usage = message.usage || {};
-  if (usage.prompt_tokens != null || usage.completion_tokens != null) {
-    const about = usage.estimated ? "≈ " : "";
-    parts.push(`${about}${usage.prompt_tokens ?? "?"} in / ${about}${usage.completion_tokens ?? "?"} out tokens${usage.estimated ? " (estimated: the provider reported no usage)" : ""}`);
-  }
+  if (usage.prompt_tokens != null || usage.completion_tokens != null) parts.push(tokensText(usage));
   const metrics = message.metrics || {};
   if (metrics.ttft_ms != null) parts.push(`TTFT ${Math.round(metrics.ttft_ms)} ms`);
   if (metrics.tokens_per_s != null) parts.push(`${Number(metrics.tokens_per_s).toFixed(1)} tok/s`);

@@ -41,7 +41,7 @@ def close_settings(page):
 @pytest.mark.parametrize("width,height,scheme", [(1440, 900, "light"), (390, 844, "dark")])
 def test_reasoning_streams_above_the_answer_then_folds(width, height, scheme, signed_in, alice, thinker,
                                                        fresh_provider, openai_fake):
-    openai_fake.enqueue(Reply(reasoning=THOUGHT, text=ANSWER, delay=0.4))
+    openai_fake.enqueue(Reply(reasoning=THOUGHT, text=ANSWER, delay=0.4, reasoning_tokens=3))
     page = signed_in(alice, viewport={"width": width, "height": height}, color_scheme=scheme)
     open_settings(page)
     effort = page.get_by_label("Reasoning effort")
@@ -64,6 +64,7 @@ def test_reasoning_streams_above_the_answer_then_folds(width, height, scheme, si
     expect(reply).to_have_attribute("data-status", "complete")
     expect(block.locator("summary")).to_have_text(THOUGHT_FOR)
     expect(reply.locator(".msg-body")).to_have_text("".join(ANSWER))
+    expect(reply.locator(".msg-meta")).to_contain_text("12 in / 5 out tokens (3 reasoning)")
     block.locator("summary").click()  # the reader opens it again
     expect(block.locator(".reasoning-text")).to_have_text("".join(THOUGHT))
     assert axe_violations(page) == []
@@ -138,3 +139,13 @@ def test_an_experiment_output_shows_its_reasoning(signed_in, alice, thinker):
     block.locator("summary").click()
     expect(block.locator(".reasoning-text")).to_have_text("".join(THOUGHT))
     assert axe_violations(page) == []
+
+
+def test_a_reply_without_usage_shows_its_tokens_as_an_estimate(signed_in, alice, fresh_provider, openai_fake):
+    openai_fake.enqueue(Reply.text_of("Llamas hum when they are curious.", usage=None))
+    page = signed_in(alice)
+    page.get_by_label("Message", exact=True).fill("Why do llamas hum?")
+    page.get_by_label("Message", exact=True).press("Enter")
+    meta = page.locator("article.msg-assistant .msg-meta")
+    expect(meta).to_contain_text(re.compile(r"≈ \d+ in / \d+ out tokens, estimated: the provider reported no usage"))
+    expect(meta).to_contain_text(re.compile(r"≈ \$\d"))  # the cost is only as good as the counts
