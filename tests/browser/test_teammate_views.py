@@ -43,8 +43,11 @@ def test_bob_reads_alices_conversation_with_its_settings_locked_then_continues_i
     assert page.evaluate("document.getElementById('tools-panel').inert")
     assert axe_violations(page) == []
 
+    under_the_thread = page.get_by_role("main").get_by_role("button", name="Continue in my own conversation")
+    expect(under_the_thread).to_be_visible()
+    in_the_settings = note.get_by_role("button", name="Use these settings in my own conversation")
     with page.expect_response("**/fork"):
-        note.get_by_role("button", name="Continue in my own conversation").click()
+        (under_the_thread if width == 1440 else in_the_settings).click()
     expect(note).to_be_hidden()
     expect(page.get_by_label("System prompt")).to_be_enabled()
     expect(page.get_by_label("System prompt")).to_have_value("Be brief.")
