@@ -35,7 +35,7 @@ def test_bob_reads_alices_conversation_with_its_settings_locked_then_continues_i
     if width < 768:  # a drawer over the page; from 768 px the settings are open at first
         page.get_by_role("button", name="Settings", exact=True).click()
     note = page.locator("#settings-readonly")
-    expect(note).to_contain_text("Read-only: these are the settings of alice's conversation.")
+    expect(note).to_contain_text("These are the settings of alice's conversation, locked here.")
     for label in ("Provider", "Model", "System prompt", "Temperature", "Find a model"):
         expect(page.get_by_label(label, exact=True)).to_be_disabled()
     expect(page.get_by_label("System prompt")).to_have_value("Be brief.")
