@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from chat.models import Experiment, ExperimentBatch, ExperimentRun
 from tests.browser.conftest import axe_violations
 from tests.conftest import loopback_provider
+from tests.fakes.gemini import GeminiFake
 from tests.fakes.script import Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,6 +27,12 @@ def thinker(transactional_db, openai_fake):
     provider.supports_reasoning = True
     provider.save()
     return provider
+
+
+@pytest.fixture
+def gemini_fake():
+    with GeminiFake() as fake:
+        yield fake
 
 
 def open_settings(page):
@@ -149,3 +156,29 @@ def test_a_reply_without_usage_shows_its_tokens_as_an_estimate(signed_in, alice,
     meta = page.locator("article.msg-assistant .msg-meta")
     expect(meta).to_contain_text(re.compile(r"≈ \d+ in / \d+ out tokens, estimated: the provider reported no usage"))
     expect(meta).to_contain_text(re.compile(r"≈ \$\d"))  # the cost is only as good as the counts
+
+
+def test_a_gemini_model_takes_a_thinking_budget_and_thinking_off(signed_in, alice, gemini_fake):
+    from providers.models import ProviderModel
+
+    gemini = loopback_provider(gemini_fake.base_url, kind="gemini", slug=f"gemini-{uuid4().hex[:8]}", name="Gemini")
+    ProviderModel.objects.filter(provider=gemini).update(supports_reasoning=True)
+    gemini_fake.enqueue(Reply(reasoning=THOUGHT, text=ANSWER), Reply.text_of("Quick."))
+    page = signed_in(alice)
+    for label in ("Reasoning effort", "Thinking budget", "Thinking"):  # all three: Gemini's API takes each
+        expect(page.get_by_label(label, exact=label == "Thinking")).to_be_visible()
+    page.get_by_label("Thinking budget").fill("512")
+    page.get_by_label("Message", exact=True).fill("Why do llamas hum?")
+    page.get_by_label("Message", exact=True).press("Enter")
+    reply = page.locator("article.msg-assistant").last
+    expect(reply.locator("details.reasoning summary")).to_have_text(THOUGHT_FOR)
+    page.get_by_label("Thinking budget").fill("")
+    page.get_by_label("Thinking", exact=True).select_option("off")
+    page.get_by_label("Message", exact=True).fill("And briefly?")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("article.msg-assistant")).to_have_count(2)
+    expect(page.locator("article.msg-assistant").last).to_have_attribute("data-status", "complete")
+    expect(page.locator("article.msg-assistant").last.locator("details.reasoning")).to_have_count(0)
+    first, second = (r.body["generationConfig"]["thinkingConfig"] for r in gemini_fake.chat_requests())
+    assert first == {"includeThoughts": True, "thinkingBudget": 512}
+    assert second == {"thinkingBudget": 0}
