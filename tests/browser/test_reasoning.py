@@ -182,3 +182,19 @@ def test_a_gemini_model_takes_a_thinking_budget_and_thinking_off(signed_in, alic
     first, second = (r.body["generationConfig"]["thinkingConfig"] for r in gemini_fake.chat_requests())
     assert first == {"includeThoughts": True, "thinkingBudget": 512}
     assert second == {"thinkingBudget": 0}
+
+
+def test_a_teammate_watching_sees_the_reasoning_stream_too(signed_in, alice, bob, thinker, openai_fake):
+    openai_fake.enqueue(Reply(reasoning=THOUGHT * 3, text=ANSWER, delay=0.4))
+    page = signed_in(alice)
+    page.get_by_label("Message", exact=True).fill("Why do llamas hum?")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("details.reasoning")).to_be_visible()
+    watcher = signed_in(bob)
+    watcher.goto(page.url)  # mid-reasoning: what came so far arrives with conversation.state, the rest as frames
+    reply = watcher.locator("article.msg-assistant")
+    expect(reply.locator("details.reasoning summary")).to_have_text("Thinking…")
+    expect(reply).to_have_attribute("data-status", "complete")
+    expect(reply.locator("details.reasoning summary")).to_have_text(THOUGHT_FOR)
+    expect(reply.locator(".reasoning-text")).to_have_text("".join(THOUGHT * 3))
+    expect(reply.locator(".msg-body")).to_have_text("".join(ANSWER))
