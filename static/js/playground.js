@@ -21,6 +21,7 @@ const state = {
   conversation: null, // {id, title, visibility, owner, ...} or null for a new one
   canWrite: true,
   pending: new Map(), // request_id -> {content, parentId, messageId, kind}
+  deleting: null, // the id of the conversation this tab is deleting
 };
 let counter = 0;
 const newRequestId = () => `r${Date.now().toString(36)}-${++counter}`;
