@@ -3,6 +3,7 @@
 import { api, ApiError } from "./api.js";
 import { ChatSocket } from "./socket.js";
 import { fillForm, showError, wireForm } from "./experiment_form.js";
+import { reasoningBlock } from "./reasoning.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -299,6 +300,8 @@ class ExperimentPage {
     ]);
     const parts = [head];
     if (run.error_message) parts.push(el("p", { className: "bad", textContent: `${run.error_code}: ${run.error_message}` }));
+    const thought = reasoningBlock({ reasoning: run.reasoning, status: run.status, content: run.output });
+    if (thought) parts.push(thought);
     if (run.output) parts.push(el("pre", { className: "output", textContent: run.output }));
     for (const problem of run.validation_errors) {
       parts.push(el("p", { className: "bad small", textContent: `${problem.path}: ${problem.message}` }));

@@ -7,6 +7,7 @@ import { copyText, flash } from "./api.js";
 import { toolCallCards, toolResultBlock } from "./toolcalls.js";
 import { structuredView } from "./structured.js";
 import { el } from "./dom.js";
+import { reasoningBlock } from "./reasoning.js";
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", tool: "Tool", system: "System" };
 
@@ -18,20 +19,30 @@ function button(label, action, { aria, className = "ghost small" } = {}) {
   return node;
 }
 
+// "12 in / 5 out tokens (3 reasoning)"; counts the server guessed from characters are marked as such.
+function tokensText(usage) {
+  const thinking = usage.reasoning_tokens ? ` (${usage.reasoning_tokens} reasoning)` : "";
+  const counts = `${usage.prompt_tokens ?? "?"} in / ${usage.completion_tokens ?? "?"} out tokens${thinking}`;
+  return usage.estimated ? `≈ ${counts}, estimated: the provider reported no usage` : counts;
+}
+
 export function metricsText(message) {
   const parts = [];
   if (message.model) parts.push(message.model);
   if (message.finish_reason) parts.push(`finish: ${message.finish_reason}`);
   const usage = message.usage || {};
-  if (usage.prompt_tokens != null || usage.completion_tokens != null) {
-    const about = usage.estimated ? "≈ " : "";
-    parts.push(`${about}${usage.prompt_tokens ?? "?"} in / ${about}${usage.completion_tokens ?? "?"} out tokens${usage.estimated ? " (estimated: the provider reported no usage)" : ""}`);
-  }
+  if (usage.prompt_tokens != null || usage.completion_tokens != null) parts.push(tokensText(usage));
   const metrics = message.metrics || {};
   if (metrics.ttft_ms != null) parts.push(`TTFT ${Math.round(metrics.ttft_ms)} ms`);
   if (metrics.tokens_per_s != null) parts.push(`${Number(metrics.tokens_per_s).toFixed(1)} tok/s`);
   if (message.cost != null) parts.push(`${usage.estimated ? "≈ " : ""}$${Number(message.cost).toFixed(6)}`);
   return parts.join(" · ");
+}
+
+// The answer has started: the reasoning above it folds away (the reader can open it again).
+function foldReasoning(node) {
+  const block = node.querySelector("details.reasoning");
+  if (block) block.open = false;
 }
 
 export class Thread {
@@ -123,12 +134,26 @@ export class Thread {
   delta(frame) {
     const message = this.messages.get(frame.message_id);
     if (!message || message.status !== "streaming") return;
+    const answerStarts = !message.content;
     message.content += frame.content;
     const node = this.nodes.get(message.id);
     if (!node) return;
     const follow = this.nearBottom();
+    if (answerStarts) foldReasoning(node);
     node.querySelector(".msg-body").textContent = message.content;
     if (follow) this.keepScrolled();
+  }
+
+  // stream.reasoning: more thinking, apart from the answer; `offset` lets a resumed reply skip what it has.
+  reasoning(frame) {
+    const message = this.messages.get(frame.message_id);
+    if (!message || message.status !== "streaming") return;
+    const have = message.reasoning || "";
+    const skip = Math.max(0, have.length - (frame.offset ?? have.length));
+    message.reasoning = have + (frame.content || "").slice(skip);
+    const text = this.nodes.get(message.id)?.querySelector(".reasoning-text");
+    if (text) text.textContent = message.reasoning;
+    else this.refresh(message.id); // its first piece: the block appears
   }
 
   toolCallDelta(frame) {
@@ -149,6 +174,7 @@ export class Thread {
       if (!message) continue;
       message.status = "streaming";
       message.content = entry.content || "";
+      message.reasoning = entry.reasoning || "";
       message.tool_calls = entry.tool_calls || [];
       message.request_id = entry.request_id;
       this.refresh(message.id);
@@ -158,7 +184,7 @@ export class Thread {
   endStream(frame) {
     const final = frame.message || {};
     const fields = ["content", "html", "status", "finish_reason", "tool_calls", "structured", "usage", "metrics",
-      "cost"];
+      "cost", "reasoning"];
     const update = { id: frame.message_id };
     fields.forEach((name) => { if (frame[name] !== undefined) update[name] = frame[name]; });
     this.upsert({ ...update, ...final }, { follow: false });
@@ -217,7 +243,10 @@ export class Thread {
     article.dataset.role = message.role;
     article.dataset.status = message.status || "complete";
     article.setAttribute("aria-label", `${message.role} message`);
-    article.append(this.head(message), message.role === "tool" ? toolResultBlock(message) : this.body(message));
+    article.append(this.head(message));
+    const thought = reasoningBlock(message);
+    if (thought) article.append(thought);
+    article.append(message.role === "tool" ? toolResultBlock(message) : this.body(message));
     const structured = structuredView(message);
     if (structured) article.append(structured);
     if (message.tool_calls && message.tool_calls.length) article.append(this.toolCalls(message));

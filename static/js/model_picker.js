@@ -6,7 +6,7 @@ const SHOWN = 60; // options listed at once; more: keep typing
 
 export function capabilityNames(model) {
   const caps = model.capabilities || {};
-  return [caps.tools && "tools", caps.json_schema && "JSON schema"].filter(Boolean);
+  return [caps.tools && "tools", caps.json_schema && "JSON schema", caps.reasoning && "reasoning"].filter(Boolean);
 }
 
 export function priceText(model) {
@@ -18,10 +18,7 @@ export class ModelPicker {
     this.input = input;
     this.list = list;
     this.onPick = onPick;
-    this.entries = providers.flatMap((provider) => provider.models.map((model) => ({
-      provider, model, text: [provider.name, provider.slug, model.id, model.name, ...capabilityNames(model)]
-        .join(" ").toLowerCase(),
-    })));
+    this.setProviders(providers);
     this.options = [];
     this.active = -1;
     input.addEventListener("input", () => this.open()); // not on focus: the list would cover the selects below
@@ -32,6 +29,13 @@ export class ModelPicker {
       const option = event.target.closest("[role=option]");
       if (option) this.pick(this.options.indexOf(option));
     });
+  }
+
+  setProviders(providers) {
+    this.entries = providers.flatMap((provider) => provider.models.map((model) => ({
+      provider, model, text: [provider.name, provider.slug, model.id, model.name, ...capabilityNames(model)]
+        .join(" ").toLowerCase(),
+    })));
   }
 
   matches() {

@@ -13,6 +13,7 @@ import { CodeDialog, announce, showAlert } from "./page_parts.js";
 import { Layout } from "./layout.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { ModelPicker } from "./model_picker.js";
+import { VisibilityChoice } from "./visibility.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -21,6 +22,7 @@ const state = {
   conversation: null, // {id, title, visibility, owner, ...} or null for a new one
   canWrite: true,
   pending: new Map(), // request_id -> {content, parentId, messageId, kind}
+  deleting: null, // the id of the conversation this tab is deleting
 };
 let counter = 0;
 const newRequestId = () => `r${Date.now().toString(36)}-${++counter}`;
@@ -28,7 +30,7 @@ const newRequestId = () => `r${Date.now().toString(36)}-${++counter}`;
 const prompt = $("prompt");
 const layout = new Layout();
 const settings = new SettingsPanel($("settings-form"), data("providers-data"));
-new ModelPicker($("model-search"), $("model-results"), data("providers-data"), {
+const modelPicker = new ModelPicker($("model-search"), $("model-results"), data("providers-data"), {
   onPick: (slug, modelId) => {
     settings.choose(slug, modelId);
     announce(`${modelId} picked.`);
@@ -54,6 +56,7 @@ const toolResults = new ToolResults({ thread, editor: tools, onSubmit: sendToolR
 thread.onRender = () => { toolResults.update(); rememberLeaf(); };
 const format = new ResponseFormat($("response-format-panel"), { me: data("me-data"), onChange: () => updateButtons() });
 const comparePicker = new ComparePicker($("compare-panel"), data("providers-data"), { onChange: () => updateButtons() });
+const visibility = new VisibilityChoice($("new-visibility"), $("default-visibility"), { onError: (text) => showAlert(text) });
 const compare = new CompareView(thread, {
   onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
   onChange: () => updateButtons(),
@@ -88,9 +91,19 @@ function showConversation(detail) {
   $("composer").hidden = !state.canWrite;
   $("readonly").hidden = state.canWrite;
   $("readonly-owner").textContent = conversation ? conversation.owner : "";
+  lockSettings(conversation);
+  visibility.showFor(conversation);
   $("alerts").replaceChildren();
   sidebar.setActive(currentId());
   updateButtons();
+}
+
+// Someone else's conversation is read-only: its settings show what was used, and cannot be changed here.
+function lockSettings(conversation) {
+  $("settings-fieldset").disabled = !state.canWrite;
+  $("tools-panel").inert = !state.canWrite;
+  $("settings-readonly").hidden = state.canWrite;
+  $("settings-readonly-owner").textContent = conversation ? conversation.owner : "";
 }
 
 async function openConversation(id, { push = true } = {}) {
@@ -177,6 +190,7 @@ function send(content, parentId, { root = false } = {}) {
   const requestId = newRequestId();
   const frame = {
     type: "chat.send", request_id: requestId, conversation_id: currentId(), parent_id: parentId, content, ...values,
+    ...visibility.values(currentId() === null),
   };
   if (root) frame.root = true; // an edit of the first message: a new root, not an append
   if (!post(frame, { kind: "send", content, parentId, root })) return false;
@@ -289,6 +303,7 @@ socket.on("stream.start", (frame) => {
 });
 
 socket.on("stream.delta", (frame) => thread.delta(frame));
+socket.on("stream.reasoning", (frame) => thread.reasoning(frame));
 socket.on("stream.tool_call", (frame) => thread.toolCallDelta(frame));
 
 socket.on("stream.end", (frame) => {
@@ -341,6 +356,21 @@ socket.on("conversation.state", (frame) => {
     thread.load(detail);
     thread.resume(streaming);
   });
+});
+
+// The conversation was deleted (by its owner, maybe in another tab): what of it was waiting is dropped, and the
+// page moves to a new conversation with a notice saying why.
+socket.on("conversation.deleted", (frame) => {
+  for (const [requestId, pending] of state.pending) {
+    if (pending.conversationId === frame.conversation_id) state.pending.delete(requestId);
+  }
+  sidebar.refreshSoon();
+  if (frame.conversation_id !== currentId() || frame.conversation_id === state.deleting) return;
+  const who = state.canWrite ? "This conversation was deleted (in another tab or window)"
+    : `${state.conversation.owner} deleted this conversation`;
+  state.conversation = null; // nothing to unwatch: it is gone
+  newConversation();
+  showAlert(`${who}. You are in a new conversation now.`);
 });
 
 // A frame the server could not read is answered without a request_id: it is the oldest one not yet answered.
@@ -456,6 +486,20 @@ async function copyLast() {
   return announce(await copyText(message.content) ? "Copied the last reply." : "The browser did not allow copying.");
 }
 
+// Providers and models change while the page is open (an admin adds one): asked again when the page is back in
+// view; every picker keeps its current choice.
+async function refreshProviders() {
+  let answer;
+  try {
+    answer = await api("GET", "/api/providers");
+  } catch (_) {
+    return; // offline for a moment: the pickers keep what they have
+  }
+  settings.update(answer.providers);
+  modelPicker.setProviders(answer.providers);
+  comparePicker.providers = answer.providers;
+}
+
 function bind() {
   $("composer").addEventListener("submit", (event) => { event.preventDefault(); submit(); });
   prompt.addEventListener("keydown", (event) => {
@@ -490,10 +534,12 @@ function bind() {
   $("visibility").addEventListener("change", () => patch({ visibility: $("visibility").value }));
   $("fork").addEventListener("click", fork);
   $("fork-readonly").addEventListener("click", fork);
+  $("fork-settings").addEventListener("click", fork);
   $("view-code").addEventListener("click", () => showCode(null));
   $("delete").addEventListener("click", () => $("delete-dialog").showModal());
   $("delete-confirm").addEventListener("click", async () => {
     $("delete-dialog").close();
+    state.deleting = currentId(); // its conversation.deleted is no news to this tab
     try {
       await api("DELETE", `/api/conversations/${currentId()}`);
     } catch (error) {
@@ -512,11 +558,14 @@ function bind() {
     else newConversation({ push: false });
   });
   window.addEventListener("focus", () => sidebar.refreshSoon());
+  window.addEventListener("focus", refreshProviders);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refreshProviders(); });
   setInterval(() => sidebar.refresh(), 20000);
 }
 
 bind();
 sidebar.refresh();
+visibility.load();
 const initial = data("initial-conversation");
 if (initial) openConversation(initial, { push: false });
 else showConversation(null);

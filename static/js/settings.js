@@ -1,5 +1,7 @@
 // The settings panel: provider and model pickers, system prompt, sampling params.
 import { capabilityNames, priceText } from "./model_picker.js";
+import { ReasoningControls } from "./reasoning_controls.js";
+import { el } from "./dom.js";
 
 const NUMBER_PARAMS = ["temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty"];
 const INTEGER_PARAMS = new Set(["max_tokens", "seed"]);
@@ -19,16 +21,14 @@ export class SettingsPanel {
     this.model = form.querySelector("#model");
     this.price = document.getElementById("model-price");
     this.caps = document.getElementById("model-caps");
-    this.fillProviders();
+    this.reasoning = new ReasoningControls(form.querySelector("#reasoning-controls"));
+    this.empty = el("p", "model-empty");
+    this.empty.id = "model-empty";
+    this.empty.hidden = true;
+    this.model.after(this.empty);
+    this.update(providers);
     this.provider.addEventListener("change", () => this.fillModels());
     this.model.addEventListener("change", () => this.showPrice());
-  }
-
-  fillProviders() {
-    this.provider.replaceChildren();
-    if (!this.providers.length) this.provider.append(option("", "No provider enabled"));
-    this.providers.forEach((p) => this.provider.append(option(p.slug, p.name)));
-    this.fillModels();
   }
 
   current() {
@@ -38,6 +38,7 @@ export class SettingsPanel {
   fillModels(selected) {
     const provider = this.current();
     this.model.replaceChildren();
+    this.showEmpty(provider);
     if (!provider) return this.showPrice();
     const models = [...provider.models];
     const wanted = selected || provider.default_model;
@@ -53,6 +54,33 @@ export class SettingsPanel {
     this.price.textContent = model ? priceText(model) : "";
     const caps = model ? capabilityNames(model) : [];
     this.caps.textContent = caps.length ? `Can use: ${caps.join(", ")}` : "";
+    this.reasoning.show(model);
+  }
+
+  // A provider with no model to pick says why where the model is picked; an admin gets the page to fix it.
+  showEmpty(provider) {
+    const reason = provider && !provider.models.length && !provider.default_model ? provider.empty_reason : "";
+    this.empty.hidden = !reason;
+    this.model.disabled = Boolean(reason);
+    this.empty.replaceChildren(reason || "");
+    if (reason && provider.admin_url) {
+      const link = el("a", "", "Open the provider's page");
+      link.href = provider.admin_url;
+      this.empty.append(" ", link);
+    }
+  }
+
+  // The choices now (GET /api/providers, asked when the page regains focus); the current pick stays.
+  update(providers) {
+    const slug = this.provider.value;
+    const model = this.model.value;
+    this.providers = providers;
+    this.provider.replaceChildren();
+    if (!providers.length) this.provider.append(option("", "No provider enabled"));
+    providers.forEach((p) => this.provider.append(option(p.slug, p.name)));
+    const kept = providers.some((p) => p.slug === slug);
+    if (kept) this.provider.value = slug;
+    this.fillModels(kept ? model || undefined : undefined);
   }
 
   // A model found with "Find a model" (static/js/model_picker.js).
@@ -71,6 +99,7 @@ export class SettingsPanel {
     }
     const stop = this.form.elements.stop.value.split("\n").filter((s) => s !== "").slice(0, 4);
     if (stop.length) params.stop = stop;
+    Object.assign(params, this.reasoning.values());
     const out = { provider: this.provider.value, model: this.model.value, params };
     const system = this.form.elements.system.value;
     if (system.trim()) out.system = system;
@@ -87,5 +116,6 @@ export class SettingsPanel {
     const params = settings.params || {};
     for (const name of NUMBER_PARAMS) this.form.elements[name].value = params[name] ?? "";
     this.form.elements.stop.value = (params.stop || []).join("\n");
+    this.reasoning.apply(params);
   }
 }

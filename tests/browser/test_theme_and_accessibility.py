@@ -128,7 +128,7 @@ def test_every_control_is_reached_by_tab_with_a_visible_focus(signed_in, alice, 
         if not focused["marked"]:
             unmarked.append(focused["id"])
     wanted = {"new-conversation", "search", "theme-toggle", "shortcuts-button", "messages", "prompt", "send",
-              "provider", "model", "system", "temperature", "compare-toggle"}
+              "provider", "model", "system", "temperature", "compare-toggle", "new-visibility", "default-visibility"}
     assert wanted <= reached, wanted - reached
     assert unmarked == []
 
