@@ -1,0 +1,10 @@
+from django.urls import path
+
+from chat.gateway import pages, views
+
+urlpatterns = [
+    path("v1/models", views.models, name="v1-models"),
+    path("v1/chat/completions", views.chat_completions, name="v1-chat-completions"),
+    path("profile/tokens", pages.tokens_page, name="tokens"),
+    path("profile/tokens/<int:token_id>/revoke", pages.revoke_token, name="token-revoke"),
+]
