@@ -1,8 +1,7 @@
 """Admin: quotas are set here; tokens and gateway requests are read (a token can be revoked, never shown)."""
 from django.contrib import admin
-from django.utils import timezone
-
-from chat.gateway.models import ApiRequest, ApiToken, Quota
+from chat.gateway import tokens
+from chat.gateway.models import ApiRequest, ApiToken, AuditEntry, Quota
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -27,7 +26,7 @@ class ApiTokenAdmin(ReadOnly):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):
         for token in queryset.filter(revoked__isnull=True):
-            ApiToken.objects.filter(pk=token.pk).update(revoked=timezone.now())
+            tokens.revoke(token)
 
     def has_change_permission(self, request, obj=None):  # the revoke action needs it; the form stays read-only
         return obj is None and request.user.is_superuser
@@ -48,3 +47,20 @@ class QuotaAdmin(admin.ModelAdmin):
     list_display = ["__str__", "scope", "requests_per_minute", "tokens_per_day", "spend_per_month"]
     list_filter = ["scope"]
     autocomplete_fields = []
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnly):
+    """Readable and filterable by admins; nobody adds, changes or deletes an entry here."""
+
+    list_display = ["created", "actor_name", "address", "action", "target", "changed_fields"]
+    list_filter = ["action", "target_type", "actor_name"]
+    search_fields = ["target", "actor_name", "address", "action"]
+    date_hierarchy = "created"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and request.user.is_superuser
+
+    @admin.display(description="Changed")
+    def changed_fields(self, entry):
+        return ", ".join(entry.changes) or "—"

@@ -100,3 +100,34 @@ class QuotaCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "start"], name="quota_counter_minute")]
+
+
+class AuditEntry(models.Model):
+    """One change an admin (or a user, for their tokens) made: append-only, never a secret's value."""
+
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True, help_text="As it was then (or manage.py).")
+    address = models.CharField(max_length=64, blank=True, help_text="The client's address.")
+    action = models.CharField(max_length=40, db_index=True)
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=40, blank=True)
+    target = models.CharField(max_length=200, blank=True, help_text="The changed object, as it was named.")
+    changes = models.JSONField(default=dict, blank=True,
+                               help_text="{field: [old, new]}; a secret field shows only that it changed.")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.actor_name or 'system'} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are never deleted.")

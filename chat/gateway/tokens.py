@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
 
+from chat.gateway import audit
 from chat.gateway.models import ApiToken
 
 PREFIX = "plg_"
@@ -44,8 +45,11 @@ def create(user, name: str, expires_days: int | None = None, allowed: list[str] 
 
 
 def revoke(token: ApiToken) -> bool:
-    """Revoke `token`; False when it was revoked already."""
-    return bool(ApiToken.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=timezone.now()))
+    """Revoke `token` (and say so in the audit log); False when it was revoked already."""
+    if not ApiToken.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=timezone.now()):
+        return False
+    audit.record("token.revoke", token)
+    return True
 
 
 def _secret_checks(row: ApiToken, raw: str, secret: str) -> bool:
