@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ class ApiRequest(models.Model):
     provider = models.CharField(max_length=60, blank=True)
     model = models.CharField(max_length=200, blank=True)
     stream = models.BooleanField(default=False)
+    sent = models.BooleanField(default=False, help_text="The provider was called (not refused beforehand).")
     status = models.PositiveSmallIntegerField(help_text="The HTTP status the caller got.")
     error_code = models.CharField(max_length=40, blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -114,7 +116,7 @@ class AuditEntry(models.Model):
     target_type = models.CharField(max_length=40)
     target_id = models.CharField(max_length=40, blank=True)
     target = models.CharField(max_length=200, blank=True, help_text="The changed object, as it was named.")
-    changes = models.JSONField(default=dict, blank=True,
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder,
                                help_text="{field: [old, new]}; a secret field shows only that it changed.")
 
     class Meta:

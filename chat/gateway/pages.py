@@ -1,10 +1,18 @@
-"""The profile page where a user makes and revokes their personal API tokens."""
+"""Pages: a user's personal API tokens (made, shown once, revoked) and the usage page with its CSV."""
+import csv
+from datetime import timedelta
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from chat.gateway import tokens
+from chat.gateway import charts as charts_module
+from chat.gateway import quotas, reports, tokens
 from chat.gateway.models import ApiToken
 
 
@@ -40,3 +48,61 @@ def tokens_page(request):
 def revoke_token(request, token_id: int):
     tokens.revoke(get_object_or_404(ApiToken, pk=token_id, user=request.user))
     return redirect("tokens")
+
+
+# Usage ------------------------------------------------------------------------------------------
+
+DAYS = 30
+
+
+def _usage_scope(request) -> tuple[bool, int]:
+    """(team view?, days): the team's usage is for admins only."""
+    team = request.GET.get("scope") == "team"
+    if team and not request.user.is_staff:
+        raise PermissionDenied("Only admins see the team's usage.")
+    try:
+        days = min(366, max(1, int(request.GET.get("days") or DAYS)))
+    except ValueError:
+        days = DAYS
+    return team, days
+
+
+def _usage_rows(request):
+    team, days = _usage_scope(request)
+    since = quotas.day_start(timezone.now()) - timedelta(days=days - 1)
+    return team, days, since, reports.rows(since, None if team else request.user)
+
+
+@login_required
+def usage_page(request):
+    """Requests, tokens and cost per day, model, provider and user; what is left of each quota."""
+    team, days, since, found = _usage_rows(request)
+    summary = reports.summary(found)
+    per_day = {row["key"]: row for row in summary["day"]}
+    dates = [(since + timedelta(days=n)).date() for n in range(days)]
+    charts = [charts_module.bars(title, [(d.isoformat(), per_day.get(d, {}).get(field, 0)) for d in dates], unit)
+              for title, field, unit in (("Requests per day", "requests", ""), ("Tokens per day", "tokens", ""),
+                                         ("Cost per day (USD)", "cost", " USD"))]
+    people = _standings(request.user, team)
+    return render(request, "gateway/usage.html", {
+        "team": team, "days": days, "charts": charts, "summary": summary, "people": people,
+        "is_admin": request.user.is_staff, "csv_query": request.GET.urlencode()})
+
+
+def _standings(user, team: bool) -> list[tuple[str, list]]:
+    if not team:
+        return [(user.get_username(), quotas.standings(user))]
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return [(person.get_username(), standing) for person in users if (standing := quotas.standings(person))]
+
+
+@login_required
+def usage_csv(request):
+    team, days, since, found = _usage_rows(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="usage-{"team" if team else "mine"}-{days}d.csv"'
+    writer = csv.writer(response)
+    writer.writerow(reports.COLUMNS)
+    for row in found:
+        writer.writerow(row.values())
+    return response

@@ -122,7 +122,9 @@ class Standing:
 
     @property
     def left(self):
-        return max(0, self.value - type(self.value)(self.used))
+        if self.limit == "spend_per_month":
+            return round(max(0.0, float(self.value) - float(self.used)), 2)
+        return max(0, self.value - self.used)
 
 
 def standings(user) -> list[Standing]:

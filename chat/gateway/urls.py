@@ -7,4 +7,6 @@ urlpatterns = [
     path("v1/chat/completions", views.chat_completions, name="v1-chat-completions"),
     path("profile/tokens", pages.tokens_page, name="tokens"),
     path("profile/tokens/<int:token_id>/revoke", pages.revoke_token, name="token-revoke"),
+    path("usage/", pages.usage_page, name="usage"),
+    path("usage.csv", pages.usage_csv, name="usage-csv"),
 ]

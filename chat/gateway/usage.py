@@ -35,6 +35,7 @@ class Recorder:
         counts = (verdict or {}).get("usage") or {}
         return ApiRequest.objects.create(
             user_id=self.token.user_id, token=self.token, provider=provider[:60], model=model[:200], stream=self.stream,
+            sent=verdict is not None,
             status=status, error_code=error_code or "", prompt_tokens=counts.get("prompt_tokens"),
             completion_tokens=counts.get("completion_tokens"), total_tokens=counts.get("total_tokens"),
             cost=(verdict or {}).get("cost"), conversation=conversation,
