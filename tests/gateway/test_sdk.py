@@ -108,3 +108,26 @@ def test_a_native_provider_answers_through_the_openai_shape(bob, personal_token,
         sent = fake.requests[-1]
     assert text == "Hello from Claude."
     assert sent.path == "/v1/messages" and sent.body["system"] and sent.body["messages"][0]["role"] == "user"
+
+
+def test_chunks_arrive_while_the_provider_streams_and_hanging_up_closes_it(bob, provider, openai_fake, personal_token,
+                                                                           client_for):
+    openai_fake.enqueue(Reply.text_of("z" * 300, pieces=300, delay=0.02))
+    stream = client_for(personal_token(bob)).chat.completions.create(
+        model="loopback/fake-model", messages=[{"role": "user", "content": "Long"}], stream=True)
+    first = next(c for c in stream if c.choices and c.choices[0].delta.content)
+    assert first.choices[0].delta.content == "z" and openai_fake.events_sent < 300
+    stream.close()
+    assert openai_fake.wait_for(lambda: openai_fake.disconnects >= 1, 10)
+    assert _eventually(lambda: ApiRequest.objects.filter(status=499).exists())
+
+
+def _eventually(check, timeout: float = 10) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
