@@ -162,12 +162,12 @@ async def _events(planned: Plan, record, state: ReplyState, event, queue: asynci
             event = await queue.get()
         ending = task.result()
         verdict = engine.verdicts(state, planned, ending)
-        if ending.status != engine.COMPLETE:
-            error = _failure(ending)
-            status, code = error.status, error.code
+        error = _failure(ending) if ending.status != engine.COMPLETE else None
+        status, code = (error.status, error.code) if error else (200, "")
+        await db(record.finished)(status, verdict, code)  # before the end: a client that saw it finds the record
+        if error:
             yield convert.sse(error.body())
             return
-        status, code = 200, ""
         yield convert.chunk(cid, model, {}, convert.finish_reason(verdict["finish_reason"], bool(verdict["tool_calls"])))
         if include_usage:
             yield convert.chunk(cid, model, None, usage=convert.usage(verdict["usage"]))
@@ -176,6 +176,6 @@ async def _events(planned: Plan, record, state: ReplyState, event, queue: asynci
         if not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        if verdict is None:
-            verdict = engine.verdicts(state, planned, engine.Ending(engine.CANCELLED))
-        await asyncio.shield(db(record.finished)(status, verdict, code))
+        if not record.written:
+            verdict = verdict or engine.verdicts(state, planned, engine.Ending(engine.CANCELLED))
+            await asyncio.shield(db(record.finished)(status, verdict, code))
