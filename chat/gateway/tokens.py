@@ -20,6 +20,7 @@ from chat.gateway.models import ApiToken
 PREFIX = "plg_"
 KEY_ID_LENGTH = 12
 VERIFIED_SECONDS = 300
+VERIFIED_MAX = 10_000  # remembered secrets, at most: the memory is cleared when it is full
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used is written at most this often per token
 
 _verified: dict[str, float] = {}
@@ -59,6 +60,8 @@ def _secret_checks(row: ApiToken, raw: str, secret: str) -> bool:
         return True
     if not check_password(secret, row.hashed):
         return False
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()
     _verified[digest] = time.monotonic()
     return True
 

@@ -179,3 +179,10 @@ async def _events(planned: Plan, record, state: ReplyState, event, queue: asynci
         if not record.written:
             verdict = verdict or engine.verdicts(state, planned, engine.Ending(engine.CANCELLED))
             await asyncio.shield(db(record.finished)(status, verdict, code))
+
+
+@csrf_exempt
+async def unknown(request, rest: str):
+    """Any other /v1 path: OpenAI's error shape, not an HTML page."""
+    return GatewayError(404, f"/v1/{rest} is not served here: this gateway serves GET /v1/models and "
+                             "POST /v1/chat/completions.", "unknown_url").response()
