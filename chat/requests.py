@@ -15,8 +15,8 @@ from django.dispatch import receiver
 
 from chat import capabilities
 from chat.errors import Refused
-from chat.gateway import quotas
 from chat.frames import Settings
+from chat.gateway import quotas
 from providers import types
 from providers.models import Provider, ProviderModel
 
@@ -64,10 +64,10 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
         request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
     except capabilities.CapabilityError as error:
         raise Refused("bad_request", str(error)) from None
-    adapter = provider.adapter(row)
-    fmt = settings.response_format or {}
     if user is not None:
         quotas.admit(user, requests)
+    adapter = provider.adapter(row)
+    fmt = settings.response_format or {}
     return Plan(
         provider=provider, row=row, model=model_id, adapter=adapter, request=request,
         stream=capabilities.use_streaming(request, caps),

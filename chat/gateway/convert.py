@@ -13,7 +13,8 @@ from chat.frames import Settings, settings_from
 from providers import types
 from providers.types import ReasoningDelta, TextDelta, ToolCallDelta
 
-PARAMS = ("temperature", "top_p", "max_tokens", "stop", "seed", "presence_penalty", "frequency_penalty")
+# Passed to the websocket's parser as `params`; it refuses what it does not know (reasoning_effort: once main has it).
+PARAMS = ("temperature", "top_p", "max_tokens", "stop", "seed", "presence_penalty", "frequency_penalty", "reasoning_effort")
 IGNORED = {"model", "messages", "stream", "stream_options", "user", "store", "metadata", "n", "logprobs",
            "service_tier", "tools", "tool_choice", "parallel_tool_calls", "response_format",
            "max_completion_tokens", *PARAMS}
