@@ -136,7 +136,14 @@ async def _streamed(planned: Plan, record, include_usage: bool):
             queue.put_nowait(END)
 
     task = asyncio.get_running_loop().create_task(run(), name="gateway stream")
-    first = await queue.get()
+    try:
+        first = await queue.get()
+    except asyncio.CancelledError:  # the client went away before the first token: close the upstream request
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.shield(db(record.finished)(499, engine.verdicts(state, planned, engine.Ending(engine.CANCELLED)),
+                                                 "client_closed"))
+        raise
     if first is END and task.result().status != engine.COMPLETE:
         error = _failure(task.result())
         await db(record.finished)(error.status, engine.verdicts(state, planned, task.result()), error.code)

@@ -131,3 +131,16 @@ def _eventually(check, timeout: float = 10) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_hanging_up_before_the_first_token_closes_the_upstream_request(bob, provider, openai_fake, personal_token,
+                                                                       gateway_url):
+    from openai import APITimeoutError, OpenAI
+
+    openai_fake.enqueue(Reply.text_of("late", stall_before=3))  # the fake finds the connection closed when it answers
+    impatient = OpenAI(base_url=f"{gateway_url}/v1", api_key=personal_token(bob), max_retries=0, timeout=1)
+    with pytest.raises(APITimeoutError):
+        impatient.chat.completions.create(model="loopback/fake-model", stream=True,
+                                          messages=[{"role": "user", "content": "Hi"}])
+    assert _eventually(lambda: ApiRequest.objects.filter(status=499, error_code="client_closed").exists())
+    assert openai_fake.wait_for(lambda: openai_fake.disconnects >= 1, 10)
