@@ -27,18 +27,22 @@ class TokenForm(forms.Form):
         return [item.strip() for item in self.cleaned_data["allowed"].split(",") if item.strip()]
 
 
+NEW_TOKEN = "gateway_new_token"  # the session key that carries a new token to the page showing it once
+
+
 @login_required
 def tokens_page(request):
-    """GET: the user's tokens; POST: a new one, shown on this answer only."""
-    form, new_token = TokenForm(request.POST or None), None
+    """GET: the user's tokens (and a token just made, once); POST: make one, then show it on the page redirected to,
+    so reloading that page neither shows it again nor makes another."""
+    form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _, new_token = tokens.create(request.user, form.cleaned_data["name"], form.cleaned_data["expires_days"],
-                                     form.allowed_list())
-        form = TokenForm()
+        _, request.session[NEW_TOKEN] = tokens.create(request.user, form.cleaned_data["name"],
+                                                      form.cleaned_data["expires_days"], form.allowed_list())
+        return redirect("tokens")
     rows = ApiToken.objects.filter(user=request.user)
     base_url = request.build_absolute_uri("/v1")
-    response = render(request, "gateway/tokens.html",
-                      {"form": form, "new_token": new_token, "tokens": rows, "base_url": base_url})
+    response = render(request, "gateway/tokens.html", {"form": form, "new_token": request.session.pop(NEW_TOKEN, None),
+                                                       "tokens": rows, "base_url": base_url})
     response["Cache-Control"] = "no-store"  # the new token must not stay in a cache
     return response
 

@@ -59,7 +59,7 @@ def test_an_admins_quota_and_user_changes_name_the_admin_and_the_address(alice, 
 
 def test_token_create_and_revoke_are_recorded_for_their_owner(bob):
     client = _signed_in(bob)
-    token = client.post("/profile/tokens", {"name": "ci"}).context["new_token"]
+    token = client.post("/profile/tokens", {"name": "ci"}, follow=True).context["new_token"]
     row_id = AuditEntry.objects.get(action="token.create").target_id
     client.post(f"/profile/tokens/{row_id}/revoke")
     entries = list(AuditEntry.objects.order_by("id"))

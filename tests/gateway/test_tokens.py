@@ -40,7 +40,8 @@ def test_the_command_prints_the_token_on_its_last_line_only_and_stores_a_hash(bo
 
 def test_the_profile_page_shows_a_new_token_once_and_revokes_it(bob):
     client = _signed_in(bob)
-    page = client.post("/profile/tokens", {"name": "notebook", "expires_days": "7", "allowed": "loopback, x/y"})
+    page = client.post("/profile/tokens", {"name": "notebook", "expires_days": "7", "allowed": "loopback, x/y"},
+                       follow=True)
     token = page.context["new_token"]
     assert token.startswith("plg_") and token in page.content.decode() and page["Cache-Control"] == "no-store"
     row = ApiToken.objects.get()
