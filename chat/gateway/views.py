@@ -9,6 +9,7 @@ when the request is recorded once (`chat.gateway.usage.record`).
 """
 import asyncio
 import json
+import logging
 import time
 from functools import wraps
 
@@ -25,6 +26,7 @@ from chat.requests import Plan, plan
 from providers.models import Provider
 from providers.streaming import ReplyState
 
+log = logging.getLogger(__name__)
 END = object()  # the end of a run, on a streamed reply's queue
 
 
@@ -41,6 +43,9 @@ def token_required(view):
             return await view(request, *args, **kwargs)
         except GatewayError as error:
             return error.response()
+        except Exception:
+            log.exception("A /v1 request failed")
+            return GatewayError(500, "The gateway failed on this request; the failure is logged.", "server_error").response()
     return wrapped
 
 
