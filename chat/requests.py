@@ -16,6 +16,7 @@ from django.dispatch import receiver
 from chat import capabilities
 from chat.errors import Refused
 from chat.frames import Settings
+from chat.gateway import quotas
 from providers import types
 from providers.models import Provider, ProviderModel
 
@@ -50,8 +51,12 @@ class Plan:
         return f"{self.provider.name} · {self.model}"
 
 
-def plan(settings: Settings, messages: list[types.Message]) -> Plan:
-    """The plan for `messages` under `settings`; raises Refused for anything the user cannot send."""
+def plan(settings: Settings, messages: list[types.Message], user=None, requests: int = 1) -> Plan:
+    """The plan for `messages` under `settings`; raises Refused for anything the user cannot send.
+
+    With `user`, the plan is for `requests` to send now: they are counted against the user's quotas
+    (`chat.gateway.quotas.QuotaExceeded`, a Refused, when one is used up).
+    """
     provider, row, model_id = resolve_model(settings.provider, settings.model)
     caps = row.capabilities() if row else provider.capabilities()
     request = chat_request(settings, model_id, messages)
@@ -59,6 +64,8 @@ def plan(settings: Settings, messages: list[types.Message]) -> Plan:
         request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
     except capabilities.CapabilityError as error:
         raise Refused("bad_request", str(error)) from None
+    if user is not None:
+        quotas.admit(user, requests)
     adapter = provider.adapter(row)
     fmt = settings.response_format or {}
     unsent = [name for name in capabilities.REASONING_CONTROLS

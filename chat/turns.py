@@ -29,7 +29,7 @@ class Turn:
 
 def _job(request_id: str, user, settings: Settings, path: list) -> Job:
     """A reply's job, planned (and refused) before anything is stored; its ids come with its row."""
-    return Job(request_id=request_id, user_id=user.pk, plan=plan(settings, neutral_messages(path, settings.system)))
+    return Job(request_id=request_id, user_id=user.pk, plan=plan(settings, neutral_messages(path, settings.system), user))
 
 
 def _describe(conversation: Conversation) -> dict:

@@ -92,6 +92,8 @@ PLAYGROUND_MODEL_CACHE_SECONDS = env.float("PLAYGROUND_MODEL_CACHE_SECONDS", def
 # running experiment looks for a cancel sent to another process, in seconds.
 PLAYGROUND_EXPERIMENT_CONCURRENCY = env.int("PLAYGROUND_EXPERIMENT_CONCURRENCY", default=4)
 PLAYGROUND_EXPERIMENT_POLL_SECONDS = env.float("PLAYGROUND_EXPERIMENT_POLL_SECONDS", default=1.0)
+# Gateway (/v1): also save each request as a conversation of its user, marked as from the API.
+PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS = _strict_bool("PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS", False)
 # The idle timeout a new provider gets: the longest silence between two pieces of a reply, in seconds.
 PLAYGROUND_PROVIDER_IDLE_TIMEOUT = env.float("PLAYGROUND_PROVIDER_IDLE_TIMEOUT", default=60.0)
 
@@ -108,6 +110,7 @@ INSTALLED_APPS = [
     "axes",
     "providers",
     "chat",
+    "chat.gateway",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chat.gateway.audit.AuditMiddleware",  # who and from where, for the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a lock-out into the sign-in page saying so
@@ -181,6 +185,25 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "playground.channel_layer.LocalChannelLayer", "CONFIG": {"capacity": 1000}}}
 
 AUTHENTICATION_BACKENDS = ["playground.login_throttle.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+# Single sign-on with OpenID Connect (chat/gateway/oidc.py), on when OIDC_RP_CLIENT_ID is set: the endpoints are the
+# ones the identity provider's /.well-known/openid-configuration lists. Local accounts keep working.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_STAFF_CLAIM = env.str("OIDC_STAFF_CLAIM", default="")  # a claim that makes a user staff (true) or not
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="")  # a claim listing the groups a user is in
+if OIDC_RP_CLIENT_ID:
+    try:
+        OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
+        OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT")
+        OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT")
+        OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT")
+    except ImproperlyConfigured as missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set: {missing}") from None
+    OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+    OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("chat.gateway.oidc.TeamOIDCBackend")
+
 # Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from one
 # address, that pair is refused for LOGIN_COOLOFF_MINUTES after the last one; elsewhere the user still signs in.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

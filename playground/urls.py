@@ -1,4 +1,5 @@
 """URL routes: the admin, sign-in, and each app's own routes."""
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
@@ -10,7 +11,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("chat.urls")),
+    path("", include("chat.gateway.urls")),
 ]
+if settings.OIDC_RP_CLIENT_ID:  # single sign-on: /oidc/authenticate/ and /oidc/callback/
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 
 
 def server_error(request):

@@ -53,10 +53,11 @@ def neutral_messages(spec: dict) -> list[types.Message]:
     return out + [types.Message(m["role"], m["content"]) for m in spec["messages"]]
 
 
-def prepare_target(spec: dict, provider_slug: str, model_id: str) -> Target:
-    """Plan a target now (a provider may have been disabled since the experiment was saved)."""
+def prepare_target(spec: dict, provider_slug: str, model_id: str, user=None) -> Target:
+    """Plan a target now (a provider may have been disabled since the experiment was saved); with `user`,
+    its runs are counted against their quotas."""
     try:
-        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec))
+        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec), user, spec["repeats"])
     except Refused as refused:
         return Target(provider_slug, model_id, error=refused)
     return Target(planned.provider_slug, planned.model, planned)
@@ -91,7 +92,7 @@ def start_batch(experiment_id: int, user) -> tuple[ExperimentBatch, list[RunJob]
     """A new run set stored with its pending runs; returns it, the jobs to run, and the rows that failed at once."""
     experiment = Experiment.objects.get(pk=experiment_id)
     spec = experiment.spec()
-    targets = {(t["provider"], t["model"]): prepare_target(spec, t["provider"], t["model"]) for t in spec["targets"]}
+    targets = {(t["provider"], t["model"]): prepare_target(spec, t["provider"], t["model"], user) for t in spec["targets"]}
     try:
         batch, runs = _create_batch(experiment, user, spec, targets)
     except IntegrityError:  # another process numbered a batch at the same moment

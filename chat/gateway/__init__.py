@@ -1,0 +1,1 @@
+"""The team gateway: personal API tokens, the OpenAI-compatible API under /v1, quotas, usage and audit."""
