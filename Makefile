@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL := postgres://postgres@127.0.0.1:5432/test
 REDIS := redis://127.0.0.1:6379/0
 
-.PHONY: run test bench install chromium axe lint test-sqlite test-postgres
+.PHONY: run test bench install chromium node axe lint test-sqlite test-postgres
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -29,17 +29,19 @@ run: install
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
 
-# Pinned in tests/browser/package-lock.json: axe-core (the browser tests inject it into every page) and openai
-# (tests/test_view_code_flavours.py runs the JavaScript View code sample with it).
-AXE := tests/browser/node_modules/axe-core/axe.min.js
-$(AXE): tests/browser/package.json tests/browser/package-lock.json
+# The tests' Node.js peers, each pinned in its package-lock.json:
+# tests/browser: axe-core (injected into every page) and openai (runs the JavaScript View code sample);
+# tests/oidc: oidc-provider (a real OpenID Connect provider for the single sign-on test).
+NODE_PACKAGES := tests/browser/node_modules/.installed tests/oidc/node_modules/.installed
+tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
 	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y npm; }
-	npm ci --prefix tests/browser --no-audit --no-fund
-	touch $(AXE)
+	npm ci --prefix tests/$* --no-audit --no-fund
+	touch $@
 
-axe: $(AXE)
+node: $(NODE_PACKAGES)
+axe: node
 
-test: install chromium axe lint test-sqlite test-postgres
+test: install chromium node lint test-sqlite test-postgres
 
 # House rules (pyproject.toml [tool.ruff]); a finding fails the run before any test.
 lint: install

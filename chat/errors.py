@@ -12,10 +12,11 @@ class BadFrame(ValueError):
 class Refused(Exception):
     """A request the user may not make, or that names something missing; becomes an `error` frame."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, where waiting helps (a quota that resets)
 
 
 class ApiError(Exception):

@@ -89,7 +89,7 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
         except BadFrame as error:
             await self.send_error("bad_request", str(error), request_id)
         except Refused as refused:
-            await self.send_error(refused.code, refused.message, request_id)
+            await self.send_error(refused.code, refused.message, request_id, refused.retry_after)
         except Exception:  # the last line of defence: one frame, the socket stays open, the cause in the log
             log.exception("Answering a %s frame failed", kind or "client")
             await self.send_error(SERVER_ERROR, "The server failed to handle this frame; the failure is logged.",
@@ -107,8 +107,11 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict):
         await self.send(text_data=json.dumps(frame))
 
-    async def send_error(self, code: str, message: str, request_id=None):
-        await self.send_frame({"type": "error", "request_id": request_id, "code": code, "message": message})
+    async def send_error(self, code: str, message: str, request_id=None, retry_after: float | None = None):
+        frame = {"type": "error", "request_id": request_id, "code": code, "message": message}
+        if retry_after is not None:
+            frame["retry_after"] = round(retry_after)
+        await self.send_frame(frame)
 
     async def chat_frame(self, event):
         """A frame published to a watched group, already encoded once for every watcher."""

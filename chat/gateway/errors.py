@@ -30,7 +30,7 @@ class GatewayError(Exception):
             return cls(400, str(problem), "invalid_request")
         if isinstance(problem, Refused):
             code = "model_not_found" if problem.code == "not_found" else problem.code
-            return cls(REFUSED.get(problem.code, 400), problem.message, code, getattr(problem, "retry_after", None))
+            return cls(REFUSED.get(problem.code, 400), problem.message, code, problem.retry_after)
         if isinstance(problem, types.ProviderError):
             return cls(PROVIDER.get(problem.code, 502), problem.message, problem.code, problem.retry_after)
         raise TypeError(problem)

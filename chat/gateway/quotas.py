@@ -30,10 +30,10 @@ class QuotaExceeded(Refused):
 
     def __init__(self, limit: str, value, used, resets: datetime):
         self.limit, self.resets = limit, resets
-        self.retry_after = max(1.0, (resets - timezone.now()).total_seconds())
         super().__init__("quota_exceeded", f"Quota exceeded: {_amount(limit, value)} {LABELS[limit]} "
                                            f"(used {_amount(limit, used)}); it resets at "
-                                           f"{resets:%Y-%m-%d %H:%M} UTC.")
+                                           f"{resets:%Y-%m-%d %H:%M} UTC.",
+                         retry_after=max(1.0, (resets - timezone.now()).total_seconds()))
 
 
 def _amount(limit: str, value) -> str:

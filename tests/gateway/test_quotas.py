@@ -30,6 +30,7 @@ async def test_the_websocket_says_which_limit_and_when_it_resets_and_stores_noth
     await ws.disconnect()
     assert error["type"] == "error" and error["code"] == "quota_exceeded" and error["request_id"] == second["request_id"]
     assert "1 requests per minute" in error["message"] and "resets at" in error["message"]
+    assert 1 <= error["retry_after"] <= 60
     assert await Message.objects.acount() == stored and len(openai_fake.chat_requests()) == 1
 
 
