@@ -30,10 +30,19 @@ def _highlight(code: str, lang: str, attrs) -> str:
     return f'<pre class="highlight" data-lang="{escape(lang or "text")}"><code>{body}</code></pre>'
 
 
+def _image_as_link(self, tokens, idx, options, env) -> str:
+    """A Markdown image in model output becomes a link: the browser never fetches a URL a reply chose, which
+    could carry data out in its query (a known exfiltration path)."""
+    token = tokens[idx]
+    source, alt = token.attrGet("src") or "", token.content or ""
+    return f'<a href="{escape(source)}">Image: {escape(alt or source)}</a>'
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # html=False: raw HTML in model output is shown as text, never passed through.
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "highlight": _highlight}).enable(["table", "strikethrough"])
+    md.add_render_rule("image", _image_as_link)
     return md
 
 
