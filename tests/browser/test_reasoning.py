@@ -194,7 +194,7 @@ def test_a_teammate_watching_sees_the_reasoning_stream_too(signed_in, alice, bob
     watcher.goto(page.url)  # mid-reasoning: what came so far arrives with conversation.state, the rest as frames
     reply = watcher.locator("article.msg-assistant")
     expect(reply.locator("details.reasoning summary")).to_have_text("Thinking…")
-    expect(reply).to_have_attribute("data-status", "complete")
+    expect(reply).to_have_attribute("data-status", "complete", timeout=20_000)  # 16 events 0.4 s apart
     expect(reply.locator("details.reasoning summary")).to_have_text(THOUGHT_FOR)
     expect(reply.locator(".reasoning-text")).to_have_text("".join(THOUGHT * 3))
     expect(reply.locator(".msg-body")).to_have_text("".join(ANSWER))

@@ -1,5 +1,7 @@
 """A teammate's conversation: read-only down to its settings, with forking as the next step; and what watchers
 see when a conversation is deleted under them."""
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,7 +56,7 @@ def test_bob_reads_alices_conversation_with_its_settings_locked_then_continues_i
     assert not page.evaluate("document.getElementById('tools-panel').inert")
     forked = Conversation.objects.exclude(pk=conversation.pk).get()
     assert forked.owner == bob and forked.forked_from_id == conversation.pk
-    assert page.url.endswith(f"/c/{forked.pk}/")
+    assert urlsplit(page.url).path == f"/c/{forked.pk}/"  # the branch may follow in ?leaf=
     if width < 768:
         page.get_by_role("button", name="Close the settings").click()
     expect(page.get_by_label("Message", exact=True)).to_be_visible()

@@ -122,7 +122,7 @@ def test_chunks_arrive_while_the_provider_streams_and_hanging_up_closes_it(bob, 
     assert _eventually(lambda: ApiRequest.objects.filter(status=499).exists())
 
 
-def _eventually(check, timeout: float = 10) -> bool:
+def _eventually(check, timeout: float = 20) -> bool:
     import time
 
     deadline = time.monotonic() + timeout
