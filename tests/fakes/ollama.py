@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from tests.fakes.images import MAGIC, image_problem
 from tests.fakes.script import Reply
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
 
@@ -140,6 +141,12 @@ def validate_messages(messages: list) -> str | None:
             if not isinstance(function.get("arguments"), dict):
                 return "json: cannot unmarshal string into Go struct field .messages.tool_calls.function.arguments"
             called.add(function.get("name"))
+        images = message.get("images")
+        if images is not None:
+            if not isinstance(images, list) or not images:
+                return f"messages[{number}]: images must be a list of base64 strings"
+            if not all(any(image_problem(kind, data) is None for kind in MAGIC) for data in images):
+                return f"messages[{number}]: invalid image input (images are base64 PNG, JPEG, WebP or GIF)"
         if role == "tool" and message.get("tool_name") not in called:
             return f"messages[{number}]: tool result names no earlier call (tool_name={message.get('tool_name')!r})"
     return None
