@@ -105,6 +105,22 @@ def attachable(user, conversation_id: int | None, ids: list[int]) -> list[Attach
     return [rows[i] for i in ids]
 
 
+def copy_into(conversation, owner, messages: list) -> None:
+    """Give the (unsaved) copies of `messages` copies of their images, owned by `owner` in `conversation`, so a fork
+    keeps its images whatever becomes of the original."""
+    ids = {reference["id"] for message in messages for reference in message.images or ()}
+    copies = {}
+    for row in Attachment.objects.filter(pk__in=ids):
+        with row.file.open("rb") as handle:
+            data = handle.read()
+        copy = Attachment(owner=owner, conversation=conversation, content_type=row.content_type, size=row.size,
+                          width=row.width, height=row.height, sha256=row.sha256)
+        copy.file.save(row.file.name.rsplit("/", 1)[-1], ContentFile(data), save=True)
+        copies[row.pk] = copy
+    for message in messages:
+        message.images = [copies[r["id"]].reference() for r in message.images or () if r["id"] in copies]
+
+
 def neutral_images(references: list[dict]) -> tuple[types.Image, ...]:
     """The images a message stores references to, read from storage for a provider request."""
     if not references:

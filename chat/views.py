@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from chat import code_samples, export, frames, generation, search
+from chat import code_samples, export, frames, generation, images, search
 from chat.errors import ApiError
 from chat.json_views import api, found, json_body, json_object, one_of, query, whole_number
 from chat.history import branch
@@ -212,6 +212,7 @@ def fork_conversation(original: Conversation, leaf_id: int | None, user) -> Conv
                                        settings=original.settings or {}, forked_from=original)
     path = [m.pk for m in branch(original.pk, leaf_id)]
     rows = Message.objects.in_bulk(path)  # whole rows: branch() may load only some fields
+    images.copy_into(copy, user, list(rows.values()))
     parent = None
     for pk in path:
         parent = _copy_message(rows[pk], copy, parent)

@@ -1,6 +1,8 @@
 """Images people attach to their messages, validated and re-encoded on upload (`chat/images.py`)."""
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 
 class Attachment(models.Model):
@@ -30,6 +32,12 @@ class Attachment(models.Model):
     def reference(self) -> dict:
         """What a message stores of it (and its summary shows, with the url)."""
         return {"id": self.pk, "width": self.width, "height": self.height}
+
+
+@receiver(post_delete, sender=Attachment)
+def _remove_file(instance: Attachment, **kwargs) -> None:
+    """A deleted image (its owner's account or its conversation deleted) leaves nothing behind in storage."""
+    instance.file.delete(save=False)
 
 
 def image_url(attachment_id: int) -> str:

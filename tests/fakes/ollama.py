@@ -25,6 +25,7 @@ class OllamaFake(FakeServer):
 
     gives_call_ids = False
     thinking_models = {"fake-model"}
+    vision_models = {"fake-model-mini"}
 
     @property
     def base_url(self) -> str:
@@ -54,7 +55,8 @@ class OllamaFake(FakeServer):
         model = (request.body or {}).get("model")
         if model not in self.models:
             return JsonResponse(404, {"error": f"model '{model}' not found"})
-        capabilities = ["completion", "tools"] + (["thinking"] if model in self.thinking_models else [])
+        capabilities = ["completion", "tools"] + (["thinking"] if model in self.thinking_models else []) \
+            + (["vision"] if model in self.vision_models else [])
         return JsonResponse(200, {"modelfile": "", "details": {"family": "fake"}, "capabilities": capabilities})
 
     def chat_response(self, request: Recorded):

@@ -22,6 +22,7 @@ class OpenAIFake(FakeServer):
 
     reasoning_field = "reasoning_content"
     supported_parameters: list | None = None  # listed with each model, as OpenRouter does
+    vision_models: set | None = None  # listed with architecture.input_modalities, as OpenRouter does
 
     @property
     def base_url(self) -> str:
@@ -43,6 +44,9 @@ class OpenAIFake(FakeServer):
         models = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
         if self.supported_parameters is not None:
             models = [{**m, "supported_parameters": self.supported_parameters} for m in models]
+        if self.vision_models is not None:
+            models = [{**m, "architecture": {"input_modalities": ["text", "image"] if m["id"] in self.vision_models
+                                             else ["text"]}} for m in models]
         return JsonResponse(200, {"object": "list", "data": models})
 
     def chat_response(self, request: Recorded):

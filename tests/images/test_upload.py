@@ -133,3 +133,38 @@ def test_an_unused_image_is_only_its_owners_and_a_used_one_follows_its_conversat
     assert client.get(url).status_code == 404
     Conversation.objects.update(visibility=Conversation.TEAM)
     assert client.get(url).status_code == 200
+
+
+def used_in_a_conversation(client, owner, visibility=Conversation.TEAM):
+    """An image of `owner` on the first message of a new conversation of theirs: (conversation, url)."""
+    from chat.models import Message
+
+    client.force_login(owner)
+    image = upload(client, picture("PNG", (6, 5))).json()
+    conversation = Conversation.objects.create(owner=owner, title="t", visibility=visibility)
+    Attachment.objects.filter(pk=image["id"]).update(conversation=conversation)
+    Message.objects.create(conversation=conversation, role="user", content="Look", author=owner,
+                           images=[{"id": image["id"], "width": 6, "height": 5}])
+    return conversation, image["url"]
+
+
+def test_a_fork_keeps_its_images_when_the_original_is_deleted(client, alice, bob, media):
+    original, url = used_in_a_conversation(client, alice)
+    client.force_login(bob)
+    fork = client.post(f"/api/conversations/{original.pk}/fork", {}, content_type="application/json").json()
+    forked_image = fork["messages"][0]["images"][0]
+    assert forked_image["url"] != url and (forked_image["width"], forked_image["height"]) == (6, 5)
+    client.force_login(alice)
+    assert client.delete(f"/api/conversations/{original.pk}").status_code in (200, 204)
+    assert client.get(url).status_code == 404
+    client.force_login(bob)
+    served = client.get(forked_image["url"])
+    assert served.status_code == 200 and Image.open(io.BytesIO(b"".join(served.streaming_content))).size == (6, 5)
+    assert len(stored_files(media)) == 1  # the original's file went with it
+
+
+def test_deleting_a_conversation_removes_its_image_files(client, alice, media):
+    conversation, _ = used_in_a_conversation(client, alice)
+    assert len(stored_files(media)) == 1
+    conversation.delete()
+    assert Attachment.objects.count() == 0 and stored_files(media) == []
