@@ -24,7 +24,7 @@ async function upload(file) {
 
 export class Attachments {
   constructor({ list, attach, input, dropZone, pasteTarget, onChange, onError, onAnnounce }) {
-    Object.assign(this, { list, input, onChange, onError, onAnnounce });
+    Object.assign(this, { list, input, pasteTarget, onChange, onError, onAnnounce });
     this.images = []; // {id, url, width, height}
     this.uploading = 0;
     attach.addEventListener("click", () => input.click());
@@ -73,6 +73,9 @@ export class Attachments {
   remove(index) {
     this.images.splice(index, 1);
     this.render();
+    // Focus stays in place: on the next image's remove button, else the previous one, else the message box.
+    const buttons = this.list.querySelectorAll(".remove-attachment");
+    (buttons[index] || buttons[index - 1] || this.pasteTarget).focus();
     this.onChange();
     this.onAnnounce("Image removed.");
   }

@@ -54,3 +54,42 @@ def test_an_attached_image_is_sent_and_shown_after_a_reload(width, height, signe
     expect(shown).to_be_visible()
     assert shown.evaluate("img => img.complete && img.naturalWidth") == 40  # served back to its owner
     assert axe_violations(page) == []
+
+
+DROP_AND_PASTE = """async ([target, kind, bytes]) => {
+  const file = new File([new Uint8Array(bytes)], "pasted.png", { type: "image/png" });
+  const transfer = new DataTransfer();
+  transfer.items.add(file);
+  const node = document.querySelector(target);
+  const event = kind === "paste"
+    ? new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true })
+    : new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true });
+  node.dispatchEvent(event);
+}"""
+
+
+def test_images_come_by_paste_and_drop_and_leave_by_the_keyboard(signed_in, alice, fresh_provider):
+    page = signed_in(alice, viewport={"width": 1440, "height": 900})
+    attached = page.get_by_role("list", name="Attached images")
+    page.evaluate(DROP_AND_PASTE, ["#prompt", "paste", list(picture("PNG", (8, 8)))])
+    expect(attached.get_by_role("img", name="Attached image 1 (8×8)")).to_be_visible()
+    page.evaluate(DROP_AND_PASTE, ["#composer", "drop", list(picture("PNG", (9, 7)))])
+    expect(attached.get_by_role("img", name="Attached image 2 (9×7)")).to_be_visible()
+
+    page.get_by_role("button", name="Remove attached image 1").focus()
+    page.keyboard.press("Enter")
+    expect(attached.get_by_role("img")).to_have_count(1)
+    expect(attached.get_by_role("img", name="Attached image 1 (9×7)")).to_be_visible()
+    expect(page.get_by_role("button", name="Remove attached image 1")).to_be_focused()  # focus is not lost
+    page.keyboard.press("Space")
+    expect(attached).to_be_hidden()
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+
+
+def test_a_file_that_is_not_an_image_is_refused_with_a_clear_alert(signed_in, alice, fresh_provider, tmp_path):
+    fake = tmp_path / "notes.png"
+    fake.write_bytes(b"just some text, not a picture")
+    page = signed_in(alice, viewport={"width": 1440, "height": 900})
+    attach(page, fake)
+    expect(page.locator("#alerts")).to_contain_text("not an image")
+    expect(page.get_by_role("list", name="Attached images")).to_be_hidden()
