@@ -9,10 +9,16 @@ from chat.json_views import api, found
 from chat.models import Attachment
 
 
+FORM_OVERHEAD = 64 * 1024  # bytes of a multipart body that are not the image (boundaries, headers)
+
+
 @require_POST
 @api
 def upload(request):
     """A multipart form with one file, `image`; 201 with {id, url, width, height, content_type, size}."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > settings.PLAYGROUND_MAX_IMAGE_BYTES + FORM_OVERHEAD:
+        raise ApiError(400, images.too_large(int(declared)))  # refused before the body is read at all
     uploaded = request.FILES.get("image")
     if uploaded is None:
         raise ApiError(400, "Send the image as the multipart field `image`.")

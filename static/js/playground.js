@@ -259,7 +259,10 @@ function blockReason() {
 
 function messageAction(action, { message, content }) {
   if (action === "regenerate" || action === "retry") return regenerate(message);
-  if (action === "edit") return send(content, message.parent_id ?? null, { root: message.parent_id == null });
+  if (action === "edit") {
+    const images = (message.images || []).map((image) => image.id); // an edited message keeps its images
+    return send(content, message.parent_id ?? null, { root: message.parent_id == null, images });
+  }
   if (action === "code") return showCode(message.id);
   return undefined; // "leaf": switching branches is a view; every send names its parent
 }

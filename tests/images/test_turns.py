@@ -99,3 +99,23 @@ async def test_a_malformed_images_field_is_a_bad_frame(alice, provider):
         error = await ws.receive_json_from()
         assert error["type"] == "error" and "images" in error["message"]
     await ws.disconnect()
+
+
+async def test_an_image_is_reused_within_its_conversation_only(alice, provider, openai_fake):
+    """An edited message keeps its images: the page sends their ids again, which this conversation may reuse."""
+    image = await uploaded(alice)
+    openai_fake.enqueue(Reply.text_of("A square."), Reply.text_of("Still a square."))
+    ws = await connect(alice)
+    first = send_frame("What is this?", images=[image["id"]])
+    await ws.send_json_to(first)
+    conversation_id = (await frames_until_end(ws, first["request_id"]))[0]["conversation_id"]
+    edit = send_frame("What is this, in one word?", conversation_id=conversation_id, root=True, images=[image["id"]])
+    await ws.send_json_to(edit)
+    frames = await frames_until_end(ws, edit["request_id"])
+    assert of_type(frames, "message.created")[0]["message"]["images"][0]["id"] == image["id"]
+    assert openai_fake.chat_requests()[-1].body["messages"][-1]["content"][1]["type"] == "image_url"
+    await ws.send_json_to(send_frame("Elsewhere", images=[image["id"]]))  # a new conversation: refused
+    error = await ws.receive_json_from()
+    assert error["type"] == "error" and error["code"] == "bad_request"
+    assert await Conversation.objects.acount() == 1
+    await ws.disconnect()

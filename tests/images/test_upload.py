@@ -88,6 +88,13 @@ def test_too_many_bytes_is_refused(client, alice, media, settings):
     refused(upload(client, picture("PNG", (64, 64), color=(1, 2, 3)) + b"\0" * 200), media, "too large")
 
 
+def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(client, alice, media, settings):
+    settings.PLAYGROUND_MAX_IMAGE_BYTES = 1000
+    client.force_login(alice)
+    big = picture("PNG", (300, 300), color=(1, 2, 3)) + bytes(range(256)) * 400
+    refused(upload(client, big), media, "too large")
+
+
 def test_too_many_pixels_is_refused(client, alice, media, settings):
     settings.PLAYGROUND_MAX_IMAGE_PIXELS = 100
     client.force_login(alice)
