@@ -254,7 +254,14 @@ function updateButtons() {
 // Why Send is off (a schema to fix, a compared reply to pick), or "".
 function blockReason() {
   return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
-    || attachments.blockReason();
+    || attachments.blockReason() || imagesRefused();
+}
+
+// Attached images and a model known not to take them: said before sending (the server refuses it too).
+function imagesRefused() {
+  const model = settings.currentModel();
+  if (!attachments.ids().length || !model || model.capabilities?.vision !== false) return "";
+  return `${model.name} does not take images: remove them or pick another model.`;
 }
 
 function messageAction(action, { message, content }) {

@@ -93,3 +93,16 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_clear_alert(signed_in, al
     attach(page, fake)
     expect(page.locator("#alerts")).to_contain_text("not an image")
     expect(page.get_by_role("list", name="Attached images")).to_be_hidden()
+
+
+def test_a_model_without_vision_blocks_send_and_says_why(signed_in, alice, fresh_provider, tmp_path):
+    fresh_provider.provider_models.update(supports_vision=False)
+    red = tmp_path / "red.png"
+    red.write_bytes(picture("PNG"))
+    page = signed_in(alice, viewport={"width": 1440, "height": 900})
+    page.get_by_label("Provider", exact=True).select_option(label="Loopback")
+    attach(page, red)
+    expect(page.locator("#send-blocked")).to_have_text("Fake model does not take images: remove them or pick another model.")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    page.get_by_role("button", name="Remove attached image 1").click()
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
