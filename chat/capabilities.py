@@ -25,6 +25,8 @@ def _with_system_note(request: types.ChatRequest, note: str) -> list[types.Messa
 
 def plan(request: types.ChatRequest, caps: types.Capabilities, model_label: str) -> tuple[types.ChatRequest, str | None]:
     """The request to send and the fallback used (None when sent as asked)."""
+    if not caps.vision and any(m.images for m in request.messages):
+        raise CapabilityError(f"{model_label} does not take images; remove them or pick another model.")
     if request.tools and not caps.tools:
         raise CapabilityError(f"{model_label} does not support tools; remove the tools or pick another model.")
     request, tool_note = _tool_choice(request, caps, model_label)

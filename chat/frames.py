@@ -269,6 +269,22 @@ def _results(raw, name: str) -> list:
     return raw
 
 
+MAX_IMAGES = 10  # images attached to one message
+
+
+def _image_ids(raw, name: str) -> list[int]:
+    """Extension: the ids of uploaded images (POST /api/images) a `chat.send` attaches."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_IMAGES or len(set(map(str, raw))) != len(raw):
+        raise BadFrame(f"`{name}` must list up to {MAX_IMAGES} different image ids.")
+    for item in raw:
+        identifier(item, name)
+        if item is None:
+            raise _wrong(name, "a list of image ids")
+    return raw
+
+
 def _request(frame: dict) -> None:
     check_field(frame, "request_id", _text, required=True, nullable=False)
 
@@ -288,6 +304,7 @@ def _send(frame: dict) -> dict:
     check_field(frame, "root", _flag)  # extension: a new root message (editing the first one)
     check_field(frame, "compare", _compare)
     check_field(frame, "visibility", _visibility)
+    frame["images"] = check_field(frame, "images", _image_ids)
     frame["settings"] = settings_from(frame)
     return frame
 

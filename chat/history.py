@@ -1,8 +1,9 @@
 """Branches of a conversation's message tree, and their neutral form for a provider."""
+from chat.images import neutral_images
 from chat.models import Message
 from providers import types
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -19,10 +20,11 @@ class Row:
     status: str
     reasoning: str = ""
     reasoning_extra: dict | None = None
+    images: list = field(default_factory=list)  # references to attachments: [{id, width, height}]
 
 
 _FIELDS = ("id", "parent_id", "role", "content", "tool_calls", "tool_call_id", "name", "status", "reasoning",
-           "reasoning_extra")
+           "reasoning_extra", "images")
 
 
 class Tree:
@@ -73,7 +75,7 @@ def branch(conversation_id: int, leaf_id: int | None) -> list[Message]:
 
 
 def neutral_messages(path: list, system: str | None) -> list[types.Message]:
-    """What a provider is sent for a branch: the system prompt, then every turn."""
+    """What a provider is sent for a branch: the system prompt, then every turn (images read from storage)."""
     out = [types.Message("system", system)] if system else []
     for m in path:
         if m.role == Message.ASSISTANT and not m.content and not m.tool_calls:
@@ -81,5 +83,5 @@ def neutral_messages(path: list, system: str | None) -> list[types.Message]:
         calls = tuple(types.ToolCall(c["id"], c["name"], c.get("arguments") or "", c.get("extra"))
                       for c in m.tool_calls or ())
         out.append(types.Message(m.role, m.content, calls, m.tool_call_id or None, m.name or None,
-                                 m.reasoning or "", m.reasoning_extra))
+                                 m.reasoning or "", m.reasoning_extra, neutral_images(m.images)))
     return out

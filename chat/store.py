@@ -2,7 +2,8 @@
 from django.db import transaction
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.errors import Refused
+from chat.models import Attachment, Conversation, Message
 from chat.models.preferences import default_visibility
 from chat.rendering import plain_text, render_markdown
 
@@ -25,16 +26,17 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
 
 @transaction.atomic
 def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
-               jobs: list, visibility: str | None = None) -> tuple[Conversation, Message]:
-    """Store the user's message (and its new conversation, `visibility` or the user's default), then the
-    replies' rows, in one transaction."""
+               jobs: list, visibility: str | None = None, images: list | None = None) -> tuple[Conversation, Message]:
+    """Store the user's message (and its new conversation, `visibility` or the user's default) with the
+    `images` it attaches (references), then the replies' rows, in one transaction."""
     created = conversation is None
     if created:
         conversation = Conversation.objects.create(owner=user, title=_title(content) or "New conversation",
                                                    settings=settings,
                                                    visibility=visibility or default_visibility(user))
     message = Message.objects.create(conversation=conversation, parent_id=parent_id, role=Message.USER,
-                                     content=content, html=render_markdown(content), author=user)
+                                     content=content, html=render_markdown(content), author=user, images=images or [])
+    _use_images(conversation, [image["id"] for image in images or ()])
     _reply_rows(conversation, message.pk, jobs)
     if not created:
         fields = {"settings": settings, "updated": timezone.now()}
@@ -42,6 +44,16 @@ def start_turn(user, conversation: Conversation | None, parent_id: int | None, c
             fields["title"] = _title(content)
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
     return conversation, message
+
+
+def _use_images(conversation: Conversation, ids: list[int]) -> None:
+    """The attachments now belong to the conversation (who may read it may see them); one used elsewhere meanwhile
+    refuses the turn."""
+    if not ids:
+        return
+    Attachment.objects.filter(pk__in=ids, conversation=None).update(conversation=conversation)
+    if Attachment.objects.filter(pk__in=ids, conversation=conversation).count() != len(ids):
+        raise Refused("bad_request", "An attached image was just used in another conversation; attach it again.")
 
 
 @transaction.atomic

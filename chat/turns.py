@@ -13,6 +13,7 @@ from chat.access import readable_conversation, writable_conversation
 from chat.errors import Refused
 from chat.frames import Settings
 from chat.generation import Job
+from chat.images import attachable
 from chat.history import Row, Tree, neutral_messages
 from chat.models import Conversation, Message
 from chat.requests import plan
@@ -75,7 +76,9 @@ def send(user, frame: dict, opened=_nothing) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
     parent_id = _parent(frame, tree)
-    path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "")]
+    attached = [a.reference() for a in attachable(user, frame["conversation_id"], frame.get("images") or [])]
+    path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "",
+                                          images=attached)]
     jobs = [_job(request_id, user, column, path) for request_id, column in _columns(frame, settings)]
     if frame.get("compare"):
         for job in jobs:
@@ -83,7 +86,7 @@ def send(user, frame: dict, opened=_nothing) -> Turn:
     opened(jobs)
     created = conversation is None
     conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
-                                             frame.get("visibility"))
+                                             frame.get("visibility"), attached)
     return Turn(jobs, _describe(conversation), created, [message.summary()])
 
 

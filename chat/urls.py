@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from chat import collection_views, preference_views, views
+from chat import collection_views, image_views, preference_views, views
 
 urlpatterns = [
     path("", views.playground, name="playground"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("api/conversations", views.conversations, name="api-conversations"),
     path("api/code", views.next_code, name="api-next-code"),
     path("api/providers", views.providers, name="api-providers"),
+    path("api/images", image_views.upload, name="api-images"),
+    path("api/images/<int:attachment_id>", image_views.image, name="api-image"),
     path("api/preferences", preference_views.preferences, name="api-preferences"),
     path("api/conversations/import", collection_views.import_file, name="api-conversations-import"),
     path("api/conversations/delete", collection_views.delete_many, name="api-conversations-delete"),

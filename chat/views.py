@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from chat import code_samples, export, frames, generation, search
+from chat import code_samples, export, frames, generation, images, search
 from chat.errors import ApiError
 from chat.json_views import api, found, json_body, json_object, one_of, query, whole_number
 from chat.history import branch
@@ -73,7 +73,7 @@ def _model_choice(provider: Provider, model) -> dict:
     controls = list(provider.adapter(model).reasoning_controls()) if caps.reasoning else []
     return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
             "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema, "reasoning": caps.reasoning,
-                             "reasoning_controls": controls},
+                             "reasoning_controls": controls, "vision": caps.vision},
             "context_window": model.context_window}
 
 
@@ -212,6 +212,7 @@ def fork_conversation(original: Conversation, leaf_id: int | None, user) -> Conv
                                        settings=original.settings or {}, forked_from=original)
     path = [m.pk for m in branch(original.pk, leaf_id)]
     rows = Message.objects.in_bulk(path)  # whole rows: branch() may load only some fields
+    images.copy_into(copy, user, list(rows.values()))
     parent = None
     for pk in path:
         parent = _copy_message(rows[pk], copy, parent)

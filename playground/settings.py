@@ -74,6 +74,9 @@ PLAYGROUND_MAX_REPLY_CHARS = env.int("PLAYGROUND_MAX_REPLY_CHARS", default=1_000
 # A finished reply longer than this (text plus html, in characters) is not repeated in `stream.end`:
 # clients fetch it over HTTP, so no frame nears Daphne's 1 MiB or channels-redis' message limits.
 PLAYGROUND_MAX_END_CHARS = env.int("PLAYGROUND_MAX_END_CHARS", default=100_000)
+# Images people attach: at most this many bytes as uploaded, and this many pixels (width × height).
+PLAYGROUND_MAX_IMAGE_BYTES = env.int("PLAYGROUND_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+PLAYGROUND_MAX_IMAGE_PIXELS = env.int("PLAYGROUND_MAX_IMAGE_PIXELS", default=25_000_000)
 # Who sees a new conversation or fork unless its owner (or their own default) says otherwise: team or private.
 PLAYGROUND_DEFAULT_VISIBILITY = env.str("PLAYGROUND_DEFAULT_VISIBILITY", default="team")
 if PLAYGROUND_DEFAULT_VISIBILITY not in ("team", "private"):
@@ -233,6 +236,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = LOCAL_DIR / "staticfiles"
+# Attached images go through Django's storage API: files under MEDIA_ROOT unless STORAGES["default"] says
+# otherwise (an S3-compatible store through django-storages: see docs/configuration.md). They are never
+# served from MEDIA_URL, only through /api/images/<id> to those who may read them.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(LOCAL_DIR / "media"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

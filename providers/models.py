@@ -19,6 +19,7 @@ CAPABILITY_FIELDS = {
     "json_schema": "supports_json_schema",
     "stream_usage": "supports_stream_usage",
     "reasoning": "supports_reasoning",
+    "vision": "supports_vision",
 }
 
 
@@ -60,6 +61,7 @@ class Provider(models.Model):
     supports_reasoning = models.BooleanField(
         default=False, help_text="Takes reasoning controls (effort, thinking budget, thinking on/off). "
                                  "Reasoning a model sends is shown either way.")
+    supports_vision = models.BooleanField(default=True, help_text="Takes images in messages.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -131,6 +133,7 @@ class ProviderModel(models.Model):
     supports_json_object = models.BooleanField(null=True, blank=True)
     supports_json_schema = models.BooleanField(null=True, blank=True)
     supports_reasoning = models.BooleanField(null=True, blank=True, help_text="Empty: as the provider.")
+    supports_vision = models.BooleanField(null=True, blank=True, help_text="Takes images. Empty: as the provider.")
     discovered = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 

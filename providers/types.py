@@ -5,6 +5,8 @@ wire format spells it: adapters translate to and from these.
 """
 from __future__ import annotations
 
+import base64
+
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
@@ -20,6 +22,22 @@ class ToolCall:
     extra: dict | None = None  # opaque provider data that must be sent back (Gemini's thoughtSignature)
 
 
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image sent with a message: its content type and bytes (each adapter encodes it its own way)."""
+
+    media_type: str  # image/png, image/jpeg, image/webp or image/gif
+    data: bytes
+
+    @property
+    def base64(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.media_type};base64,{self.base64}"
+
+
 @dataclass(slots=True)
 class Message:
     role: Role
@@ -29,6 +47,7 @@ class Message:
     name: str | None = None  # on tool messages: the function answered (Gemini needs it)
     reasoning: str = ""  # on assistant messages: the model's reasoning, apart from its answer
     reasoning_extra: dict | None = None  # opaque data some APIs need back with it (Anthropic's signature)
+    images: tuple[Image, ...] = ()  # on user messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +111,7 @@ class Capabilities:
     json_schema: bool = True
     stream_usage: bool = True  # the stream can report usage at its end
     reasoning: bool = False  # takes reasoning controls (effort, thinking budget, thinking on/off)
+    vision: bool = True  # takes images in user messages
 
 
 # Stream events ---------------------------------------------------------------
@@ -160,6 +180,7 @@ class ModelInfo:
     display_name: str = ""
     context_window: int | None = None
     reasoning: bool | None = None  # whether the model thinks, where the provider says
+    vision: bool | None = None  # whether the model takes images, where the provider says
 
 
 @dataclass(frozen=True, slots=True)

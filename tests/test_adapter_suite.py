@@ -13,6 +13,7 @@ from providers.types import (
     PROVIDER_AUTH,
     ChatRequest,
     Finish,
+    Image,
     Message,
     Params,
     ProviderError,
@@ -26,6 +27,7 @@ from providers.types import (
 )
 from tests.fakes.registry import CASES, TEST_KEY, make_config
 from tests.fakes.script import Reply, ScriptedCall
+from tests.images.pictures import picture
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -116,6 +118,25 @@ async def test_it_sends_a_tool_loop_in_the_provider_shape(adapter, fake, case):
     assert calls == [("get_weather", {"city": "Paris"}), ("get_time", {"zone": "CET"})]
     refs = ["call_w1", "call_t2"] if case.results_by == "id" else ["get_weather", "get_time"]
     assert results == [(refs[0], {"temp_c": 21}), (refs[1], {"time": "12:00"})]
+
+
+async def test_it_sends_images_with_the_users_text_in_the_provider_shape(adapter, fake, case):
+    png, jpeg = picture("PNG"), picture("JPEG")
+    question = Message("user", "What is in these?", images=(Image("image/png", png), Image("image/jpeg", jpeg)))
+    fake.enqueue(Reply.text_of("Two red squares."))
+    result = await collect(adapter.stream_chat(ask(question)))
+    assert result.content == "Two red squares."
+    sent = case.images(fake.chat_requests()[-1].body)
+    assert [data for _, data in sent] == [png, jpeg]
+    if case.kind != "ollama":  # Ollama's images carry no type: the server reads it from the bytes
+        assert [kind for kind, _ in sent] == ["image/png", "image/jpeg"]
+
+
+async def test_an_image_that_is_not_what_it_says_is_refused_like_the_real_api(adapter, fake):
+    question = Message("user", "And this?", images=(Image("image/png", b"not an image at all"),))
+    with pytest.raises(ProviderError) as caught:
+        await collect(adapter.stream_chat(ask(question)))
+    assert caught.value.status == 400
 
 
 async def test_it_asks_for_structured_output_and_gets_json(adapter, fake, case):

@@ -1,4 +1,5 @@
 """Chat models: conversations and their message trees, and the team's saved tools and schemas."""
+from chat.models.attachments import Attachment  # noqa: F401
 from chat.models.conversation import Conversation, Message  # noqa: F401
 from chat.models.experiments import Experiment, ExperimentBatch, ExperimentRun  # noqa: F401
 from chat.models.library import SavedSchema, ToolSet  # noqa: F401

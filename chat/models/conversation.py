@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 
 from chat.fields import OrderedJSONField
+from chat.models.attachments import image_url
 from django.db.models import Q
 
 
@@ -55,6 +56,7 @@ class Message(models.Model):
     reasoning = models.TextField(blank=True, help_text="The model's reasoning, apart from its answer.")
     reasoning_extra = models.JSONField(null=True, blank=True, help_text="Provider data sent back with the reasoning.")
     tool_calls = models.JSONField(default=list, blank=True)
+    images = models.JSONField(default=list, blank=True, help_text="On user messages: [{id, width, height}] attached.")
     tool_call_id = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True, help_text="On tool messages: the function answered.")
     status = models.CharField(max_length=12, choices=STATUSES, default=COMPLETE)
@@ -87,7 +89,7 @@ class Message(models.Model):
 
     SUMMARY_FIELDS = ("id", "role", "content", "html", "parent_id", "created", "status", "tool_calls", "tool_call_id",
                       "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
-                      "model", "error_code", "error_message", "reasoning", "compare_set")
+                      "model", "error_code", "error_message", "reasoning", "compare_set", "images")
 
     def summary(self) -> dict:
         """The message as the protocol's `message.created` and history describe it."""
@@ -108,4 +110,5 @@ def summarize(m: dict) -> dict:
         "structured": m["structured"], "fallback": m["fallback"] or None, "provider": m["provider"] or None,
         "model": m["model"] or None, "reasoning": m["reasoning"] or None, "compare_set": m["compare_set"] or None,
         "error": {"code": m["error_code"], "message": m["error_message"]} if m["error_code"] else None,
+        "images": [{**image, "url": image_url(image["id"])} for image in m["images"] or ()],
     }

@@ -67,6 +67,8 @@ def _blocks(message: Message) -> list[dict]:
     if message.role == "tool":
         return [{"type": "tool_result", "tool_use_id": message.tool_call_id or "", "content": message.content}]
     blocks = thinking_blocks(message) if message.role == "assistant" else []
+    blocks += [{"type": "image", "source": {"type": "base64", "media_type": image.media_type, "data": image.base64}}
+               for image in message.images]
     blocks += [{"type": "text", "text": message.content}] if message.content else []
     for call in message.tool_calls:
         blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": arguments_object(call.arguments)})

@@ -92,9 +92,10 @@ def _parts(message: Message, names: dict) -> list[dict]:
     if message.role == "tool":
         name = message.name or names.get(message.tool_call_id or "", "")
         return [{"functionResponse": {"name": name, "response": _response_object(message.content)}}]
-    parts = [{"text": message.content}] if message.content else []
+    parts = [{"inline_data": {"mime_type": image.media_type, "data": image.base64}} for image in message.images]
+    parts += [{"text": message.content}] if message.content else []
     signature = (message.reasoning_extra or {}).get("thoughtSignature")
-    if parts and message.role == "assistant" and isinstance(signature, str):
+    if parts and message.role == "assistant" and isinstance(signature, str):  # assistant parts carry no images
         parts[0]["thoughtSignature"] = signature
     parts += [{"functionCall": {"name": c.name, "args": arguments_object(c.arguments)},
                "thoughtSignature": (c.extra or {}).get("thoughtSignature", UNSIGNED)} for c in message.tool_calls]

@@ -52,6 +52,8 @@ def wire_messages(messages: list[Message]) -> list[dict]:
         if message.tool_calls:
             wire["tool_calls"] = [{"function": {"name": c.name, "arguments": arguments_object(c.arguments)}}
                                   for c in message.tool_calls]
+        if message.images:
+            wire["images"] = [image.base64 for image in message.images]
         if message.role == "tool":
             wire["tool_name"] = message.name or names.get(message.tool_call_id or "", "")
         wired.append(wire)
@@ -167,15 +169,17 @@ class OllamaAdapter(Adapter):
         data = Fields(await http.request_json(self.config, "GET", self.url("/api/tags"), headers=self.headers()),
                       "model list", self.config.name)
         names = [name for name in (item.text("name") for item in data.objects("models")) if name]
-        thinks = await asyncio.gather(*(self.thinks(name) for name in names))
-        return [ModelInfo(id=name, display_name=name, reasoning=flag) for name, flag in zip(names, thinks)]
+        abilities = await asyncio.gather(*(self.abilities(name) for name in names))
+        return [ModelInfo(id=name, display_name=name, reasoning=None if listed is None else "thinking" in listed,
+                          vision=None if listed is None else "vision" in listed)
+                for name, listed in zip(names, abilities)]
 
-    async def thinks(self, model: str) -> bool | None:
-        """Whether /api/show lists "thinking" among the model's capabilities (None where it cannot say)."""
+    async def abilities(self, model: str) -> list | None:
+        """The capabilities /api/show lists for a model ("thinking", "vision"…; None where it cannot say)."""
         try:
             data = await http.request_json(self.config, "POST", self.url("/api/show"), json_body={"model": model},
                                            headers=self.headers())
         except ProviderError:
             return None
         capabilities = Fields(data, "model details", self.config.name).value("capabilities")
-        return "thinking" in capabilities if isinstance(capabilities, list) else None
+        return capabilities if isinstance(capabilities, list) else None

@@ -93,6 +93,10 @@ class OpenAIAdapter(Adapter):
             ]
         if message.role == "tool":
             wire["tool_call_id"] = self._call_id(message.tool_call_id or "")
+        if message.images:
+            text = [{"type": "text", "text": message.content}] if message.content else []
+            wire["content"] = text + [{"type": "image_url", "image_url": {"url": image.data_url}}
+                                      for image in message.images]
         return wire
 
     def wire_tool_choice(self, request: ChatRequest):
@@ -242,7 +246,8 @@ class OpenAIAdapter(Adapter):
             if model_id:
                 context = item.integer("context_window") or item.integer("context_length")
                 models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context,
-                                        reasoning=_reasons(item.value("supported_parameters"))))
+                                        reasoning=_reasons(item.value("supported_parameters")),
+                                        vision=_sees(item.value("architecture"))))
         return models
 
 
@@ -269,6 +274,12 @@ def _usage(raw: Fields) -> Usage:
     reasoning = raw.obj("completion_tokens_details").integer("reasoning_tokens")
     return Usage(raw.integer("prompt_tokens"), raw.integer("completion_tokens"), raw.integer("total_tokens"),
                  reasoning_tokens=reasoning)
+
+
+def _sees(architecture) -> bool | None:
+    """Whether a model takes images, from the `architecture.input_modalities` some servers list (OpenRouter)."""
+    modalities = architecture.get("input_modalities") if isinstance(architecture, dict) else None
+    return "image" in modalities if isinstance(modalities, list) else None
 
 
 def _reasons(parameters) -> bool | None:

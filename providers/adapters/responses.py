@@ -54,8 +54,9 @@ def input_items(messages: list[Message], reasoning: bool) -> list[dict]:
             items += (message.reasoning_extra or {}).get(REASONING_ITEMS) or []
         if message.content or not message.tool_calls:
             part = "output_text" if message.role == "assistant" else "input_text"
+            images = [{"type": "input_image", "image_url": image.data_url} for image in message.images]
             items.append({"type": "message", "role": message.role,
-                          "content": [{"type": part, "text": message.content}]})
+                          "content": [{"type": part, "text": message.content}] + images})
         items += [{"type": "function_call", "call_id": call.id, "name": call.name, "arguments": call.arguments or "{}"}
                   for call in message.tool_calls]
     return items

@@ -3,6 +3,7 @@
 // Model output is untrusted. While a reply streams its deltas are appended as
 // text; at stream.end the server's sanitized `html` replaces it. That `html`
 // field is the only thing ever assigned to innerHTML here.
+import { imageStrip } from "./attachments.js";
 import { copyText, flash } from "./api.js";
 import { toolCallCards, toolResultBlock } from "./toolcalls.js";
 import { structuredView } from "./structured.js";
@@ -247,6 +248,8 @@ export class Thread {
     const thought = reasoningBlock(message);
     if (thought) article.append(thought);
     article.append(message.role === "tool" ? toolResultBlock(message) : this.body(message));
+    const images = imageStrip(message);
+    if (images) article.append(images);
     const structured = structuredView(message);
     if (structured) article.append(structured);
     if (message.tool_calls && message.tool_calls.length) article.append(this.toolCalls(message));

@@ -14,6 +14,7 @@ import { Layout } from "./layout.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { ModelPicker } from "./model_picker.js";
 import { VisibilityChoice } from "./visibility.js";
+import { Attachments } from "./attachments.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -57,6 +58,10 @@ thread.onRender = () => { toolResults.update(); rememberLeaf(); };
 const format = new ResponseFormat($("response-format-panel"), { me: data("me-data"), onChange: () => updateButtons() });
 const comparePicker = new ComparePicker($("compare-panel"), data("providers-data"), { onChange: () => updateButtons() });
 const visibility = new VisibilityChoice($("new-visibility"), $("default-visibility"), { onError: (text) => showAlert(text) });
+const attachments = new Attachments({
+  list: $("attachments"), attach: $("attach"), input: $("attach-input"), dropZone: $("composer"), pasteTarget: prompt,
+  onChange: () => updateButtons(), onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
+});
 const compare = new CompareView(thread, {
   onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
   onChange: () => updateButtons(),
@@ -177,7 +182,7 @@ function amount(bytes) {
   return `${(bytes / 1024).toFixed(1).replace(/\.0$/, "")} KB`;
 }
 
-function send(content, parentId, { root = false } = {}) {
+function send(content, parentId, { root = false, images = [] } = {}) {
   const values = { ...settings.values(), ...format.values(), ...tools.values(), ...comparePicker.values() };
   if (!values.provider || !values.model) {
     showAlert("Pick a provider and a model in the settings first.");
@@ -193,15 +198,17 @@ function send(content, parentId, { root = false } = {}) {
     ...visibility.values(currentId() === null),
   };
   if (root) frame.root = true; // an edit of the first message: a new root, not an append
-  if (!post(frame, { kind: "send", content, parentId, root })) return false;
+  if (images.length) frame.images = images;
+  if (!post(frame, { kind: "send", content, parentId, root, images })) return false;
   if (values.compare) compare.begin(requestId, values.compare);
   return true;
 }
 
 function submit() {
   const content = prompt.value;
-  if (!content.trim() || !state.canWrite || busy()) return;
-  send(content, currentId() === null ? null : thread.leafId);
+  const images = attachments.ids();
+  if ((!content.trim() && !images.length) || !state.canWrite || busy()) return;
+  send(content, currentId() === null ? null : thread.leafId, { images });
 }
 
 function regenerate(message) {
@@ -246,12 +253,23 @@ function updateButtons() {
 
 // Why Send is off (a schema to fix, a compared reply to pick), or "".
 function blockReason() {
-  return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason();
+  return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
+    || attachments.blockReason() || imagesRefused();
+}
+
+// Attached images and a model known not to take them: said before sending (the server refuses it too).
+function imagesRefused() {
+  const model = settings.currentModel();
+  if (!attachments.ids().length || !model || model.capabilities?.vision !== false) return "";
+  return `${model.name} does not take images: remove them or pick another model.`;
 }
 
 function messageAction(action, { message, content }) {
   if (action === "regenerate" || action === "retry") return regenerate(message);
-  if (action === "edit") return send(content, message.parent_id ?? null, { root: message.parent_id == null });
+  if (action === "edit") {
+    const images = (message.images || []).map((image) => image.id); // an edited message keeps its images
+    return send(content, message.parent_id ?? null, { root: message.parent_id == null, images });
+  }
   if (action === "code") return showCode(message.id);
   return undefined; // "leaf": switching branches is a view; every send names its parent
 }
@@ -281,6 +299,7 @@ socket.on("message.created", (frame) => {
   if (pending) {
     pending.conversationId = frame.conversation_id;
     if (pending.kind === "send" && frame.message.role === "user" && prompt.value === pending.content) prompt.value = "";
+    if (pending.kind === "send" && frame.message.role === "user" && pending.images?.length) attachments.clear();
   }
   if (here(frame)) thread.upsert(frame.message);
   sidebar.refreshSoon();

@@ -35,6 +35,12 @@ export class SettingsPanel {
     return this.providers.find((p) => p.slug === this.provider.value);
   }
 
+  // The model picked now ({id, name, capabilities, …}), or undefined.
+  currentModel() {
+    const provider = this.current();
+    return provider && provider.models.find((m) => m.id === this.model.value);
+  }
+
   fillModels(selected) {
     const provider = this.current();
     this.model.replaceChildren();

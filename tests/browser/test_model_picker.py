@@ -24,7 +24,7 @@ def test_a_model_is_found_by_name_or_capability_and_used(signed_in, alice, fresh
     results = page.get_by_role("listbox", name="Models found")
     expect(results.get_by_role("group", name="Herd").get_by_role("option")).to_have_count(2)
     expect(results.get_by_role("group", name="Loopback")).to_have_count(0)
-    expect(results.get_by_role("option", name="Llama 3 70B")).to_contain_text("tools · JSON schema · no price known")
+    expect(results.get_by_role("option", name="Llama 3 70B")).to_contain_text("tools · JSON schema · images · no price known")
     expect(results.get_by_role("option", name="llama-3-8b")).to_contain_text("no price known")
     assert axe_violations(page) == []
 
@@ -39,7 +39,7 @@ def test_a_model_is_found_by_name_or_capability_and_used(signed_in, alice, fresh
     expect(results).to_be_hidden()
     expect(page.get_by_label("Provider")).to_have_value(other.slug)
     expect(page.get_by_label("Model", exact=True)).to_have_value("llama-3-70b")
-    expect(page.locator("#model-caps")).to_have_text("Can use: tools, JSON schema")
+    expect(page.locator("#model-caps")).to_have_text("Can use: tools, JSON schema, images")
     page.get_by_label("Message", exact=True).fill("Hello")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("article.msg-assistant .msg-body")).to_have_text("Hello from the herd.")

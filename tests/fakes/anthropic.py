@@ -8,6 +8,7 @@ sent back verbatim, and a tool loop whose assistant turn lacks them.
 import hashlib
 import json
 
+from tests.fakes.images import image_problem
 from tests.fakes.script import Reply
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
 
@@ -238,7 +239,13 @@ def validate_block(block: dict, role: str, tool_ids: set, number: int) -> str | 
     elif kind == "redacted_thinking":
         if role != "assistant" or block.get("data") != REDACTED:
             return f"messages.{number}.content: Invalid `data` in `redacted_thinking` block"
-    elif kind not in ("text", "image", "document"):
+    elif kind == "image":
+        source = block.get("source") or {}
+        problem = role == "user" and source.get("type") == "base64" and image_problem(source.get("media_type"),
+                                                                                    source.get("data"))
+        if role != "user" or source.get("type") != "base64" or problem:
+            return f"messages.{number}.content: image blocks need a base64 source in a user turn ({problem or role})"
+    elif kind not in ("text", "document"):
         return f"messages.{number}: unknown content block type {kind!r}"
     return None
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 
+from tests.fakes.images import image_problem
 from tests.fakes.script import Reply
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
 
@@ -187,6 +188,11 @@ def validate_parts(parts: list, number: int) -> str | None:
             response = part["functionResponse"]
             if not response.get("name") or not isinstance(response.get("response"), dict):
                 return f"* contents[{number}].parts.function_response: name and an object response are required"
+        if "inline_data" in part or "inlineData" in part:
+            blob = part.get("inline_data") or part.get("inlineData") or {}
+            problem = image_problem(blob.get("mime_type") or blob.get("mimeType"), blob.get("data"))
+            if problem:
+                return f"* contents[{number}].parts.inline_data: {problem}"
         if "functionCall" in part and not isinstance(part["functionCall"].get("args", {}), dict):
             return f"* contents[{number}].parts.function_call.args: must be an object"
     return None

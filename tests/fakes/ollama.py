@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from tests.fakes.images import MAGIC, image_problem
 from tests.fakes.script import Reply
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
 
@@ -24,6 +25,7 @@ class OllamaFake(FakeServer):
 
     gives_call_ids = False
     thinking_models = {"fake-model"}
+    vision_models = {"fake-model-mini"}
 
     @property
     def base_url(self) -> str:
@@ -53,7 +55,8 @@ class OllamaFake(FakeServer):
         model = (request.body or {}).get("model")
         if model not in self.models:
             return JsonResponse(404, {"error": f"model '{model}' not found"})
-        capabilities = ["completion", "tools"] + (["thinking"] if model in self.thinking_models else [])
+        capabilities = ["completion", "tools"] + (["thinking"] if model in self.thinking_models else []) \
+            + (["vision"] if model in self.vision_models else [])
         return JsonResponse(200, {"modelfile": "", "details": {"family": "fake"}, "capabilities": capabilities})
 
     def chat_response(self, request: Recorded):
@@ -140,6 +143,12 @@ def validate_messages(messages: list) -> str | None:
             if not isinstance(function.get("arguments"), dict):
                 return "json: cannot unmarshal string into Go struct field .messages.tool_calls.function.arguments"
             called.add(function.get("name"))
+        images = message.get("images")
+        if images is not None:
+            if not isinstance(images, list) or not images:
+                return f"messages[{number}]: images must be a list of base64 strings"
+            if not all(any(image_problem(kind, data) is None for kind in MAGIC) for data in images):
+                return f"messages[{number}]: invalid image input (images are base64 PNG, JPEG, WebP or GIF)"
         if role == "tool" and message.get("tool_name") not in called:
             return f"messages[{number}]: tool result names no earlier call (tool_name={message.get('tool_name')!r})"
     return None

@@ -8,6 +8,7 @@ DeepSeek, it answers 400 to `reasoning_content` in the input.
 import json
 import time
 
+from tests.fakes.images import data_url_problem
 from tests.fakes.script import Reply, tool_call_pieces
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
 
@@ -21,6 +22,7 @@ class OpenAIFake(FakeServer):
 
     reasoning_field = "reasoning_content"
     supported_parameters: list | None = None  # listed with each model, as OpenRouter does
+    vision_models: set | None = None  # listed with architecture.input_modalities, as OpenRouter does
 
     @property
     def base_url(self) -> str:
@@ -42,6 +44,9 @@ class OpenAIFake(FakeServer):
         models = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
         if self.supported_parameters is not None:
             models = [{**m, "supported_parameters": self.supported_parameters} for m in models]
+        if self.vision_models is not None:
+            models = [{**m, "architecture": {"input_modalities": ["text", "image"] if m["id"] in self.vision_models
+                                             else ["text"]}} for m in models]
         return JsonResponse(200, {"object": "list", "data": models})
 
     def chat_response(self, request: Recorded):
@@ -122,11 +127,33 @@ class OpenAIFake(FakeServer):
 # Request validation: what the real APIs answer 400 to ----------------------------------------
 
 
+def validate_content(message: dict, number: int) -> str | None:
+    """A message's content: a string, or (user messages) a list of text and image_url parts."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return None
+    if message.get("role") != "user":
+        return f"messages[{number}]: image content parts are only allowed in user messages"
+    for n, part in enumerate(content):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            continue
+        if kind != "image_url" or not isinstance(part.get("image_url"), dict):
+            return f"messages[{number}].content[{n}]: expected a text or image_url part"
+        problem = data_url_problem(part["image_url"].get("url"))
+        if problem:
+            return f"messages[{number}].content[{n}].image_url: {problem}"
+    return None
+
+
 def validate(body: dict) -> str | None:
     for number, message in enumerate(body.get("messages") or []):
         if "reasoning_content" in message:
             return (f"messages[{number}]: reasoning_content is not allowed in the input messages; "
                     "remove it before sending the next turn")
+        problem = validate_content(message, number)
+        if problem:
+            return problem
     effort = body.get("reasoning_effort")
     if effort is not None and effort not in EFFORTS:
         return f"Invalid value for 'reasoning_effort': {effort!r}"

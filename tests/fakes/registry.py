@@ -5,6 +5,7 @@ and two readers that pull neutral facts back out of a recorded request body in
 that format's own shape (a wrong shape fails there, with a KeyError or a
 mismatch). A new adapter gets the whole suite by adding a case here.
 """
+import base64
 import json
 from dataclasses import dataclass
 from typing import Callable
@@ -15,6 +16,7 @@ from providers.secrets import Secret
 from tests.fakes.anthropic import AnthropicFake
 from tests.fakes.azure import AzureFake
 from tests.fakes.gemini import GeminiFake
+from tests.fakes.images import DATA_URL
 from tests.fakes.ollama import OllamaFake
 from tests.fakes.openai import OpenAIFake
 from tests.fakes.responses import ResponsesFake
@@ -95,6 +97,38 @@ def responses_schema(body: dict) -> dict:
     return body["text"]["format"]["schema"]
 
 
+# Images: [(media type, bytes)] the user messages of a request body carry, read in each format's own shape.
+
+
+def _data_url(url: str) -> tuple[str, bytes]:
+    match = DATA_URL.fullmatch(url)
+    return match[1], base64.b64decode(match[2])
+
+
+def openai_images(body: dict) -> list:
+    return [_data_url(p["image_url"]["url"]) for m in body["messages"] if m["role"] == "user"
+            and isinstance(m["content"], list) for p in m["content"] if p["type"] == "image_url"]
+
+
+def anthropic_images(body: dict) -> list:
+    return [(b["source"]["media_type"], base64.b64decode(b["source"]["data"])) for m in body["messages"]
+            if m["role"] == "user" and isinstance(m["content"], list) for b in m["content"] if b["type"] == "image"]
+
+
+def gemini_images(body: dict) -> list:
+    return [(p["inline_data"]["mime_type"], base64.b64decode(p["inline_data"]["data"])) for c in body["contents"]
+            if c["role"] == "user" for p in c["parts"] if "inline_data" in p]
+
+
+def ollama_images(body: dict) -> list:
+    return [(None, base64.b64decode(data)) for m in body["messages"] if m["role"] == "user" for data in m.get("images") or ()]
+
+
+def responses_images(body: dict) -> list:
+    return [_data_url(p["image_url"]) for i in body["input"] if i.get("role") == "user" for p in i["content"]
+            if p["type"] == "input_image"]
+
+
 @dataclass(frozen=True)
 class FakeCase:
     kind: str
@@ -102,6 +136,7 @@ class FakeCase:
     config: Callable[[FakeServer], ProviderConfig]
     tool_history: Callable[[dict], tuple[list, list]]
     schema: Callable[[dict], dict]
+    images: Callable[[dict], list]
     results_by: str = "id"  # how tool results point at their call: "id" or "name"
     streams_arguments: bool = True  # tool-call arguments arrive in pieces (else whole)
 
@@ -110,17 +145,18 @@ class FakeCase:
 
 
 CASES = [
-    FakeCase("openai", OpenAIFake, lambda fake: make_config("openai", fake), openai_tool_history, openai_schema),
+    FakeCase("openai", OpenAIFake, lambda fake: make_config("openai", fake), openai_tool_history, openai_schema,
+             openai_images),
     FakeCase("anthropic", AnthropicFake, lambda fake: make_config("anthropic", fake), anthropic_tool_history,
-             anthropic_schema),
+             anthropic_schema, anthropic_images),
     FakeCase("gemini", GeminiFake, lambda fake: make_config("gemini", fake), gemini_tool_history, gemini_schema,
-             results_by="name", streams_arguments=False),
+             gemini_images, results_by="name", streams_arguments=False),
     FakeCase("ollama", OllamaFake, lambda fake: make_config("ollama", fake), ollama_tool_history, ollama_schema,
-             results_by="name", streams_arguments=False),
+             ollama_images, results_by="name", streams_arguments=False),
     FakeCase("azure", AzureFake, lambda fake: make_config("azure", fake, api_version="2024-10-21"),
-             openai_tool_history, openai_schema),
+             openai_tool_history, openai_schema, openai_images),
     FakeCase("responses", ResponsesFake, lambda fake: make_config("responses", fake), responses_tool_history,
-             responses_schema),
+             responses_schema, responses_images),
 ]
 
 

@@ -13,6 +13,7 @@ reasoning item before the answer.
 """
 import json
 
+from tests.fakes.images import data_url_problem
 from tests.fakes.openai import OpenAIFake
 from tests.fakes.script import Reply, tool_call_pieces
 from tests.fakes.server import JsonResponse, Recorded, StreamResponse
@@ -215,6 +216,10 @@ def validate_message(item: dict, where: str) -> None:
             supported = " and ".join(f"'{t}'" for t in sorted(PARTS[role]))
             raise Invalid(f"Invalid value: '{part.get('type')}'. Supported values are: {supported}.",
                           f"{where}.content[{n}].type")
+        if part["type"] == "input_image":
+            problem = data_url_problem(part.get("image_url"))
+            if problem:
+                raise Invalid(f"Invalid 'image_url': {problem}.", f"{where}.content[{n}].image_url")
         if part["type"] in ("input_text", "output_text") and not isinstance(part.get("text"), str):
             raise Invalid(f"Missing required parameter: '{where}.content[{n}].text'.", f"{where}.content[{n}].text")
 
