@@ -50,12 +50,13 @@ lint: install
 test-sqlite:
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest
 
-# The suite again on PostgreSQL and Redis, where both answer; on CI both must.
+# The suite again on PostgreSQL and Redis, where both answer (on CI both must); the browser tests, which
+# look at what a person sees, run in the SQLite pass only.
 test-postgres:
 	@pg=$$($(PY) -c "import socket;socket.create_connection(('127.0.0.1',5432),2)" 2>/dev/null && echo up || echo down); \
 	redis=$$($(PY) -c "import socket;socket.create_connection(('127.0.0.1',6379),2)" 2>/dev/null && echo up || echo down); \
 	if [ "$$pg" = up ] && [ "$$redis" = up ]; then \
-		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(VENV)/bin/pytest; \
+		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(VENV)/bin/pytest -m "not browser"; \
 	elif [ "$(CI)" = true ]; then \
 		[ "$$pg" = up ] || echo "CI: PostgreSQL does not answer on 127.0.0.1:5432" >&2; \
 		[ "$$redis" = up ] || echo "CI: Redis does not answer on 127.0.0.1:6379" >&2; \

@@ -82,3 +82,12 @@ def pytest_sessionfinish(session, exitstatus):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(f"{test_name}{suffix}"):
                 os.remove(f"{test_name}{suffix}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive a real browser are marked `browser`: what a person sees does not depend on the database,
+    so the PostgreSQL + Redis pass of `make test` leaves them to the SQLite pass (`-m "not browser"`)."""
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/browser/" in path or "/experiments/browser/" in path or item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)
