@@ -45,7 +45,7 @@ class ChatConsumer(PlaygroundSocket):
         def opened(jobs):  # in the ORM thread, between planning and storing
             loop.call_soon_threadsafe(self._open, jobs, replies)
 
-        with running.claim(frame.get("conversation_id")):
+        with running.claim(frame.get("conversation_id")), running.preparing(self.user.pk, frame["request_id"]) as cancels:
             try:
                 turn = await db(prepare)(self.user, frame, opened)
             except BaseException:
@@ -53,6 +53,9 @@ class ChatConsumer(PlaygroundSocket):
                     reply.abandon()  # nothing was stored: the upstream requests are closed
                 raise
             await self._begin(turn, frame["request_id"], replies)
+            for reply in replies:  # stopped before it could be found: it ends now, cancelled, with its row
+                if {frame["request_id"], reply.request_id} & cancels:
+                    reply.cancel()
 
     def _open(self, jobs, replies: list) -> None:
         for job in jobs:
@@ -74,6 +77,8 @@ class ChatConsumer(PlaygroundSocket):
 
     async def on_cancel(self, frame):
         reply = running.find(self.user.pk, frame["request_id"])
+        if reply is None and running.cancel_preparing(self.user.pk, frame["request_id"]):
+            return
         conversation_id = reply.job.conversation_id if reply else frame.get("conversation_id")
         if conversation_id is None:
             raise Refused("not_found", "No reply with that request_id is streaming here.")

@@ -21,6 +21,7 @@ class Reply(Protocol):
 _by_request: dict[tuple[int, str], Reply] = {}
 _by_conversation: dict[int, set[Reply]] = {}
 _claimed: set[int] = set()
+_preparing: dict[tuple[int, str], set[str]] = {}  # turns being stored: the cancels asked for them meanwhile
 
 
 def add(reply: Reply) -> None:
@@ -63,3 +64,23 @@ def claim(conversation_id: int | None) -> Iterator[None]:
         yield
     finally:
         _claimed.discard(conversation_id)
+
+
+@contextmanager
+def preparing(user_id: int, request_id: str) -> Iterator[set[str]]:
+    """While a turn is stored its replies cannot be found yet: a cancel for them is kept in the set yielded."""
+    key = (user_id, request_id)
+    _preparing[key] = cancels = set()
+    try:
+        yield cancels
+    finally:
+        _preparing.pop(key, None)
+
+
+def cancel_preparing(user_id: int, request_id: str) -> bool:
+    """Keep a cancel for a reply (or compare column `<id>:<n>`) whose turn is still being stored."""
+    for (owner, prepared), cancels in _preparing.items():
+        if owner == user_id and (request_id == prepared or request_id.startswith(prepared + ":")):
+            cancels.add(request_id)
+            return True
+    return False

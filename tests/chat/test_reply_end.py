@@ -1,5 +1,7 @@
 """Whatever happens while a reply runs or finishes, it ends: a final status, `stream.end`, small frames."""
+import asyncio
 import json
+import time
 
 import pytest
 
@@ -102,3 +104,27 @@ async def test_a_teammate_reusing_a_request_id_never_takes_the_reply_from_its_se
     assert bob_end["status"] == "complete" and bob_end["content"] == "x" * 200
     await alice_ws.disconnect()
     await bob_ws.disconnect()
+
+
+async def test_a_cancel_sent_while_the_turn_is_being_stored_still_stops_the_reply(alice, provider, openai_fake,
+                                                                                  monkeypatch):
+    from chat import store
+
+    start_turn = store.start_turn
+    ws = await connect(alice)
+    frame = send_frame("Stop me at once")
+
+    def slow_commit(*args, **kwargs):  # the cancel arrives while this turn is being stored
+        asyncio.run_coroutine_threadsafe(ws.send_json_to({"type": "chat.cancel", "request_id": frame["request_id"]}),
+                                         loop).result(5)
+        time.sleep(0.2)
+        return start_turn(*args, **kwargs)
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(store, "start_turn", slow_commit)
+    openai_fake.enqueue(Reply.text_of("x" * 200, pieces=200, delay=0.02))
+    await ws.send_json_to(frame)
+    frames = await frames_until_end(ws, frame["request_id"])
+    assert not of_type(frames, "error")
+    assert of_type(frames, "stream.end")[0]["status"] == "cancelled"
+    await ws.disconnect()
