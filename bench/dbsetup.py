@@ -100,7 +100,8 @@ def seed(args) -> dict:
             values = {"id": cid, "owner_id": owner, "title": f"Conversation {cid} about topic {rng.randrange(5000)}",
                       "visibility": "team" if i % 5 else "private",
                       "settings": json.dumps({"provider": "bench", "model": "d64-i20"}),
-                      "forked_from_id": None, "created": stamp(updated - timedelta(minutes=5)), "updated": stamp(updated)}
+                      "forked_from_id": None, "imported_from": "", "created": stamp(updated - timedelta(minutes=5)),
+                      "updated": stamp(updated)}
             yield tuple(values[c] for c in conv_cols)
 
     words = ["alpha", "beta", "gamma", "delta", "stream", "token", "model", "reply", "history", "search", "django",
@@ -127,7 +128,8 @@ def seed(args) -> dict:
                           "usage": None, "metrics": None, "cost": None, "structured": None, "fallback": "",
                           "request": None, "provider": "bench" if role == "assistant" else "",
                           "model": "d64-i20" if role == "assistant" else "", "error_code": "", "error_message": "",
-                          "author_id": me.pk if role == "user" else None, "created": created, "updated": created}
+                          "author_id": me.pk if role == "user" else None, "created": created, "updated": created,
+                          "reasoning": "", "reasoning_extra": None, "compare_set": "", "images": "[]"}
                 yield tuple(values[c] for c in msg_cols)
                 parent = mid
                 mid += 1

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -130,22 +130,26 @@ def conversations(request):
     after = query(request, "before", _cursor_position)
     if after is not None:
         queryset = queryset.filter(after)
-    page = list(_listed(queryset, request.user).order_by("-updated", "-id")[:PAGE_SIZE + 1])
+    pins = list(Pin.objects.filter(user=request.user).order_by("-created").values_list("conversation_id", flat=True))
+    page = _listed(queryset.order_by("-updated", "-id"), pins, PAGE_SIZE + 1)
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     answer = {"items": [conversation_item(c) for c in page], "next": _cursor(page[-1]) if more else None}
     if after is None:  # the first page also lists what the user pinned, newest pin first
-        pinned = _listed(Conversation.objects.filter(pins__user=request.user), request.user).order_by("-pins__created")
-        answer["pinned"] = [conversation_item(c) for c in pinned if c.can_read(request.user)]
+        pinned = {c.pk: c for c in _listed(Conversation.objects.filter(pk__in=pins), pins) if c.can_read(request.user)}
+        answer["pinned"] = [conversation_item(pinned[pk]) for pk in pins if pk in pinned]
     return JsonResponse(answer)
 
 
-def _listed(queryset, user):
-    """Conversations with what the list shows of them: their owner, the model that answered last, a pin."""
+def _listed(queryset, pins: list[int], limit: int | None = None) -> list[Conversation]:
+    """Conversations with what the list shows of them: their owner, the model that answered last, whether pinned."""
     last_reply = Message.objects.filter(conversation=OuterRef("pk"), role=Message.ASSISTANT).exclude(model="")
-    return queryset.select_related("owner").annotate(
-        answered_by=Subquery(last_reply.order_by("-id").values("model")[:1]),
-        pinned=Exists(Pin.objects.filter(conversation=OuterRef("pk"), user=user)))
+    queryset = queryset.select_related("owner").annotate(
+        answered_by=Subquery(last_reply.order_by("-id").values("model")[:1]))
+    rows = list(queryset[:limit] if limit else queryset)
+    for row in rows:
+        row.pinned = row.pk in pins
+    return rows
 
 
 # One conversation ------------------------------------------------------------------
