@@ -85,9 +85,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that drive a real browser are marked `browser`: what a person sees does not depend on the database,
-    so the PostgreSQL + Redis pass of `make test` leaves them to the SQLite pass (`-m "not browser"`)."""
+    """The page's browser tests are marked `browser`: what a person sees does not depend on the database, so the
+    PostgreSQL + Redis pass of `make test` leaves them to the SQLite pass (`-m "not browser"`). The gateway's
+    browser tests (single sign-on, token and usage pages) are about accounts and records: they run in both."""
     for item in items:
         path = item.path.as_posix()
-        if "/tests/browser/" in path or "/experiments/browser/" in path or item.path.name.endswith("_browser.py"):
+        if "/tests/browser/" in path or "/experiments/browser/" in path:
             item.add_marker(pytest.mark.browser)
