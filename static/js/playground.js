@@ -15,6 +15,7 @@ import { bindShortcuts } from "./shortcuts.js";
 import { ModelPicker } from "./model_picker.js";
 import { VisibilityChoice } from "./visibility.js";
 import { Attachments } from "./attachments.js";
+import { oversize } from "./frame_size.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -157,7 +158,7 @@ function newConversation({ push = true } = {}) {
 // What leaves for the server is checked against its frame limit first (PLAYGROUND_MAX_FRAME_BYTES, on the page):
 // too large, it stays in the composer with the sizes in plain words, and nothing waits for an answer.
 function post(frame, pending) {
-  const problem = oversize(frame);
+  const problem = oversize(frame, Number($("app").dataset.maxFrameBytes) || 0); // the server's limit, on the page
   if (problem) {
     showAlert(problem);
     return false;
@@ -167,19 +168,6 @@ function post(frame, pending) {
   $("alerts").replaceChildren();
   updateButtons();
   return true;
-}
-
-function oversize(frame) {
-  const limit = Number($("app").dataset.maxFrameBytes) || 0; // read each time: the page states the server's limit
-  const size = new TextEncoder().encode(JSON.stringify(frame)).length;
-  if (!limit || size <= limit) return "";
-  return `This is too long to send: the message with its settings is ${amount(size)}, and the server accepts at most `
-    + `${amount(limit)} at once, so it is ${amount(size - limit)} over. Shorten it, or send it in parts.`;
-}
-
-function amount(bytes) {
-  if (bytes < 1024) return `${bytes} bytes`;
-  return `${(bytes / 1024).toFixed(1).replace(/\.0$/, "")} KB`;
 }
 
 function send(content, parentId, { root = false, images = [] } = {}) {
