@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "providers",
     "chat",
     "chat.gateway",
+    "chat.workbench",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,8 @@ class Message(models.Model):
     ROLES = [(r, r) for r in (SYSTEM, USER, ASSISTANT, TOOL)]
     STREAMING, COMPLETE, CANCELLED, ERROR, INTERRUPTED = "streaming", "complete", "cancelled", "error", "interrupted"
     STATUSES = [(s, s) for s in (STREAMING, COMPLETE, CANCELLED, ERROR, INTERRUPTED)]
+    CHAT, COMPLETION, IMAGE = "chat", "completion", "image"
+    MODES = [(m, m) for m in (CHAT, COMPLETION, IMAGE)]
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
@@ -60,6 +62,8 @@ class Message(models.Model):
     tool_call_id = models.CharField(max_length=200, blank=True)
     name = models.CharField(max_length=200, blank=True, help_text="On tool messages: the function answered.")
     status = models.CharField(max_length=12, choices=STATUSES, default=COMPLETE)
+    mode = models.CharField(max_length=12, choices=MODES, default=CHAT,
+                            help_text="chat; completion: a raw prompt and its continuation; image: images generated.")
     finish_reason = models.CharField(max_length=30, blank=True)
     usage = models.JSONField(null=True, blank=True)
     metrics = models.JSONField(null=True, blank=True)
@@ -89,7 +93,7 @@ class Message(models.Model):
 
     SUMMARY_FIELDS = ("id", "role", "content", "html", "parent_id", "created", "status", "tool_calls", "tool_call_id",
                       "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
-                      "model", "error_code", "error_message", "reasoning", "compare_set", "images")
+                      "model", "error_code", "error_message", "reasoning", "compare_set", "images", "mode")
 
     def summary(self) -> dict:
         """The message as the protocol's `message.created` and history describe it."""
@@ -111,4 +115,5 @@ def summarize(m: dict) -> dict:
         "model": m["model"] or None, "reasoning": m["reasoning"] or None, "compare_set": m["compare_set"] or None,
         "error": {"code": m["error_code"], "message": m["error_message"]} if m["error_code"] else None,
         "images": [{**image, "url": image_url(image["id"])} for image in m["images"] or ()],
+        "mode": m["mode"],
     }

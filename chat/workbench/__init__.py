@@ -1,0 +1,1 @@
+"""The prompt workbench: versioned prompts with {{variables}}, datasets of test cases, evaluators and runs."""
