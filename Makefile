@@ -71,4 +71,4 @@ $(BENCH_STAMP): pyproject.toml | $(PY)
 	touch $(BENCH_STAMP)
 
 bench: install $(BENCH_STAMP)
-	QUICK=$(QUICK) $(PY) -m bench
+	PEER=$(PEER) QUICK=$(QUICK) $(PY) -m bench

@@ -4,6 +4,9 @@ Backends: SQLite + the in-memory channel layer with one Daphne process, then
 PostgreSQL + Redis with two Daphne processes (skipped when they do not answer
 on 127.0.0.1:5432 / 6379). Results: bench/results/results.json, results.md, *.png
 (QUICK: bench/results/quick/). Re-render a report: `python -m bench.report [dir]`.
+
+PEER=litellm also measures LiteLLM's proxy in front of the same provider, and the playground's own
+gateway (`/v1/chat/completions`) beside it, with the same client and levels (bench/peer.py).
 """
 import asyncio
 import os
@@ -14,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from bench import report, scenarios, server
+from bench import peer, report, scenarios, server
 from bench.client_cost import client_cost
 from bench.profile import PySpy
 from bench.provider import model_name
@@ -97,7 +100,34 @@ def fresh_database(backend: Backend) -> None:
     backend.session = backend.setup["users"][0]["session"]
 
 
-def run_backend(backend: Backend, levels: list[int], out: dict) -> None:
+def measure_proxy(backend: Backend, proxy, levels: list[int]) -> dict:
+    """Added TTFT and capacity through an OpenAI-compatible proxy, measured as the websocket is."""
+    log(f"[{proxy.name}] added time to first token")
+    out = {"name": proxy.name, "ttft": asyncio.run(scenarios.ttft(backend, CONFIG["ttft_rounds"], CONFIG["ttft_per_round"],
+                                                                  proxy=proxy)), "capacity": []}
+    log("   ", {k: out["ttft"][k] for k in ("added_ttft_p50_ms", "added_ttft_p99_ms", "failures")})
+    for n in levels:
+        log(f"[{proxy.name}] capacity: {n} streams")
+        level = scenarios.capacity_level(backend, n, CONFIG["cap_tokens"], CONFIG["ramp"] if n >= 100 else 0.2,
+                                         proxy=proxy)
+        out["capacity"].append(level)
+        log("   ", {k: level[k] for k in ("completed", "stalled_streams", "max_gap_ms", "added_ttft_p50_ms",
+                                           "server_cpu_us_per_token", "errors")})
+    return out
+
+
+def run_peers(sqlite: Backend, peers: list[str], out: dict) -> None:
+    """Each peer started in front of the same provider and measured at the SQLite backend's levels."""
+    for name in peers:
+        log(f"[{name}] installing (first time) and starting")
+        proc = peer.start(name, sqlite.provider.base_url, MODELS)
+        try:
+            out[name] = measure_proxy(sqlite, proc.proxy(), CONFIG["levels"])
+        finally:
+            proc.stop()
+
+
+def run_backend(backend: Backend, levels: list[int], out: dict, peers: list[str] = ()) -> None:
     log(f"[{backend.name}] fresh database, migrate, users and provider")
     fresh_database(backend)
     backend.start()
@@ -119,6 +149,8 @@ def run_backend(backend: Backend, levels: list[int], out: dict) -> None:
             log("   ", {k: level[k] for k in ("completed", "stalled_streams", "max_gap_ms", "delivered_over_offered",
                                                "added_ttft_p50_ms", "added_ttft_p99_ms", "server_cpu_avg_pct",
                                                "rss_per_stream_kib", "load_generator_cpu_avg_pct")})
+        if peers and backend.name == "sqlite":
+            out["proxies"] = {"gateway": measure_proxy(backend, peer.gateway(backend), levels)}
         if CONFIG["profile_level"] and backend.name == "sqlite":
             n = CONFIG["profile_level"]
             log(f"[{backend.name}] profile: py-spy on Daphne during {n} streams")
@@ -192,11 +224,12 @@ def run_history(backend: Backend, out: dict) -> None:
 
 
 def main() -> int:
+    peers = peer.wanted()
     started = time.monotonic()
     server.TMP.mkdir(parents=True, exist_ok=True)
     results = {"meta": {"quick": QUICK, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "python": sys.version.split()[0],
                         "platform": platform.platform(), "cpus": os.cpu_count(), "config": CONFIG,
-                        "loadavg_start": [round(x, 2) for x in os.getloadavg()]},
+                        "loadavg_start": [round(x, 2) for x in os.getloadavg()], "peers": peers},
                "backends": {}}
     provider = server.Provider()
     try:
@@ -205,7 +238,10 @@ def main() -> int:
         log("   ", results["client_cost"])
         sqlite = Backend("sqlite", f"sqlite:///{server.TMP / 'bench.sqlite3'}", "", 1, provider)
         results["backends"]["sqlite"] = out = {"processes": 1, "channel_layer": "in-memory"}
-        run_backend(sqlite, CONFIG["levels"], out)
+        run_backend(sqlite, CONFIG["levels"], out, peers)
+        if peers:
+            results["peers"] = {}
+            run_peers(sqlite, peers, results["peers"])
         if CONFIG["persistence"]:
             run_persistence(sqlite, out)
         run_history(sqlite, out)

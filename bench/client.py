@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import time
+from dataclasses import dataclass, field
 
 import httpx
 import websockets
@@ -78,6 +79,22 @@ async def relayed(ws, model: str, provider: str = "bench", content: str = "Say s
         return _result("relayed", model, started, marks, None, "closed", f"closed {closed.rcvd}")
 
 
+# Through an OpenAI-compatible proxy (the gateway, a peer) ----------------------------------------
+
+@dataclass
+class Proxy:
+    """An OpenAI-compatible endpoint in front of the bench provider, read with the same client as the provider."""
+
+    name: str
+    base_url: str
+    api_key: str
+    prefix: str = ""  # prepended to the bench model name (the gateway names models <provider>/<model>)
+    pids: list[int] = field(default_factory=list)
+
+    def stream(self, offset: float, model: str) -> dict:
+        return {"offset": offset, "model": self.prefix + model, "base_url": self.base_url, "api_key": self.api_key}
+
+
 # Straight to the provider --------------------------------------------------------------------
 
 def direct_client(limit: int = 100) -> httpx.AsyncClient:
@@ -86,7 +103,8 @@ def direct_client(limit: int = 100) -> httpx.AsyncClient:
 
 
 async def direct(http: httpx.AsyncClient, base_url: str, model: str, content: str = "Say something.",
-                 timeout: float = 60.0) -> dict:
+                 timeout: float = 60.0, api_key: str = "sk-bench") -> dict:
+    """One streamed /chat/completions at an OpenAI-compatible URL: the provider itself, or a proxy in front of it."""
     body = {"model": model, "stream": True, "stream_options": {"include_usage": True},
             "messages": [{"role": "user", "content": content}]}
     marks: list[tuple[float, int]] = []
@@ -94,7 +112,11 @@ async def direct(http: httpx.AsyncClient, base_url: str, model: str, content: st
     try:
         async with asyncio.timeout(timeout):
             async with http.stream("POST", f"{base_url}/chat/completions", json=body,
-                                   headers={"Authorization": "Bearer sk-bench"}) as response:
+                                   headers={"Authorization": f"Bearer {api_key}"}) as response:
+                if response.status_code != 200:
+                    await response.aread()
+                    return _result("direct", model, started, marks, None, "error",
+                                   f"HTTP {response.status_code}: {response.text[:150]}")
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue
@@ -144,7 +166,7 @@ async def _run_streams(plan: dict, ready, go, start_at) -> list[dict]:
                 return _result("relayed", s["model"], now(), [], None, "connect", repr(ws))
             result = await relayed(ws, s["model"], timeout=timeout)
         else:
-            result = await direct(http, s["base_url"], s["model"], timeout=timeout)
+            result = await direct(http, s["base_url"], s["model"], timeout=timeout, api_key=s.get("api_key", "sk-bench"))
         result["server"] = s.get("ws_url") or s.get("base_url")
         return result
 

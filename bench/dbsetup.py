@@ -53,13 +53,24 @@ def setup(args) -> dict:
     provider.save()
     for model in models:
         ProviderModel.objects.get_or_create(provider=provider, model_id=model, defaults={"display_name": model})
-    return {"provider": provider.slug, "users": users}
+    from chat.gateway import tokens
+
+    _, token = tokens.create(User.objects.get(username=BENCH_USER), "bench")
+    return {"provider": provider.slug, "users": users, "token": token}
 
 
 def _message_columns():
     from chat.models import Message
 
     return [f.column for f in Message._meta.concrete_fields]
+
+
+def _column_defaults(model) -> dict:
+    """Each column's default as the database stores it, for the columns a seeder does not set itself."""
+    from django.db import connection
+
+    return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in model._meta.concrete_fields
+            if f.has_default()}
 
 
 def _insert(table: str, columns) -> str:
@@ -107,6 +118,8 @@ def seed(args) -> dict:
     words = ["alpha", "beta", "gamma", "delta", "stream", "token", "model", "reply", "history", "search", "django",
              "socket", "python", "prompt", "answer", "vector"]
 
+    message_defaults = _column_defaults(Message)
+
     def messages():
         mid = start_msg
         for i in range(n_conv):
@@ -130,7 +143,7 @@ def seed(args) -> dict:
                           "model": "d64-i20" if role == "assistant" else "", "error_code": "", "error_message": "",
                           "author_id": me.pk if role == "user" else None, "created": created, "updated": created,
                           "reasoning": "", "reasoning_extra": None, "compare_set": "", "images": "[]"}
-                yield tuple(values[c] for c in msg_cols)
+                yield tuple(values[c] if c in values else message_defaults[c] for c in msg_cols)
                 parent = mid
                 mid += 1
 

@@ -2,6 +2,8 @@
 import json
 from pathlib import Path
 
+from bench import peer_report
+
 TARGETS = [
     # (key, description, getter, comparison, limit)
     ("ttft_p50", "added TTFT p50 at 1 stream ≤ 2 ms", lambda b: b["ttft"]["added_ttft_p50_ms"], "<=", 2.0),
@@ -165,6 +167,7 @@ def markdown(results: dict) -> str:
             out += ["", "Top frames including callees:", ""]
             out += [f"- {r['pct']} % {r['frame']}" for r in prof.get("top_total", [])[:20]]
             out.append("")
+    out += peer_report.markdown(results, _fmt)
     return "\n".join(out) + "\n"
 
 
@@ -189,6 +192,9 @@ def plots(results: dict, directory: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = []
+    peers = peer_report.plot(results, plt, directory)
+    if peers:
+        paths.append(_save(plt, *peers))
     backends = {n: b for n, b in results["backends"].items() if b.get("capacity")}
     if not backends:
         return paths

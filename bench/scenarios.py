@@ -84,18 +84,25 @@ class Sampler:
         return {"cpu_avg_pct": round((self.cpu1[name] - self.cpu0[name]) / wall * 100, 1),
                 "cpu_peak_pct": round(peak_cpu, 1), "rss_before_mib": round(self.rss0[name] / 2**20, 1),
                 "rss_peak_mib": round(max(rss) / 2**20, 1),
-                "rss_growth_mib": round((max(rss) - self.rss0[name]) / 2**20, 2)}
+                "rss_growth_mib": round((max(rss) - self.rss0[name]) / 2**20, 2),
+                "cpu_seconds": self.cpu1[name] - self.cpu0[name]}
 
 
 # 1. Added time to first token ------------------------------------------------------------------
 
-async def ttft(backend, rounds: int, per_round: int, warmup: int = 3) -> dict:
-    """The same request alternately through the playground and straight to the provider."""
+async def ttft(backend, rounds: int, per_round: int, warmup: int = 3, proxy: client.Proxy | None = None) -> dict:
+    """The same request alternately through the playground (its websocket, or `proxy`) and straight to the provider."""
     model = model_name(4, 20)
-    sockets = [await client.open_socket(s.ws_url, s.origin, backend.session) for s in backend.servers]
+    sockets = [] if proxy else [await client.open_socket(s.ws_url, s.origin, backend.session) for s in backend.servers]
     http = client.direct_client(4)
+
+    async def through(n):
+        if proxy:
+            return await client.direct(http, proxy.base_url, proxy.prefix + model, api_key=proxy.api_key)
+        return await client.relayed(sockets[n % len(sockets)], model)
+
     for i in range(warmup):
-        await client.relayed(sockets[i % len(sockets)], model)
+        await through(i)
         await client.direct(http, backend.provider.base_url, model)
     round_medians = {"relayed": [], "direct": []}
     diffs, relayed_all, direct_all, failures = [], [], [], 0
@@ -103,14 +110,13 @@ async def ttft(backend, rounds: int, per_round: int, warmup: int = 3) -> dict:
     for _ in range(rounds):
         rel, dire = [], []
         for i in range(per_round):
-            ws = sockets[n % len(sockets)]
             n += 1
             if i % 2 == 0:
-                a = await client.relayed(ws, model)
+                a = await through(n)
                 b = await client.direct(http, backend.provider.base_url, model)
             else:
                 b = await client.direct(http, backend.provider.base_url, model)
-                a = await client.relayed(ws, model)
+                a = await through(n)
             if a["ttft"] is None or b["ttft"] is None:
                 failures += 1
                 continue
@@ -226,7 +232,8 @@ def run_load(streams: list[dict], mode: str, timeout: float, procs: int, sample_
     return results, {name: sampler.summary(name) for name in pids}, extra
 
 
-def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None) -> dict:
+def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None, proxy: client.Proxy | None = None) -> dict:
+    """n paced streams straight to the provider, then the same through the playground's websocket (or `proxy`)."""
     model = model_name(tokens, 20)
     offsets = [ramp * i / max(1, n) for i in range(n)]
     procs = 1 if n <= 10 else 2
@@ -234,12 +241,16 @@ def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None) -> d
     direct_streams = [{"offset": o, "model": model, "base_url": backend.provider.base_url} for o in offsets]
     direct, dsamp, _ = run_load(direct_streams, "direct", timeout, procs, {"provider": [backend.provider.pid]})
     servers = backend.servers
-    relay_streams = [{"offset": o, "model": model, "ws_url": servers[i % len(servers)].ws_url,
-                      "origin": servers[i % len(servers)].origin, "session": backend.session}
-                     for i, o in enumerate(offsets)]
-    relayed, samples, extra = run_load(relay_streams, "relayed", timeout, procs,
-                                       {"server": [s.pid for s in servers], "provider": [backend.provider.pid]},
-                                       profile)
+    if proxy:
+        relay_streams = [proxy.stream(o, model) for o in offsets]
+        server_pids = proxy.pids
+    else:
+        relay_streams = [{"offset": o, "model": model, "ws_url": servers[i % len(servers)].ws_url,
+                          "origin": servers[i % len(servers)].origin, "session": backend.session}
+                         for i, o in enumerate(offsets)]
+        server_pids = [s.pid for s in servers]
+    relayed, samples, extra = run_load(relay_streams, "direct" if proxy else "relayed", timeout, procs,
+                                       {"server": server_pids, "provider": [backend.provider.pid]}, profile)
     ok = [r for r in relayed if r["ok"] and r["tokens"] == tokens]
     dok = [r for r in direct if r["ok"]]
     rt, dt = [r["ttft"] for r in relayed if r["ttft"] is not None], [r["ttft"] for r in dok if r["ttft"] is not None]
@@ -254,6 +265,7 @@ def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None) -> d
     excess = [v for r in relayed for v in r["excess"]]
     dexcess = [v for r in dok for v in r["excess"]]
     server = samples["server"]
+    delivered = sum(r["tokens"] for r in relayed)
     errors = sorted({r["error"] for r in relayed if r["error"]})[:5]
     return {
         "streams": n, "model": model, "tokens_per_stream": tokens, "ramp_s": ramp,
@@ -273,6 +285,7 @@ def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None) -> d
         "added_gap_p50_ms": ms(pct(excess, 50) - pct(dexcess, 50)) if excess and dexcess else None,
         "added_gap_p99_ms": ms(pct(excess, 99) - pct(dexcess, 99)) if excess and dexcess else None,
         "server_cpu_avg_pct": server["cpu_avg_pct"], "server_cpu_peak_pct": server["cpu_peak_pct"],
+        "server_cpu_us_per_token": round(server["cpu_seconds"] * 1e6 / delivered, 1) if delivered else None,
         "server_rss_before_mib": server["rss_before_mib"], "server_rss_peak_mib": server["rss_peak_mib"],
         "rss_per_stream_kib": round(server["rss_growth_mib"] * 1024 / n, 1),
         "provider_cpu_avg_pct": samples["provider"]["cpu_avg_pct"],
