@@ -30,15 +30,11 @@ log = logging.getLogger(__name__)
 END = object()  # the end of a run, on a streamed reply's queue
 
 
-def token_required(view):
-    """An async /v1 view: the caller's token as `request.token`, any GatewayError as OpenAI's error body."""
+def gateway_view(view):
+    """An async /v1 view: any GatewayError as OpenAI's error body, anything else a logged 500 in that shape."""
     @csrf_exempt
     @wraps(view)
     async def wrapped(request, *args, **kwargs):
-        try:
-            request.token = await db(tokens.authenticate)(request.headers.get("Authorization"))
-        except tokens.BadToken as bad:
-            return GatewayError(401, str(bad), "invalid_api_key").response()
         try:
             return await view(request, *args, **kwargs)
         except GatewayError as error:
@@ -46,6 +42,23 @@ def token_required(view):
         except Exception:
             log.exception("A /v1 request failed")
             return GatewayError(500, "The gateway failed on this request; the failure is logged.", "server_error").response()
+    return wrapped
+
+
+def _authenticated(header: str | None):
+    try:
+        return tokens.authenticate(header)
+    except tokens.BadToken as bad:
+        raise GatewayError(401, str(bad), "invalid_api_key") from None
+
+
+def token_required(view):
+    """A gateway_view with the caller's token as `request.token`."""
+    @gateway_view
+    @wraps(view)
+    async def wrapped(request, *args, **kwargs):
+        request.token = await db(_authenticated)(request.headers.get("Authorization"))
+        return await view(request, *args, **kwargs)
     return wrapped
 
 
@@ -90,17 +103,25 @@ def _plan(token, body: dict) -> Plan:
     return plan(settings, convert.messages(body.get("messages")), token.user)
 
 
-@require_POST
-@token_required
-async def chat_completions(request):
-    started, token, body = time.perf_counter(), request.token, _body(request)
+def _admit(request, started: float) -> tuple[dict, "usage.Recorder", Plan | None, GatewayError | None]:
+    """The token checked, the body read and the request planned in one trip to the database thread (this is on
+    the path to the first token); a refusal comes back with its recorder, to be recorded."""
+    token = _authenticated(request.headers.get("Authorization"))
+    body = _body(request)
     record = usage.Recorder(token, started, stream=body.get("stream") is True, model_name=body.get("model"))
     try:
-        planned = await db(_plan)(token, body)
+        return body, record, _plan(token, body), None
     except (GatewayError, BadFrame, Refused) as problem:
-        error = GatewayError.of(problem)
+        return body, record, None, GatewayError.of(problem)
+
+
+@require_POST
+@gateway_view
+async def chat_completions(request):
+    body, record, planned, error = await db(_admit)(request, time.perf_counter())
+    if error is not None:
         await db(record.refused)(error)
-        raise error from None
+        raise error
     record.planned(planned)
     if body.get("stream") is True:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
