@@ -9,6 +9,7 @@ from chat import frames, generation, running, turns
 from chat.access import readable_conversation
 from chat.db import db
 from chat.errors import Refused
+from chat.mcp import runs as mcp_runs
 from chat.sockets import PlaygroundSocket
 
 
@@ -23,6 +24,8 @@ class ChatConsumer(PlaygroundSocket):
         "conversation.unwatch": "on_unwatch",
     }
 
+    running_tools: set = set()  # MCP runs in flight in this process, held until they finish
+
     def group_for(self, conversation_id: int) -> str:
         return generation.group_name(conversation_id)
 
@@ -32,7 +35,19 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.send, frame)
 
     async def on_tool_result(self, frame):
-        await self._start(turns.tool_results, frame)
+        if not mcp_runs.wanted(frame):
+            await self._start(turns.tool_results, frame)
+            return
+        items = await db(mcp_runs.approved)(self.user, frame)  # checked now: a bad frame is answered at once
+        about = {"request_id": frame["request_id"], "kind": frame["type"]}
+        task = asyncio.create_task(self.answer(self._run_tools(frame, items), about))  # tools may be slow
+        self.running_tools.add(task)
+        task.add_done_callback(self.running_tools.discard)
+
+    async def _run_tools(self, frame, items):
+        """Run the approved MCP calls (their errors become their results), then go on like typed results."""
+        contents = await mcp_runs.run(items)
+        await self._start(turns.tool_results, mcp_runs.answered(frame, contents))
 
     async def on_regenerate(self, frame):
         await self._start(turns.regenerate, frame)
