@@ -33,11 +33,13 @@ class McpServerForm(forms.ModelForm):
         model = McpServer
         exclude = ["headers_encrypted", "header_names", "tools", "discovered", "discovery_error"]
 
+    def clean_headers(self) -> dict[str, str]:
+        return _parse_headers(self.cleaned_data.get("headers") or "")
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("headers") and cleaned.get("clear_headers"):
             raise forms.ValidationError("Either enter new headers or clear the stored ones, not both.")
-        cleaned["parsed_headers"] = _parse_headers(cleaned.get("headers") or "")
         transport = cleaned.get("transport")
         if transport == McpServer.HTTP and not cleaned.get("url"):
             self.add_error("url", "A streamable HTTP server needs its URL.")
@@ -51,8 +53,8 @@ class McpServerForm(forms.ModelForm):
     def save(self, commit=True):
         if self.cleaned_data.get("clear_headers"):
             self.instance.set_headers(None)
-        elif self.cleaned_data.get("parsed_headers"):
-            self.instance.set_headers(self.cleaned_data["parsed_headers"])
+        elif self.cleaned_data.get("headers"):
+            self.instance.set_headers(self.cleaned_data["headers"])
         return super().save(commit)
 
 

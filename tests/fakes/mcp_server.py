@@ -71,3 +71,7 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/mcp"
+
+
+if __name__ == "__main__":  # the same tools over stdio: `python tests/fakes/mcp_server.py`
+    _server().run("stdio")
