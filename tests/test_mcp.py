@@ -178,3 +178,19 @@ def test_always_allow_is_each_persons_own(tools_server, client, alice, bob):
     client.force_login(bob)
     assert client.delete("/api/mcp/servers/tools/always").json()["always_allow"] is False
     assert client.put("/api/mcp/servers/nope/always").status_code == 404
+
+
+async def test_the_conversation_is_held_while_an_approved_call_runs_and_the_socket_keeps_answering(alice, provider,
+                                                                                                   openai_fake, tools_server):
+    ws = await connect(alice)
+    conversation_id, _ = await _calls(openai_fake, ws, "tools__slow_echo", {"text": "hi", "seconds": 1.5})
+    await ws.send_json_to({"type": "chat.tool_result", "request_id": "approve", "conversation_id": conversation_id,
+                           "results": [{"tool_call_id": "call_1", "run": "mcp"}]})
+    meanwhile = send_frame("Another thing", conversation_id=conversation_id)
+    await ws.send_json_to(meanwhile)
+    refused = await ws.receive_json_from(timeout=5)
+    assert (refused["type"], refused["request_id"], refused["code"]) == ("error", meanwhile["request_id"], "bad_request")
+    assert "already streaming" in refused["message"]
+    frames = await frames_until_end(ws, "approve", timeout=20)
+    assert of_type(frames, "message.created")[0]["message"]["content"] == "echo: hi"
+    await ws.disconnect()
