@@ -60,7 +60,7 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
     """
     provider, row, model_id = resolve_model(settings.provider, settings.model)
     caps = row.capabilities() if row else provider.capabilities()
-    tools = settings.tools + mcp_catalog.function_tools(settings.mcp_servers)
+    tools = settings.tools + mcp_catalog.function_tools(settings.mcp_servers, settings.tools)
     request = chat_request(settings, model_id, messages, tools)
     try:
         request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")

@@ -153,8 +153,32 @@ async def test_running_a_call_that_is_not_an_mcp_tool_is_refused_and_stores_noth
     await ws.send_json_to({"type": "chat.tool_result", "request_id": "x", "conversation_id": conversation_id,
                            "results": [{"tool_call_id": "call_1", "run": "mcp"}]})
     error = await ws.receive_json_from()
-    assert error["code"] == "bad_request" and "not a tool of an enabled MCP server" in error["message"]
+    assert error["code"] == "bad_request" and "not a tool of an MCP server this conversation uses" in error["message"]
     assert not await Message.objects.filter(role="tool").aexists()
+    await ws.disconnect()
+
+
+async def test_a_tool_of_a_server_the_conversation_no_longer_uses_is_not_run(alice, provider, openai_fake, tools_server,
+                                                                            mcp_fake):
+    ws = await connect(alice)
+    conversation_id, _ = await _calls(openai_fake, ws, "tools__slow_echo", {"text": "hi"})
+    asked = len(mcp_fake.headers)
+    await ws.send_json_to({"type": "chat.tool_result", "request_id": "x", "conversation_id": conversation_id,
+                           "mcp_servers": [], "results": [{"tool_call_id": "call_1", "run": "mcp"}]})
+    error = await ws.receive_json_from()
+    assert error["code"] == "bad_request" and "tools__slow_echo" in error["message"]
+    assert len(mcp_fake.headers) == asked
+    assert not await Message.objects.filter(role="tool").aexists()
+    await ws.disconnect()
+
+
+async def test_a_tool_of_ones_own_named_like_an_mcp_tool_is_refused(alice, provider, openai_fake, tools_server):
+    own = {"type": "function", "function": {"name": "tools__broken", "parameters": {"type": "object"}}}
+    ws = await connect(alice)
+    await ws.send_json_to(send_frame("Use the tool", mcp_servers=["tools"], tools=[own]))
+    error = await ws.receive_json_from()
+    assert error["code"] == "bad_request" and "'tools__broken' has the name of an MCP server's tool" in error["message"]
+    assert openai_fake.chat_requests() == []
     await ws.disconnect()
 
 

@@ -43,9 +43,13 @@ def enabled(slugs: list[str]) -> list[McpServer]:
     return [servers[slug] for slug in slugs]
 
 
-def function_tools(slugs: list[str]) -> list[dict]:
-    """The tools of a conversation's MCP servers, as function tools for the request."""
-    return [as_function(server.slug, tool) for server in enabled(slugs) for tool in server.tools]
+def function_tools(slugs: list[str], own: list[dict]) -> list[dict]:
+    """The tools of a conversation's MCP servers as function tools, refused where one has the name of an `own` tool."""
+    tools = [as_function(server.slug, tool) for server in enabled(slugs) for tool in server.tools]
+    taken = {tool["function"]["name"] for tool in own} & {tool["function"]["name"] for tool in tools}
+    if taken:
+        raise Refused("bad_request", f"Your tool {min(taken)!r} has the name of an MCP server's tool: rename it.")
+    return tools
 
 
 @dataclass
@@ -56,10 +60,10 @@ class Call:
     tool: dict  # {name, description, input_schema}
 
 
-def find(name: str) -> Call | None:
-    """The server and tool behind a namespaced name (None: not an MCP tool, or no longer offered)."""
+def find(name: str, slugs: list[str]) -> Call | None:
+    """The server (one of `slugs`) and tool behind a namespaced name (None: not an MCP tool it offers)."""
     slug, separator, _ = name.partition(SEPARATOR)
-    if not separator:
+    if not separator or slug not in slugs:
         return None
     server = McpServer.objects.filter(slug=slug, enabled=True).first()
     for tool in server.tools if server else []:

@@ -40,6 +40,7 @@ def approved(user, frame: dict) -> list[Approved]:
     tree = Tree.load(conversation.pk)
     parent = tree.get(tree.latest_id if frame.get("parent_id") is None else frame["parent_id"])
     calls = {c["id"]: c for c in (parent.tool_calls if parent and parent.role == Message.ASSISTANT else [])}
+    servers = frame["settings"].merged_over(conversation.settings).mcp_servers  # those the conversation uses
     chosen = []
     for result in frame["results"]:
         if "run" not in result:
@@ -47,9 +48,9 @@ def approved(user, frame: dict) -> list[Approved]:
         call = calls.get(result["tool_call_id"])
         if call is None:
             raise Refused("bad_request", f"No pending tool call {result['tool_call_id']!r} in this conversation.")
-        found = catalog.find(call["name"]) if result["run"] == "mcp" else None
+        found = catalog.find(call["name"], servers) if result["run"] == "mcp" else None
         if result["run"] == "mcp" and found is None:
-            raise Refused("bad_request", f"{call['name'][:80]!r} is not a tool of an enabled MCP server.")
+            raise Refused("bad_request", f"{call['name'][:80]!r} is not a tool of an MCP server this conversation uses.")
         chosen.append(Approved(result, call, found, found.server.headers() if found else {}))
     return chosen
 

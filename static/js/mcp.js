@@ -100,10 +100,11 @@ export class McpServers {
     if (this.servers.length) this.render();
   }
 
-  // The server behind a tool name the model called, if it is an MCP tool.
+  // The server behind a tool name the model called, if it is an MCP tool of this conversation.
   serverOf(name) {
     if (!name || !name.includes(SEPARATOR)) return null;
     const slug = name.split(SEPARATOR)[0];
+    if (!this.chosen.has(slug)) return null; // the server runs only the tools of servers the conversation uses
     return this.servers.find((s) => s.slug === slug) || null;
   }
 }
