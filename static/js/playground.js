@@ -94,7 +94,7 @@ function showConversation(detail) {
     $("export-md").href = `/api/conversations/${conversation.id}/export.md`;
     if (detail.conversation.settings) settings.apply(detail.conversation.settings);
     if (detail.conversation.settings) tools.apply(detail.conversation.settings);
-    mcp.apply(detail.conversation.settings);
+    if (detail.conversation.settings) mcp.apply(detail.conversation.settings);
     if (detail.conversation.settings) format.apply(detail.conversation.settings.response_format);
   }
   $("composer").hidden = !state.canWrite;
