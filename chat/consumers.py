@@ -4,11 +4,13 @@ Replies run as Generations (chat/generation.py), never inside a handler:
 each handler returns quickly so cancel and disconnect are read at once.
 """
 import asyncio
+import contextlib
 
 from chat import frames, generation, running, turns
 from chat.access import readable_conversation
 from chat.db import db
 from chat.errors import Refused
+from chat.mcp import runs as mcp_runs
 from chat.sockets import PlaygroundSocket
 
 
@@ -23,6 +25,8 @@ class ChatConsumer(PlaygroundSocket):
         "conversation.unwatch": "on_unwatch",
     }
 
+    running_tools: set = set()  # MCP runs in flight in this process, held until they finish
+
     def group_for(self, conversation_id: int) -> str:
         return generation.group_name(conversation_id)
 
@@ -32,12 +36,28 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.send, frame)
 
     async def on_tool_result(self, frame):
-        await self._start(turns.tool_results, frame)
+        if not mcp_runs.wanted(frame):
+            await self._start(turns.tool_results, frame)
+            return
+        with contextlib.ExitStack() as hold:  # the conversation is held until the tools' turn is stored
+            hold.enter_context(running.claim(frame["conversation_id"]))
+            items = await db(mcp_runs.approved)(self.user, frame)  # checked now: a bad frame is answered at once
+            about = {"request_id": frame["request_id"], "kind": frame["type"]}
+            work = self._run_tools(frame, items, hold.pop_all())
+            task = asyncio.create_task(self.answer(work, about))  # tools may be slow: the socket reads on
+        self.running_tools.add(task)
+        task.add_done_callback(self.running_tools.discard)
+
+    async def _run_tools(self, frame, items, hold):
+        """Run the approved MCP calls (their errors become their results), then go on like typed results."""
+        with hold:
+            contents = await mcp_runs.run(items)
+            await self._start(turns.tool_results, mcp_runs.answered(frame, contents), claimed=True)
 
     async def on_regenerate(self, frame):
         await self._start(turns.regenerate, frame)
 
-    async def _start(self, prepare, frame):
+    async def _start(self, prepare, frame, claimed=False):
         """Plan and store the turn off the loop; each reply's upstream request opens as soon as it is planned,
         while the turn is stored, and nothing of it is relayed before the turn is committed."""
         loop, replies = asyncio.get_running_loop(), []
@@ -45,7 +65,8 @@ class ChatConsumer(PlaygroundSocket):
         def opened(jobs):  # in the ORM thread, between planning and storing
             loop.call_soon_threadsafe(self._open, jobs, replies)
 
-        with running.claim(frame.get("conversation_id")), running.preparing(self.user.pk, frame["request_id"]) as cancels:
+        held = contextlib.nullcontext() if claimed else running.claim(frame.get("conversation_id"))
+        with held, running.preparing(self.user.pk, frame["request_id"]) as cancels:
             try:
                 turn = await db(prepare)(self.user, frame, opened)
             except BaseException:

@@ -186,6 +186,15 @@ def _tools(raw, name: str) -> list:
     return raw
 
 
+def _mcp_servers(raw, name: str) -> list:
+    """Extension: the slugs of the MCP servers whose tools the conversation offers the model (docs/mcp.md)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > 20 or not all(isinstance(s, str) and 0 < len(s) <= 24 for s in raw):
+        raise _wrong(name, "a list of up to 20 MCP server slugs")
+    return list(dict.fromkeys(raw))
+
+
 def _tool_choice(raw, name: str):
     if raw is None or isinstance(raw, str) and raw in TOOL_CHOICES:
         return raw
@@ -227,6 +236,7 @@ class Settings:
     tool_choice: object = _setting(_tool_choice)
     parallel_tool_calls: bool | None = _setting(_flag)
     response_format: dict | None = _setting(_response_format)
+    mcp_servers: list = _setting(_mcp_servers, default_factory=list)
     sent: frozenset = frozenset()  # the names a frame carried: an empty value sent on purpose clears
 
     def as_dict(self) -> dict:
@@ -260,12 +270,18 @@ def _compare(raw, name: str):
     return raw
 
 
+RUNS = ("mcp", "deny")  # extension: the server runs an MCP tool call, or answers that the user denied it
+
+
+def _result(r) -> bool:
+    if not isinstance(r, dict) or not isinstance(r.get("tool_call_id"), str):
+        return False
+    return r.get("run") in RUNS if "run" in r else isinstance(r.get("content"), str)
+
+
 def _results(raw, name: str) -> list:
-    if not isinstance(raw, list) or not raw or not all(
-        isinstance(r, dict) and isinstance(r.get("tool_call_id"), str) and isinstance(r.get("content"), str)
-        for r in raw
-    ):
-        raise BadFrame(f"`{name}` must be a list of {{tool_call_id, content}} strings.")
+    if not isinstance(raw, list) or not raw or not all(map(_result, raw)):
+        raise BadFrame(f"`{name}` must be a list of {{tool_call_id, content}} strings or {{tool_call_id, run: mcp|deny}}.")
     return raw
 
 

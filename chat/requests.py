@@ -17,6 +17,7 @@ from chat import capabilities
 from chat.errors import Refused
 from chat.frames import Settings
 from chat.gateway import quotas
+from chat.mcp import catalog as mcp_catalog
 from providers import types
 from providers.models import Provider, ProviderModel
 
@@ -59,7 +60,8 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
     """
     provider, row, model_id = resolve_model(settings.provider, settings.model)
     caps = row.capabilities() if row else provider.capabilities()
-    request = chat_request(settings, model_id, messages)
+    tools = settings.tools + mcp_catalog.function_tools(settings.mcp_servers, settings.tools)
+    request = chat_request(settings, model_id, messages, tools)
     try:
         request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
     except capabilities.CapabilityError as error:
@@ -75,7 +77,7 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
     return Plan(
         provider=provider, row=row, model=model_id, adapter=adapter, request=request,
         stream=capabilities.use_streaming(request, caps),
-        fallback="; ".join(note for note in notes if note) or None, tools=settings.tools,
+        fallback="; ".join(note for note in notes if note) or None, tools=tools,
         tool_choice=settings.tool_choice, json_schema=(fmt.get("json_schema") or {}).get("schema"),
         structured=fmt.get("type") in ("json_object", "json_schema"),
         settings={**settings.as_dict(), "model": model_id},
@@ -163,8 +165,9 @@ def response_format(raw: dict | None) -> types.ResponseFormat | None:
                                 strict=bool(spec.get("strict")))
 
 
-def chat_request(settings: Settings, model: str, messages: list[types.Message]) -> types.ChatRequest:
-    tools = _tools(settings.tools)
+def chat_request(settings: Settings, model: str, messages: list[types.Message], tools: list | None = None) -> types.ChatRequest:
+    """The neutral request; `tools` (default: the settings' own) may add those of the conversation's MCP servers."""
+    tools = _tools(settings.tools if tools is None else tools)
     return types.ChatRequest(
         model=model, messages=messages, params=_params(settings.params), tools=tools,
         tool_choice=_tool_choice(settings.tool_choice) if tools else None,

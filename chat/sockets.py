@@ -79,21 +79,28 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         """Answer one client frame: its handler's frames, or one `error` frame."""
-        request_id, kind = None, None
+        about = {"request_id": None, "kind": None}
+        await self.answer(self._handle(text_data, about), about)
+
+    async def _handle(self, text_data, about: dict):
+        frame = self.decode(text_data)
+        about["request_id"] = frames.request_id_of(frame)
+        frame = frames.parse(frame, self.parsers)
+        about["kind"] = frame["type"]
+        await getattr(self, self.handlers[frame["type"]])(frame)
+
+    async def answer(self, work, about: dict):
+        """Await a frame's work (also work a handler left running); what fails becomes one `error` frame."""
         try:
-            frame = self.decode(text_data)
-            request_id = frames.request_id_of(frame)
-            frame = frames.parse(frame, self.parsers)
-            kind = frame["type"]
-            await getattr(self, self.handlers[kind])(frame)
+            await work
         except BadFrame as error:
-            await self.send_error("bad_request", str(error), request_id)
+            await self.send_error("bad_request", str(error), about["request_id"])
         except Refused as refused:
-            await self.send_error(refused.code, refused.message, request_id, refused.retry_after)
+            await self.send_error(refused.code, refused.message, about["request_id"], refused.retry_after)
         except Exception:  # the last line of defence: one frame, the socket stays open, the cause in the log
-            log.exception("Answering a %s frame failed", kind or "client")
+            log.exception("Answering a %s frame failed", about["kind"] or "client")
             await self.send_error(SERVER_ERROR, "The server failed to handle this frame; the failure is logged.",
-                                  request_id)
+                                  about["request_id"])
 
     def decode(self, text_data) -> object:
         """The JSON of a text frame within the size limit."""

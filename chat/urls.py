@@ -22,3 +22,10 @@ urlpatterns = [
     path("", include("chat.experiments.urls")),
     path("", include("chat.library_urls")),
 ]
+
+from chat.mcp import views as mcp_views  # noqa: E402
+
+urlpatterns += [
+    path("api/mcp/servers", mcp_views.servers, name="api-mcp-servers"),
+    path("api/mcp/servers/<str:slug>/always", mcp_views.always_allow, name="api-mcp-always"),
+]

@@ -77,6 +77,8 @@ PLAYGROUND_MAX_END_CHARS = env.int("PLAYGROUND_MAX_END_CHARS", default=100_000)
 # Images people attach: at most this many bytes as uploaded, and this many pixels (width × height).
 PLAYGROUND_MAX_IMAGE_BYTES = env.int("PLAYGROUND_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 PLAYGROUND_MAX_IMAGE_PIXELS = env.int("PLAYGROUND_MAX_IMAGE_PIXELS", default=25_000_000)
+# An MCP tool call (or a discovery of a server's tools) that takes longer is answered with a timeout error.
+PLAYGROUND_MCP_TIMEOUT_SECONDS = env.float("PLAYGROUND_MCP_TIMEOUT_SECONDS", default=30.0)
 # Who sees a new conversation or fork unless its owner (or their own default) says otherwise: team or private.
 PLAYGROUND_DEFAULT_VISIBILITY = env.str("PLAYGROUND_DEFAULT_VISIBILITY", default="team")
 if PLAYGROUND_DEFAULT_VISIBILITY not in ("team", "private"):

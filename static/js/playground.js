@@ -7,6 +7,7 @@ import { SidebarActions } from "./sidebar_actions.js";
 import { ChatSocket } from "./socket.js";
 import { ToolResults } from "./toolcalls.js";
 import { ToolEditor } from "./tools.js";
+import { McpServers } from "./mcp.js";
 import { ComparePicker, CompareView } from "./compare.js";
 import { ResponseFormat } from "./structured.js";
 import { CodeDialog, announce, showAlert } from "./page_parts.js";
@@ -54,7 +55,8 @@ const scheme = window.location.protocol === "https:" ? "wss" : "ws";
 const codeDialog = new CodeDialog();
 const socket = new ChatSocket(`${scheme}://${window.location.host}/ws/chat/`);
 const tools = new ToolEditor($("tools-panel"), { me: data("me-data"), onChange: () => updateButtons() });
-const toolResults = new ToolResults({ thread, editor: tools, onSubmit: sendToolResults, canSubmit: () => !busy() && !blockReason() });
+const mcp = new McpServers($("mcp-panel"), { onChange: () => updateButtons() });
+const toolResults = new ToolResults({ thread, editor: tools, mcp, onSubmit: sendToolResults, canSubmit: () => !busy() && !blockReason() });
 thread.onRender = () => { toolResults.update(); rememberLeaf(); };
 const format = new ResponseFormat($("response-format-panel"), { me: data("me-data"), onChange: () => updateButtons() });
 const comparePicker = new ComparePicker($("compare-panel"), data("providers-data"), { onChange: () => updateButtons() });
@@ -92,6 +94,7 @@ function showConversation(detail) {
     $("export-md").href = `/api/conversations/${conversation.id}/export.md`;
     if (detail.conversation.settings) settings.apply(detail.conversation.settings);
     if (detail.conversation.settings) tools.apply(detail.conversation.settings);
+    if (detail.conversation.settings) mcp.apply(detail.conversation.settings);
     if (detail.conversation.settings) format.apply(detail.conversation.settings.response_format);
   }
   $("composer").hidden = !state.canWrite;
@@ -108,6 +111,7 @@ function showConversation(detail) {
 function lockSettings(conversation) {
   $("settings-fieldset").disabled = !state.canWrite;
   $("tools-panel").inert = !state.canWrite;
+  $("mcp-panel").inert = !state.canWrite;
   $("settings-readonly").hidden = state.canWrite;
   $("settings-readonly-owner").textContent = conversation ? conversation.owner : "";
 }
@@ -171,7 +175,7 @@ function post(frame, pending) {
 }
 
 function send(content, parentId, { root = false, images = [] } = {}) {
-  const values = { ...settings.values(), ...format.values(), ...tools.values(), ...comparePicker.values() };
+  const values = { ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values(), ...comparePicker.values() };
   if (!values.provider || !values.model) {
     showAlert("Pick a provider and a model in the settings first.");
     return false;
@@ -203,7 +207,7 @@ function regenerate(message) {
   if (blockReason()) return showAlert(blockReason());
   return post({
     type: "chat.regenerate", request_id: newRequestId(), conversation_id: currentId(), message_id: message.id,
-    ...settings.values(), ...format.values(), ...tools.values(),
+    ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values(),
   }, { kind: "regenerate", messageId: message.id });
 }
 
@@ -212,7 +216,7 @@ function sendToolResults(results, { messageId }) {
   if (blockReason()) return showAlert(blockReason());
   post({
     type: "chat.tool_result", request_id: newRequestId(), conversation_id: currentId(), parent_id: messageId, results,
-    ...settings.values(), ...format.values(), ...tools.values(),
+    ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values(),
   }, { kind: "tool_result", results });
   return undefined;
 }
@@ -464,7 +468,7 @@ async function fork() {
 // A reply's own request, or (no messageId) the one Send would make now: the settings panel as it is, and the composer.
 function showCode(messageId) {
   if (messageId) return codeDialog.show(() => api("GET", `/api/conversations/${currentId()}/code?message_id=${messageId}`));
-  const request = { conversation_id: currentId(), content: prompt.value, ...settings.values(), ...format.values(), ...tools.values() };
+  const request = { conversation_id: currentId(), content: prompt.value, ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values() };
   return codeDialog.show(() => api("POST", "/api/code", request));
 }
 

@@ -1,6 +1,7 @@
 // Tool calls in the thread: a card per call (live while it streams, then pretty arguments and the
 // server's verdict), tool messages as "result for call" blocks, and the box where a person (or the
-// saved mocks) answers the calls still waiting. Everything from a model or a tool goes in as text.
+// saved mocks) answers the calls still waiting. A call of an MCP tool is approved or denied instead of typed
+// (static/js/mcp.js); the server runs it. Everything from a model or a tool goes in as text.
 import { el } from "./dom.js";
 
 const AUTO_ROUNDS = 8; // automatic mock replies in a row before a person has to look
@@ -90,10 +91,12 @@ export function pendingCalls(thread) {
 }
 
 export class ToolResults {
-  // onSubmit(results, {messageId}) sends chat.tool_result; editor gives the mocks.
-  constructor({ thread, editor, onSubmit, canSubmit }) {
+  // onSubmit(results, {messageId}) sends chat.tool_result; editor gives the mocks; mcp knows the MCP tools.
+  constructor({ thread, editor, mcp, onSubmit, canSubmit }) {
     this.thread = thread;
     this.editor = editor;
+    this.mcp = mcp;
+    this.decided = new Map(); // tool_call_id -> "mcp" (approved) or "deny"
     this.onSubmit = onSubmit;
     this.canSubmit = canSubmit;
     this.typed = new Map(); // tool_call_id -> text typed so far
@@ -112,11 +115,18 @@ export class ToolResults {
       this.shownFor = null;
       return;
     }
-    const key = `${pending.message.id}:${pending.calls.map((c) => c.id).join(",")}`;
+    const servers = this.mcp ? this.mcp.servers.length : 0; // rebuilt once the MCP servers are known
+    const key = `${pending.message.id}:${pending.calls.map((c) => c.id).join(",")}:${servers}`;
     if (key !== this.shownFor) this.build(pending, key);
     this.root.hidden = false;
-    this.submit.disabled = !this.canSubmit();
-    this.submit.title = this.submit.disabled ? "Wait for the reply, or fix the tools, first." : "";
+    const undecided = this.undecided();
+    this.submit.disabled = !this.canSubmit() || undecided > 0;
+    this.submit.title = undecided ? "Approve or deny each MCP tool call first."
+      : this.submit.disabled ? "Wait for the reply, or fix the tools, first." : "";
+  }
+
+  undecided() {
+    return (this.areas || []).filter(({ server, call }) => server && !this.decided.has(call.id)).length;
   }
 
   build(pending, key) {
@@ -126,6 +136,8 @@ export class ToolResults {
     head.append(el("h3", "", pending.calls.length > 1 ? `${pending.calls.length} tool calls are waiting` : "A tool call is waiting"));
     this.root.replaceChildren(head);
     this.areas = pending.calls.map((call) => {
+      const server = this.mcp ? this.mcp.serverOf(call.name) : null;
+      if (server) return this.approval(call, server);
       const label = el("label", "tool-result-label");
       const title = el("span", "tool-result-title");
       title.append("Result for ", el("strong", "tool-call-name", call.name), " ", el("span", "tool-call-id", call.id));
@@ -144,25 +156,71 @@ export class ToolResults {
       this.root.append(label);
       return { call, area };
     });
+    this.alwaysBoxes();
     this.submit = el("button", "primary small", "Submit results");
     this.submit.type = "button";
     this.submit.addEventListener("click", () => this.send());
     this.root.append(this.submit);
   }
 
+  // An MCP call: the person approves (the server runs it) or denies it.
+  approval(call, server) {
+    const group = el("fieldset", "tool-approval");
+    const legend = el("legend", "tool-result-title");
+    legend.append("Run ", el("strong", "tool-call-name", call.name), ` on ${server.name}? `, el("span", "tool-call-id", call.id));
+    group.append(legend);
+    for (const [run, text] of [["mcp", "Approve"], ["deny", "Deny"]]) {
+      const radio = el("input");
+      radio.type = "radio";
+      radio.name = `approve-${call.id}`;
+      radio.value = run;
+      radio.checked = this.decided.get(call.id) === run;
+      radio.addEventListener("change", () => { this.decided.set(call.id, run); this.update(); });
+      const label = el("label", "check");
+      label.append(radio, ` ${text}`);
+      group.append(label);
+    }
+    this.root.append(group);
+    return { call, server };
+  }
+
+  // One "always allow" switch per MCP server whose calls wait here.
+  alwaysBoxes() {
+    const servers = [...new Set(this.areas.filter((a) => a.server).map((a) => a.server))];
+    for (const server of servers) {
+      const box = el("input");
+      box.type = "checkbox";
+      box.checked = server.always_allow;
+      box.addEventListener("change", () => this.mcp.setAlways(server, box.checked));
+      const label = el("label", "check small");
+      label.append(box, ` Always allow ${server.name} (its tools run without asking)`);
+      this.root.append(label);
+    }
+  }
+
   results() {
-    return this.areas.map(({ call, area }) => ({ tool_call_id: call.id, content: area.value }));
+    return this.areas.map(({ call, area, server }) => (server
+      ? { tool_call_id: call.id, run: this.decided.get(call.id) || "mcp" }
+      : { tool_call_id: call.id, content: area.value }));
   }
 
   send({ auto = false } = {}) {
     if (!this.pending || !this.canSubmit()) return;
     if (!auto) this.autoRounds = 0;
+    if (!auto && this.undecided()) return;
     const results = this.results();
-    results.forEach((r) => this.typed.delete(r.tool_call_id));
+    results.forEach((r) => { this.typed.delete(r.tool_call_id); this.decided.delete(r.tool_call_id); });
     this.onSubmit(results, { messageId: this.pending.message.id });
   }
 
-  // After a reply of ours ends: answer its calls from the mocks when every one of them has one.
+  // A call answered without asking: an MCP tool its server is always allowed for, or a mock when auto-reply is on.
+  answersItself(call) {
+    const server = this.mcp ? this.mcp.serverOf(call.name) : null;
+    if (server) return server.always_allow;
+    return this.editor.autoReplyOn() && this.editor.mockFor(call.name) !== null;
+  }
+
+  // After a reply of ours ends: answer its calls from the mocks and the always-allowed MCP servers.
   ended(frame, mine) {
     this.update();
     if (!mine || frame.status !== "complete") return;
@@ -170,8 +228,8 @@ export class ToolResults {
       this.autoRounds = 0; // the loop came to an answer
       return;
     }
-    if (!this.editor.autoReplyOn() || !this.pending || this.pending.message.id !== frame.message_id) return;
-    if (!this.pending.calls.every((call) => this.editor.mockFor(call.name) !== null)) return;
+    if (!this.pending || this.pending.message.id !== frame.message_id) return;
+    if (!this.pending.calls.every((call) => this.answersItself(call))) return;
     if (this.autoRounds >= AUTO_ROUNDS) {
       this.root.querySelector(".tool-results-head").append(
         el("span", "muted small", ` (auto-reply paused after ${AUTO_ROUNDS} rounds in a row: submit by hand to go on)`));
