@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0010_attachments'),
+        ('chat', '0011_message_mode'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
