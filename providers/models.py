@@ -171,6 +171,12 @@ class ProviderModel(models.Model):
         )
         return round(cost / 1_000_000, 8)
 
+    def input_cost(self, tokens: int | None) -> float | None:
+        """USD for `tokens` of input alone (an embedding request), or None where the price or count is unknown."""
+        if self.input_price_per_mtok is None or tokens is None:
+            return None
+        return round(tokens * float(self.input_price_per_mtok) / 1_000_000, 8)
+
 
 def guessed_purpose(model_id: str) -> str:
     """A model's purpose where its provider does not say: embedding models are named so ("text-embedding-3-small")."""
