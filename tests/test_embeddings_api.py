@@ -183,3 +183,12 @@ def test_json_export_carries_the_report_and_vectors_on_request(client, bob, embe
     assert full.json()["runs"][0]["vectors"][2] == embeddings.vector(TEXTS[2], "fake-embed")
     assert TEST_KEY not in full.content.decode()
     assert client.get(f"/api/embeddings/results/{result_id}/export.json?vectors=yes").status_code == 400
+
+
+def test_the_page_offers_embedding_models_only_and_the_playground_links_to_it(client, bob, provider):
+    client.force_login(bob)
+    assert "No embedding model is available yet" in client.get("/embeddings/").content.decode()
+    ProviderModel.objects.create(provider=provider, model_id="fake-embed", purpose="embedding")
+    page = client.get("/embeddings/").content.decode()
+    assert 'data-model="fake-embed"' in page and 'data-model="fake-model"' not in page
+    assert 'href="/embeddings/"' in client.get("/").content.decode()
