@@ -59,6 +59,9 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
     (`chat.gateway.quotas.QuotaExceeded`, a Refused, when one is used up).
     """
     provider, row, model_id = resolve_model(settings.provider, settings.model)
+    if row is not None and row.purpose == ProviderModel.EMBEDDING:
+        raise Refused("bad_request", f"{model_id} of {provider.name} is an embedding model: it does not chat "
+                                     "(use it on the Embeddings page).")
     caps = row.capabilities() if row else provider.capabilities()
     tools = settings.tools + mcp_catalog.function_tools(settings.mcp_servers, settings.tools)
     request = chat_request(settings, model_id, messages, tools)

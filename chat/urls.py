@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/conversations/<int:conversation_id>/code", views.code, name="api-code"),
     path("", include("chat.experiments.urls")),
     path("", include("chat.library_urls")),
+    path("", include("chat.embeddings.urls")),
 ]
 
 from chat.mcp import views as mcp_views  # noqa: E402

@@ -23,7 +23,7 @@ from chat.json_views import api, found, json_body, json_object, one_of, query, w
 from chat.history import branch
 from chat.models import Conversation, Message, Pin
 from chat.models.preferences import default_visibility
-from providers.models import Provider
+from providers.models import Provider, ProviderModel
 
 PAGE_SIZE = 50
 NO_CONVERSATION = "No such conversation."
@@ -39,14 +39,20 @@ def playground(request, conversation_id=None):
     return render(request, "chat/playground.html", context)
 
 
-def provider_choices(user=None) -> list[dict]:
-    """Enabled providers and their enabled models, as the pickers show them: never a key or its hint.
+def provider_choices(user=None, purpose: str = ProviderModel.CHAT) -> list[dict]:
+    """Enabled providers and their enabled models of `purpose`, as the pickers show them: never a key or its hint.
 
-    A provider with no model to pick says why; for an admin, with the page where it is fixed.
+    A provider with no chat model to pick says why; for an admin, with the page where it is fixed. For
+    embeddings, only the providers that have an embedding model are listed.
     """
     choices = []
     for provider in Provider.objects.filter(enabled=True).prefetch_related("provider_models"):
-        models = [_model_choice(provider, m) for m in provider.provider_models.all() if m.enabled]
+        models = [_model_choice(provider, m) for m in provider.provider_models.all() if m.enabled and m.purpose == purpose]
+        if purpose != ProviderModel.CHAT:
+            if models:
+                choices.append({"slug": provider.slug, "name": provider.name, "models": models,
+                                "default_model": models[0]["id"]})
+            continue
         choice = {"slug": provider.slug, "name": provider.name, "models": models,
                   "default_model": provider.default_model or (models[0]["id"] if models else "")}
         if not choice["default_model"]:
@@ -61,8 +67,10 @@ def provider_choices(user=None) -> list[dict]:
 @api
 @require_http_methods(["GET"])
 def providers(request):
-    """The provider choices now (the page asks again when it regains focus: a provider added meanwhile shows)."""
-    return JsonResponse({"providers": provider_choices(request.user)})
+    """The provider choices now (the page asks again when it regains focus: a provider added meanwhile shows);
+    `?purpose=embedding` for the embedding models."""
+    purpose = query(request, "purpose", one_of(ProviderModel.CHAT, ProviderModel.EMBEDDING), ProviderModel.CHAT)
+    return JsonResponse({"providers": provider_choices(request.user, purpose)})
 
 
 def _model_choice(provider: Provider, model) -> dict:

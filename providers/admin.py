@@ -43,7 +43,7 @@ class ProviderForm(forms.ModelForm):
 class ProviderModelInline(admin.TabularInline):
     model = ProviderModel
     extra = 0
-    fields = ["model_id", "display_name", "enabled", "context_window", "max_output_tokens",
+    fields = ["model_id", "display_name", "purpose", "enabled", "context_window", "max_output_tokens",
               "input_price_per_mtok", "output_price_per_mtok", "supports_tools", "supports_parallel_tool_calls",
               "supports_json_object", "supports_json_schema", "supports_reasoning", "supports_vision", "discovered"]
     readonly_fields = ["discovered"]
@@ -148,8 +148,8 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(ProviderModel)
 class ProviderModelAdmin(admin.ModelAdmin):
-    list_display = ["model_id", "provider", "enabled", "context_window", "input_price_per_mtok",
+    list_display = ["model_id", "provider", "purpose", "enabled", "context_window", "input_price_per_mtok",
                     "output_price_per_mtok", "discovered"]
-    list_filter = ["provider", "enabled", "discovered"]
+    list_filter = ["provider", "purpose", "enabled", "discovered"]
     search_fields = ["model_id", "display_name"]
     list_select_related = ["provider"]

@@ -116,9 +116,16 @@ class Provider(models.Model):
 
 
 class ProviderModel(models.Model):
+    CHAT, EMBEDDING = "chat", "embedding"
+    PURPOSES = [(CHAT, "Chat"), (EMBEDDING, "Embedding")]
+
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="provider_models")
     model_id = models.CharField(max_length=200)
     display_name = models.CharField(max_length=200, blank=True)
+    purpose = models.CharField(
+        max_length=10, choices=PURPOSES, default=CHAT,
+        help_text="Chat models are offered in the playground, embedding models on the Embeddings page. "
+                  "Set by “Fetch models” where the provider says; correct it here.")
     enabled = models.BooleanField(default=True)
     context_window = models.PositiveIntegerField(null=True, blank=True)
     max_output_tokens = models.PositiveIntegerField(null=True, blank=True)
@@ -163,3 +170,14 @@ class ProviderModel(models.Model):
             self.output_price_per_mtok
         )
         return round(cost / 1_000_000, 8)
+
+    def input_cost(self, tokens: int | None) -> float | None:
+        """USD for `tokens` of input alone (an embedding request), or None where the price or count is unknown."""
+        if self.input_price_per_mtok is None or tokens is None:
+            return None
+        return round(tokens * float(self.input_price_per_mtok) / 1_000_000, 8)
+
+
+def guessed_purpose(model_id: str) -> str:
+    """A model's purpose where its provider does not say: embedding models are named so ("text-embedding-3-small")."""
+    return ProviderModel.EMBEDDING if "embed" in model_id.lower() else ProviderModel.CHAT

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 
 from providers import registry
-from providers.models import Provider, ProviderModel
+from providers.models import Provider, ProviderModel, guessed_purpose
 from providers.presets import list_prices, reasoning_models
 from providers.streaming import collect
 from providers.types import BAD_REQUEST, ChatRequest, HealthResult, Message, Params, ProviderError
@@ -19,6 +19,7 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
     overrides an admin set on existing rows are kept; a model without a price
     gets its preset's list price, where the preset knows one, and a model
     whose reasoning capability is unset gets what the provider or the preset says (vision: what the provider says).
+    A new model's purpose (chat or embedding) is what the provider says, else guessed from its name.
     """
     infos = async_to_sync(provider.adapter().list_models)()
     prices = list_prices(provider.preset) if provider.preset else {}
@@ -29,7 +30,8 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
             row, created = ProviderModel.objects.get_or_create(
                 provider=provider, model_id=info.id,
                 defaults={"display_name": info.display_name if info.display_name != info.id else "",
-                          "context_window": info.context_window, "discovered": True},
+                          "context_window": info.context_window, "discovered": True,
+                          "purpose": info.purpose or guessed_purpose(info.id)},
             )
             changed = []
             if not created and info.context_window and not row.context_window:

@@ -7,6 +7,8 @@ an optional place reads as absent.
 """
 from __future__ import annotations
 
+import math
+
 from providers.types import PROVIDER_ERROR, ProviderError
 
 
@@ -97,3 +99,30 @@ class Fields:
             return []
         holder = Fields.empty(key, self)
         return [Fields(item, number, self.provider, holder) for number, item in enumerate(value)]
+
+    def vector(self, key: str) -> list[float]:
+        """A list of finite numbers that must be there (an embedding)."""
+        value = self.data.get(key)
+        numbers = _numbers(value)
+        if numbers is None:
+            raise self.wrong(key, value, "a list of numbers")
+        return numbers
+
+    def vectors(self, key: str) -> list[list[float]]:
+        """A list of embeddings (absent or null: empty)."""
+        holder = Fields.empty(key, self)
+        vectors = []
+        for number, value in enumerate(self._typed(key, (list,), "a list") or []):
+            numbers = _numbers(value)
+            if numbers is None:
+                raise holder.wrong(number, value, "a list of numbers")
+            vectors.append(numbers)
+        return vectors
+
+
+def _numbers(value) -> list[float] | None:
+    """`value` as floats when it is a non-empty list of finite numbers, else None."""
+    if not isinstance(value, list) or not value or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in value):
+        return None
+    return [float(x) for x in value]

@@ -181,6 +181,22 @@ class ModelInfo:
     context_window: int | None = None
     reasoning: bool | None = None  # whether the model thinks, where the provider says
     vision: bool | None = None  # whether the model takes images, where the provider says
+    purpose: str | None = None  # "chat" or "embedding", where the provider says
+
+
+# Embeddings --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingRequest:
+    model: str
+    texts: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class EmbeddingResult:
+    vectors: list[list[float]]  # one per text, in the order sent
+    prompt_tokens: int | None = None  # where the provider reports it
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ def form_data(provider=None, **overrides) -> dict:
                     **{"provider_models-TOTAL_FORMS": "1", "provider_models-INITIAL_FORMS": "1",
                        "provider_models-0-id": str(provider.provider_models.get().pk),
                        "provider_models-0-provider": str(provider.pk),
-                       "provider_models-0-model_id": "fake-model"})
+                       "provider_models-0-model_id": "fake-model", "provider_models-0-purpose": "chat"})
     data.update(overrides)
     return data
 

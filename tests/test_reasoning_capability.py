@@ -53,7 +53,7 @@ def test_discovery_sets_the_capability_where_the_provider_says_and_keeps_the_adm
         provider = loopback_provider(fake.base_url, kind="gemini")
         ProviderModel.objects.filter(provider=provider, model_id="fake-model").update(supports_reasoning=False)
         refresh_models(provider)
-    rows = {row.model_id: row for row in provider.provider_models.all()}
+    rows = {row.model_id: row for row in provider.provider_models.filter(purpose="chat")}
     assert {m: r.supports_reasoning for m, r in rows.items()} == {"fake-model": False, "fake-model-mini": False,
                                                                  "fake-model-pro": True}
     assert rows["fake-model-pro"].capabilities().reasoning and not provider.capabilities().reasoning

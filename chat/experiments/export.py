@@ -30,9 +30,12 @@ def _number(value) -> str:
     return "" if value is None else str(value)
 
 
-def _text(value: str) -> str:
+def spreadsheet_text(value: str) -> str:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+_text = spreadsheet_text  # also used by the embeddings export
 
 
 def _errors(row: dict) -> str:

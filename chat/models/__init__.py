@@ -6,3 +6,4 @@ from chat.models.library import SavedSchema, ToolSet  # noqa: F401
 from chat.models.pins import Pin  # noqa: F401
 from chat.models.preferences import Preferences  # noqa: F401
 from chat.models.mcp import McpServer  # noqa: F401
+from chat.models.embeddings import EmbeddingResult  # noqa: F401

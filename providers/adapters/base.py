@@ -13,7 +13,19 @@ from providers import samples
 from providers.config import ProviderConfig
 from providers.scrubbing import scrub_events, scrub_result
 from providers.streaming import collect
-from providers.types import Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, StreamEvent
+from providers.types import (
+    BAD_REQUEST,
+    PROVIDER_ERROR,
+    Capabilities,
+    ChatRequest,
+    ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
+    HealthResult,
+    ModelInfo,
+    ProviderError,
+    StreamEvent,
+)
 
 
 def arguments_object(arguments: str) -> dict:
@@ -60,7 +72,22 @@ class Adapter:
         """The whole reply, sent without streaming; raises ProviderError."""
         return scrub_result(await self.whole_reply(request), self.config.key())
 
+    async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
+        """One vector per text, all of one length; raises ProviderError (errors come scrubbed from providers/http.py)."""
+        result = await self.embed_texts(request)
+        if len(result.vectors) != len(request.texts):
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent {len(result.vectors)} embeddings "
+                                                f"for {len(request.texts)} texts.")
+        if len({len(vector) for vector in result.vectors}) > 1:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent embeddings of different lengths.")
+        return result
+
     # What each wire format implements -------------------------------------------------
+
+    async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:
+        """Adapters whose API has an embeddings endpoint override this."""
+        raise ProviderError(BAD_REQUEST, f"{self.config.name} ({self.config.kind}) has no embeddings API "
+                                         "the playground speaks.")
 
     def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         raise NotImplementedError

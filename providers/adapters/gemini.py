@@ -24,6 +24,8 @@ from providers.types import (
     Capabilities,
     ChatRequest,
     ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
     Finish,
     Message,
     ModelInfo,
@@ -252,16 +254,33 @@ class GeminiAdapter(Adapter):
         lines += ["):", '    print(chunk.text or "", end="", flush=True)', "print()", ""]
         return "\n".join(lines)
 
+    async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:
+        """embedContent for one text, batchEmbedContents for several (one request each, in order)."""
+        name = f"models/{request.model.removeprefix('models/')}"
+        contents = [{"parts": [{"text": text}]} for text in request.texts]
+        single = len(contents) == 1
+        body = {"content": contents[0]} if single else {"requests": [{"model": name, "content": c} for c in contents]}
+        with key_errors():
+            data = Fields(await http.request_json(
+                self.config, "POST", self.model_url(request.model, "embedContent" if single else "batchEmbedContents"),
+                json_body=body, headers=self.headers()), "embeddings", self.config.name)
+        items = [data.needed("embedding")] if single else data.objects("embeddings")
+        return EmbeddingResult([item.vector("values") for item in items],
+                               prompt_tokens=data.obj("usageMetadata").integer("promptTokenCount"))
+
     async def list_models(self) -> list[ModelInfo]:
+        """The models that chat or embed, each tagged with its purpose from supportedGenerationMethods."""
         with key_errors():
             data = await http.request_json(self.config, "GET", f"{self.config.base_url.rstrip('/')}/v1beta/models",
                                            headers=self.headers(), params={"pageSize": 1000})
         models = []
         for item in Fields(data, "model list", self.config.name).objects("models"):
             name = item.text("name")
-            if name and _can_chat(item.value("supportedGenerationMethods")):
+            purpose = _purpose(item.value("supportedGenerationMethods"))
+            if name and purpose != "other":
                 models.append(ModelInfo(id=name.removeprefix("models/"), display_name=item.text("displayName") or name,
-                                        context_window=item.integer("inputTokenLimit"), reasoning=item.flag("thinking")))
+                                        context_window=item.integer("inputTokenLimit"), reasoning=item.flag("thinking"),
+                                        purpose=purpose))
         return models
 
 
@@ -272,5 +291,10 @@ def _usage(usage: Fields) -> Usage:
     return Usage(usage.integer("promptTokenCount"), completion, usage.integer("totalTokenCount"), reasoning_tokens=thoughts)
 
 
-def _can_chat(methods) -> bool:
-    return not isinstance(methods, list) or "generateContent" in methods
+def _purpose(methods) -> str | None:
+    """What a model is for: chat, embedding, other (not listed), or None where its methods are not listed."""
+    if not isinstance(methods, list):
+        return None
+    if "generateContent" in methods:
+        return "chat"
+    return "embedding" if {"embedContent", "batchEmbedContents"} & set(methods) else "other"

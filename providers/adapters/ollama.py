@@ -25,6 +25,8 @@ from providers.types import (
     Capabilities,
     ChatRequest,
     ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
     Finish,
     Message,
     ModelInfo,
@@ -171,8 +173,16 @@ class OllamaAdapter(Adapter):
         names = [name for name in (item.text("name") for item in data.objects("models")) if name]
         abilities = await asyncio.gather(*(self.abilities(name) for name in names))
         return [ModelInfo(id=name, display_name=name, reasoning=None if listed is None else "thinking" in listed,
-                          vision=None if listed is None else "vision" in listed)
+                          vision=None if listed is None else "vision" in listed, purpose=_purpose(listed))
                 for name, listed in zip(names, abilities)]
+
+    async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:
+        """POST /api/embed with every text as `input`."""
+        body = {"model": request.model, "input": list(request.texts)}
+        data = Fields(await http.request_json(self.config, "POST", self.url("/api/embed"), json_body=body,
+                                              headers=self.headers()), "embeddings", self.config.name)
+        self._raise_for_error(data)
+        return EmbeddingResult(data.vectors("embeddings"), prompt_tokens=data.integer("prompt_eval_count"))
 
     async def abilities(self, model: str) -> list | None:
         """The capabilities /api/show lists for a model ("thinking", "vision"…; None where it cannot say)."""
@@ -183,3 +193,10 @@ class OllamaAdapter(Adapter):
             return None
         capabilities = Fields(data, "model details", self.config.name).value("capabilities")
         return capabilities if isinstance(capabilities, list) else None
+
+
+def _purpose(capabilities: list | None) -> str | None:
+    """An embedding model lists "embedding" (and not "completion") in /api/show."""
+    if capabilities is None:
+        return None
+    return "embedding" if "embedding" in capabilities and "completion" not in capabilities else "chat"

@@ -24,6 +24,8 @@ from providers.types import (
     PROVIDER_ERROR,
     ChatRequest,
     ChatResult,
+    EmbeddingRequest,
+    EmbeddingResult,
     Finish,
     Message,
     ModelInfo,
@@ -64,6 +66,9 @@ class OpenAIAdapter(Adapter):
 
     def models_url(self) -> str:
         return f"{self.config.base_url.rstrip('/')}/models"
+
+    def embeddings_url(self, model: str) -> str:
+        return f"{self.config.base_url.rstrip('/')}/embeddings"
 
     def query_params(self) -> dict | None:
         return None
@@ -223,6 +228,22 @@ class OpenAIAdapter(Adapter):
         reasoning = (message.text("reasoning_content") or message.text("reasoning") or "") + inline
         return ChatResult(content=content, tool_calls=calls, finish_reason=FINISH_REASONS.get(reason, reason),
                           usage=_usage(data.obj("usage")) if data.has("usage") else None, reasoning=reasoning)
+
+    async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:
+        """POST /embeddings with every text as `input`; vectors come back by `index`."""
+        body: dict = {"input": list(request.texts), "encoding_format": "float"}
+        if self.include_model_in_body():
+            body["model"] = request.model
+        data = Fields(await http.request_json(self.config, "POST", self.embeddings_url(request.model), json_body=body,
+                                              headers=self.headers(), params=self.query_params()),
+                      "embeddings", self.config.name)
+        self._raise_for_error(data)
+        items = data.objects("data")
+        order = [item.integer("index") for item in items]
+        if all(position is not None for position in order):
+            items = [item for _, item in sorted(zip(order, items), key=lambda pair: pair[0])]
+        return EmbeddingResult([item.vector("embedding") for item in items],
+                               prompt_tokens=data.obj("usage").integer("prompt_tokens"))
 
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),

@@ -6,14 +6,16 @@ query parameter, a known deployment.
 import re
 from dataclasses import replace
 
+from tests.fakes.embeddings import EMBEDDING_MODELS
 from tests.fakes.openai import OpenAIFake
 from tests.fakes.server import JsonResponse, Recorded
 
 CHAT = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
+EMBEDDINGS = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/embeddings$")
 
 
 class AzureFake(OpenAIFake):
-    """Serves /openai/deployments, /openai/models and /openai/deployments/{name}/chat/completions."""
+    """Serves /openai/deployments, /openai/models and /openai/deployments/{name}/chat/completions and /embeddings."""
 
     list_deployments = True  # False: the deployments route answers 404, as on newer API versions
 
@@ -44,6 +46,11 @@ class AzureFake(OpenAIFake):
                 return self.error(404, "DeploymentNotFound", f"The API deployment {chat['deployment']} does not exist.")
             # The parent renders by body["model"]; the recorded request keeps what was sent.
             return self.chat_response(replace(request, body={**(request.body or {}), "model": chat["deployment"]}))
+        embed = EMBEDDINGS.match(request.path)
+        if request.method == "POST" and embed:
+            if embed["deployment"] not in EMBEDDING_MODELS:
+                return self.error(404, "DeploymentNotFound", f"The API deployment {embed['deployment']} does not exist.")
+            return self.embeddings_response(replace(request, body={**(request.body or {}), "model": embed["deployment"]}))
         if request.method == "GET" and request.path == "/openai/deployments" and self.list_deployments:
             return self.deployments_response(request)
         if request.method == "GET" and request.path == "/openai/models":

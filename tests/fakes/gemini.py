@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 
+from tests.fakes import embeddings
 from tests.fakes.images import image_problem
 from tests.fakes.script import Reply
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
@@ -24,10 +25,12 @@ GENERATION_FIELDS = {"temperature", "topP", "topK", "maxOutputTokens", "stopSequ
                      "thinkingConfig"}
 THINKING_FIELDS = {"thinkingBudget": int, "includeThoughts": bool, "thinkingLevel": str}
 ROUTE = re.compile(r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>streamGenerateContent|generateContent)$")
+EMBED_ROUTE = re.compile(r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>embedContent|batchEmbedContents)$")
 
 
 class GeminiFake(FakeServer):
-    """Serves GET /v1beta/models and POST /v1beta/models/{model}:(stream)generateContent."""
+    """Serves GET /v1beta/models and POST /v1beta/models/{model}:(stream)generateContent, :embedContent and
+    :batchEmbedContents."""
 
     gives_call_ids = False
     thinking_models = {"fake-model"}
@@ -42,6 +45,9 @@ class GeminiFake(FakeServer):
             return self.models_response(request)
         if request.method == "POST" and route:
             return self.generate_response(request, route["method"] == "streamGenerateContent")
+        embed = EMBED_ROUTE.match(request.path)
+        if request.method == "POST" and embed:
+            return self.embed_response(request, embed["model"], embed["method"] == "batchEmbedContents")
         return self.error(404, f"Not found: {request.path}")
 
     # Errors -------------------------------------------------------------------------
@@ -67,7 +73,9 @@ class GeminiFake(FakeServer):
         models = [{"name": f"models/{m}", "displayName": m.title(), "inputTokenLimit": 1048576, "outputTokenLimit": 8192,
                    "supportedGenerationMethods": ["generateContent", "countTokens"], "thinking": m in self.thinking_models}
                   for m in self.models]
-        models.append({"name": "models/embedding-001", "supportedGenerationMethods": ["embedContent"]})
+        models += [{"name": f"models/{m}", "displayName": m.title(), "supportedGenerationMethods": ["embedContent"]}
+                   for m in embeddings.EMBEDDING_MODELS]
+        models.append({"name": "models/aqa", "supportedGenerationMethods": ["generateAnswer"]})
         return JsonResponse(200, {"models": models})
 
     def generate_response(self, request: Recorded, stream: bool):
@@ -92,6 +100,33 @@ class GeminiFake(FakeServer):
         if stream:
             return StreamResponse(self.sse_events(reply), "text/event-stream", reply)
         return JsonResponse(200, self.chunk(self.all_parts(reply), reply, final=True), reply=reply)
+
+    def embed_response(self, request: Recorded, model: str, batch: bool):
+        """{embedding: {values}} for one content; {embeddings: [{values}]} for a batch, whose requests name the model."""
+        if not self.sent_key(request):
+            return self.error(403, "Method doesn't allow unregistered callers. Please use an API key.")
+        body = request.body or {}
+        requests = body.get("requests") if batch else [{"model": f"models/{model}", "content": body.get("content")}]
+        if not isinstance(requests, list) or not requests:
+            return self.error(400, "* BatchEmbedContentsRequest.requests: must not be empty")
+        texts, problem = [], None
+        for number, item in enumerate(requests):
+            if item.get("model") != f"models/{model}":
+                problem = f"* BatchEmbedContentsRequest.requests[{number}].model: does not match models/{model}"
+            parts = (item.get("content") or {}).get("parts")
+            if not isinstance(parts, list) or not parts or not all(isinstance(p.get("text"), str) for p in parts):
+                problem = problem or f"requests[{number}].content.parts: expected text parts"
+            else:
+                texts.append(" ".join(p["text"] for p in parts))
+        problem = problem or embeddings.texts_problem(texts, model)
+        if problem:
+            return self.error(400, problem)
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        values = [{"values": embeddings.vector(text, model)} for text in texts]
+        return JsonResponse(200, {"embeddings": values} if batch else {"embedding": values[0]}, reply=reply)
 
     # Rendering ------------------------------------------------------------------------
 

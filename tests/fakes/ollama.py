@@ -10,6 +10,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from tests.fakes import embeddings
 from tests.fakes.images import MAGIC, image_problem
 from tests.fakes.script import Reply
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
@@ -21,7 +22,7 @@ TOP_LEVEL_FIELDS = {"model", "messages", "stream", "options", "format", "tools",
 
 
 class OllamaFake(FakeServer):
-    """Serves GET /api/tags and POST /api/chat (streaming by default, as Ollama does)."""
+    """Serves GET /api/tags, POST /api/chat (streaming by default, as Ollama does), /api/show and /api/embed."""
 
     gives_call_ids = False
     thinking_models = {"fake-model"}
@@ -38,6 +39,8 @@ class OllamaFake(FakeServer):
             return self.chat_response(request)
         if request.method == "POST" and request.path == "/api/show":
             return self.show_response(request)
+        if request.method == "POST" and request.path == "/api/embed":
+            return self.embed_response(request)
         return JsonResponse(404, {"error": f"404 page not found: {request.path}"})
 
     def error_body(self, reply: Reply, request: Recorded) -> object:
@@ -55,9 +58,27 @@ class OllamaFake(FakeServer):
         model = (request.body or {}).get("model")
         if model not in self.models:
             return JsonResponse(404, {"error": f"model '{model}' not found"})
+        if model in embeddings.EMBEDDING_MODELS:
+            return JsonResponse(200, {"modelfile": "", "details": {"family": "bert"}, "capabilities": ["embedding"]})
         capabilities = ["completion", "tools"] + (["thinking"] if model in self.thinking_models else []) \
             + (["vision"] if model in self.vision_models else [])
         return JsonResponse(200, {"modelfile": "", "details": {"family": "fake"}, "capabilities": capabilities})
+
+    def embed_response(self, request: Recorded):
+        body = request.body or {}
+        model, texts = body.get("model"), body.get("input")
+        if model not in embeddings.EMBEDDING_MODELS:
+            return JsonResponse(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+        problem = embeddings.texts_problem(texts, model)
+        if problem:
+            return JsonResponse(400, {"error": problem})
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        texts = [texts] if isinstance(texts, str) else texts
+        return JsonResponse(200, {"model": model, "embeddings": [embeddings.vector(t, model) for t in texts],
+                                  "total_duration": 1000, "prompt_eval_count": embeddings.tokens(texts)}, reply=reply)
 
     def chat_response(self, request: Recorded):
         body = request.body or {}

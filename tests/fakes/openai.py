@@ -8,6 +8,7 @@ DeepSeek, it answers 400 to `reasoning_content` in the input.
 import json
 import time
 
+from tests.fakes import embeddings
 from tests.fakes.images import data_url_problem
 from tests.fakes.script import Reply, tool_call_pieces
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
@@ -18,7 +19,7 @@ REASONING_KEYS = {"effort", "max_tokens", "enabled", "exclude"}
 
 
 class OpenAIFake(FakeServer):
-    """Serves /v1/models, /v1/chat/completions (streaming or not) and /v1/completions."""
+    """Serves /v1/models, /v1/chat/completions (streaming or not), /v1/completions and /v1/embeddings."""
 
     reasoning_field = "reasoning_content"
     supported_parameters: list | None = None  # listed with each model, as OpenRouter does
@@ -35,6 +36,8 @@ class OpenAIFake(FakeServer):
             return self.chat_response(request)
         if request.method == "POST" and request.path.endswith("/completions"):
             return self.completion_response(request)
+        if request.method == "POST" and request.path.endswith("/embeddings"):
+            return self.embeddings_response(request)
         return JsonResponse(404, {"error": {"message": f"No route {request.path}", "type": "invalid_request_error"}})
 
 
@@ -70,6 +73,25 @@ class OpenAIFake(FakeServer):
             return failed
         return JsonResponse(200, {"id": "cmpl-1", "object": "text_completion", "model": (request.body or {}).get("model"),
                                   "choices": [{"index": 0, "text": reply.content, "finish_reason": FINISH[reply.finish]}]})
+
+    def embeddings_response(self, request: Recorded):
+        """The vectors by `index`, listed last first: the index, not the order, says which text each is for."""
+        body = request.body or {}
+        texts, model = body.get("input"), body.get("model", "")
+        problem = embeddings.texts_problem(texts, model)
+        if body.get("encoding_format", "float") not in ("float", "base64"):
+            problem = "encoding_format must be float or base64"
+        if problem:
+            return JsonResponse(400, {"error": {"message": problem, "type": "invalid_request_error"}})
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        texts = [texts] if isinstance(texts, str) else texts
+        data = [{"object": "embedding", "index": i, "embedding": embeddings.vector(t, model)} for i, t in enumerate(texts)]
+        count = embeddings.tokens(texts)
+        return JsonResponse(200, {"object": "list", "data": data[::-1], "model": model,
+                                  "usage": {"prompt_tokens": count, "total_tokens": count}}, reply=reply)
 
     def sse_events(self, reply: Reply, model: str, include_usage: bool) -> list[bytes]:
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}

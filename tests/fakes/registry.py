@@ -129,6 +129,17 @@ def responses_images(body: dict) -> list:
             if p["type"] == "input_image"]
 
 
+# Embeddings: the texts an embeddings request body carries, in each format's own shape.
+
+
+def openai_embedded(body: dict) -> list:
+    return body["input"]
+
+
+def gemini_embedded(body: dict) -> list:
+    return [part["text"] for item in body["requests"] for part in item["content"]["parts"]]
+
+
 @dataclass(frozen=True)
 class FakeCase:
     kind: str
@@ -139,6 +150,7 @@ class FakeCase:
     images: Callable[[dict], list]
     results_by: str = "id"  # how tool results point at their call: "id" or "name"
     streams_arguments: bool = True  # tool-call arguments arrive in pieces (else whole)
+    embedded: Callable[[dict], list] | None = None  # the texts of an embeddings request (None: no embeddings API)
 
     def __str__(self) -> str:
         return self.kind
@@ -146,18 +158,19 @@ class FakeCase:
 
 CASES = [
     FakeCase("openai", OpenAIFake, lambda fake: make_config("openai", fake), openai_tool_history, openai_schema,
-             openai_images),
+             openai_images, embedded=openai_embedded),
     FakeCase("anthropic", AnthropicFake, lambda fake: make_config("anthropic", fake), anthropic_tool_history,
              anthropic_schema, anthropic_images),
     FakeCase("gemini", GeminiFake, lambda fake: make_config("gemini", fake), gemini_tool_history, gemini_schema,
-             gemini_images, results_by="name", streams_arguments=False),
+             gemini_images, results_by="name", streams_arguments=False, embedded=gemini_embedded),
     FakeCase("ollama", OllamaFake, lambda fake: make_config("ollama", fake), ollama_tool_history, ollama_schema,
-             ollama_images, results_by="name", streams_arguments=False),
+             ollama_images, results_by="name", streams_arguments=False, embedded=openai_embedded),
     FakeCase("azure", AzureFake, lambda fake: make_config("azure", fake, api_version="2024-10-21"),
-             openai_tool_history, openai_schema, openai_images),
+             openai_tool_history, openai_schema, openai_images, embedded=openai_embedded),
     FakeCase("responses", ResponsesFake, lambda fake: make_config("responses", fake), responses_tool_history,
-             responses_schema, responses_images),
+             responses_schema, responses_images, embedded=openai_embedded),
 ]
+EMBEDDING_CASES = [case for case in CASES if case.embedded]
 
 
 # Reasoning: the controls a request body carries, read back in each format's own shape ({} when none).

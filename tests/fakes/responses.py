@@ -38,13 +38,15 @@ def sse(kind: str, **data) -> bytes:
 
 
 class ResponsesFake(OpenAIFake):
-    """Serves GET /v1/models and POST /v1/responses (streaming or not)."""
+    """Serves GET /v1/models, POST /v1/responses (streaming or not) and /v1/embeddings (as OpenAI does)."""
 
     def handle(self, request: Recorded):
         if request.method == "GET" and request.path == "/v1/models":
             return self.models_response(request)
         if request.method == "POST" and request.path == "/v1/responses":
             return self.responses_response(request)
+        if request.method == "POST" and request.path == "/v1/embeddings":
+            return self.embeddings_response(request)
         return self.error(404, f"Invalid URL (POST {request.path})")
 
     def error(self, status: int, message: str, param: str | None = None) -> JsonResponse:
