@@ -94,6 +94,7 @@ export class PromptEditor {
       this.kinds.forEach((k) => select.append(new Option(KIND_NAMES[k] || k, k)));
       select.value = this.chosenKinds[name] || "text";
       select.id = `kind-${name}`;
+      select.setAttribute("aria-label", `{{${name}}} type`);
       select.addEventListener("change", () => { this.chosenKinds[name] = select.value; this.onChange(); });
       const label = el("label", "inline", `{{${name}}}`);
       label.htmlFor = select.id;

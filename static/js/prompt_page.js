@@ -56,8 +56,8 @@ function renderVersions() {
     return row;
   }));
   const last = detail.versions.at(-1).number;
-  versionOptions($("diff-from"), $("diff-from").value || Math.max(1, last - 1));
-  versionOptions($("diff-to"), $("diff-to").value || last);
+  versionOptions($("diff-from"), Math.max(1, last - 1)); // the newest change, unless another pair is picked
+  versionOptions($("diff-to"), last);
   if ($("label-version")) versionOptions($("label-version"), last);
 }
 
