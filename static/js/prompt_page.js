@@ -31,7 +31,7 @@ function show(next, { loadEditor = false } = {}) {
 function editLatest() {
   const latest = detail.versions.at(-1);
   editor.load(latest);
-  $("editor-base").textContent = `Editing from v${latest.number}`;
+  $("editor-base").textContent = detail.prompt.can_write ? `Editing from v${latest.number}` : `Showing v${latest.number}`;
 }
 
 function versionOptions(select, chosen) {
@@ -43,10 +43,10 @@ function renderVersions() {
   $("version-rows").replaceChildren(...[...detail.versions].reverse().map((v) => {
     const row = el("tr");
     const labels = detail.labels.filter((l) => l.version === v.number).map((l) => l.name).join(", ");
-    const edit = button(`Edit from v${v.number}`);
+    const edit = button(detail.prompt.can_write ? `Edit from v${v.number}` : `Show v${v.number}`);
     edit.addEventListener("click", () => {
       editor.load(v);
-      $("editor-base").textContent = `Editing from v${v.number}`;
+      $("editor-base").textContent = detail.prompt.can_write ? `Editing from v${v.number}` : `Showing v${v.number}`;
       $("editor").querySelector("textarea")?.focus();
     });
     const cells = [`v${v.number}`, labels, v.author || "", when(v.created), v.note].map((text) => el("td", "", text));

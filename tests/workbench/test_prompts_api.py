@@ -134,3 +134,14 @@ def test_the_diff_of_two_versions_marks_lines_added_and_removed(client, made):
 def test_only_the_owner_deletes_a_prompt(client, made):
     assert client.delete(f"/api/prompts/{made['id']}").status_code == 204
     assert not Prompt.objects.exists()
+
+
+def test_a_teammate_sees_the_page_read_only_and_an_anonymous_visitor_is_sent_to_sign_in(client, made, dave):
+    client.force_login(dave)
+    page = client.get(f"/prompts/{made['id']}/").content.decode()
+    assert '<fieldset id="editor" class="prompt-editor" disabled>' in page
+    assert 'id="label-form"' not in page and 'id="delete-prompt"' not in page
+    assert "Summariser" in client.get("/prompts/").content.decode()
+    client.logout()
+    assert client.get("/prompts/").status_code == 302
+    assert client.get("/api/prompts").status_code == 403
