@@ -105,6 +105,8 @@ def from_conversation(user, conversation_id, leaf_id) -> dict:
         raise ApiError(400, "`conversation_id` must be a conversation's id.")
     conversation = readable_conversation(user, conversation_id)
     leaf_id = leaf_id or conversation.latest_message_id()
+    if leaf_id is None:
+        raise ApiError(400, "This conversation has no messages to save yet.")
     if not isinstance(leaf_id, int) or not conversation.messages.filter(pk=leaf_id).exists():
         raise ApiError(400, "`leaf_id` must be a message of this conversation.")
     stored = conversation.settings or {}

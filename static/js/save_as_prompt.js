@@ -6,19 +6,28 @@ import { DRAFT_KEY } from "./prompt_use.js";
 
 const $ = (id) => document.getElementById(id);
 
-// A draft for the conversation in the URL goes into the message box (and its images onto the composer), once.
-function takeDraft(composer, attachments) {
+// A draft for the conversation in the URL goes into the message box (and its images onto the composer), once, when
+// that conversation is on screen with its settings: a Send before that would go without them.
+function takeDraft(conversation, composer, attachments) {
   const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
   const match = window.location.pathname.match(/^\/c\/(\d+)\/$/);
   if (!draft || !match || Number(match[1]) !== draft.conversation) return;
   sessionStorage.removeItem(DRAFT_KEY);
-  composer.value = draft.content || "";
-  if (draft.images?.length) {
-    attachments.images.push(...draft.images);
-    attachments.render();
-    attachments.onChange();
-  }
-  composer.focus();
+  const fill = () => {
+    if (conversation()?.id !== draft.conversation) return false;
+    composer.value = draft.content || "";
+    if (draft.images?.length) {
+      attachments.images.push(...draft.images);
+      attachments.render();
+      attachments.onChange();
+    }
+    composer.focus();
+    return true;
+  };
+  if (fill()) return;
+  // The playground writes the title as it shows a conversation; observers hear of it once that whole step is done.
+  const watcher = new MutationObserver(() => { if (fill()) watcher.disconnect(); });
+  watcher.observe($("conversation-title"), { childList: true, characterData: true, subtree: true });
 }
 
 async function fillPrompts(select) {
@@ -30,7 +39,7 @@ async function fillPrompts(select) {
 }
 
 export function installPromptTools({ conversation, leafId, composer, attachments }) {
-  takeDraft(composer, attachments);
+  takeDraft(conversation, composer, attachments);
   const dialog = $("save-prompt-dialog");
   const name = $("save-prompt-name");
   const existing = $("save-prompt-existing");
