@@ -145,3 +145,12 @@ def test_a_teammate_sees_the_page_read_only_and_an_anonymous_visitor_is_sent_to_
     client.logout()
     assert client.get("/prompts/").status_code == 302
     assert client.get("/api/prompts").status_code == 403
+
+
+def test_the_admin_shows_prompts_and_versions_read_only(client, made, alice):
+    client.force_login(alice)
+    version = PromptVersion.objects.get(prompt_id=made["id"])
+    assert client.get("/admin/workbench/prompt/").status_code == 200
+    page = client.get(f"/admin/workbench/promptversion/{version.pk}/change/")
+    assert page.status_code == 200 and b"Summarise" in page.content and b'name="_save"' not in page.content
+    assert client.get("/admin/workbench/promptversion/add/").status_code == 403
