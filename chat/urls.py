@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from chat import collection_views, image_views, preference_views, views
+from chat.mcp import views as mcp_views
 
 urlpatterns = [
     path("", views.playground, name="playground"),
@@ -22,11 +23,7 @@ urlpatterns = [
     path("", include("chat.experiments.urls")),
     path("", include("chat.library_urls")),
     path("", include("chat.embeddings.urls")),
-]
-
-from chat.mcp import views as mcp_views  # noqa: E402
-
-urlpatterns += [
+    path("", include("chat.workbench.urls")),
     path("api/mcp/servers", mcp_views.servers, name="api-mcp-servers"),
     path("api/mcp/servers/<str:slug>/always", mcp_views.always_allow, name="api-mcp-always"),
 ]

@@ -17,6 +17,7 @@ import { ModelPicker } from "./model_picker.js";
 import { VisibilityChoice } from "./visibility.js";
 import { Attachments } from "./attachments.js";
 import { oversize } from "./frame_size.js";
+import { installPromptTools } from "./save_as_prompt.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -575,6 +576,7 @@ function bind() {
 }
 
 bind();
+installPromptTools({ conversation: () => state.conversation, leafId: () => thread.leafId, composer: prompt, attachments });
 sidebar.refresh();
 visibility.load();
 const initial = data("initial-conversation");
