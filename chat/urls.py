@@ -21,4 +21,5 @@ urlpatterns = [
     path("api/conversations/<int:conversation_id>/code", views.code, name="api-code"),
     path("", include("chat.experiments.urls")),
     path("", include("chat.library_urls")),
+    path("", include("chat.workbench.urls")),
 ]

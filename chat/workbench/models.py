@@ -112,3 +112,6 @@ class DatasetRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} row {self.pk}"
+
+
+from chat.workbench.models_ratings import Rating  # noqa: E402,F401  (its own module; registered with this app)
