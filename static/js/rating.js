@@ -19,6 +19,15 @@ export function note(node, text, kind = "ok") {
   node.dataset.kind = kind;
 }
 
+function thumb(icon, label) {
+  const node = button("", "ghost small");
+  node.setAttribute("aria-pressed", "false");
+  const picture = el("span", "", icon);
+  picture.setAttribute("aria-hidden", "true");
+  node.append(picture, ` ${label}`);
+  return node;
+}
+
 function build() {
   const node = el("dialog", "review-dialog");
   node.setAttribute("aria-labelledby", "review-title");
@@ -34,12 +43,8 @@ function build() {
   const thumbs = el("div", "thumbs");
   thumbs.setAttribute("role", "group");
   thumbs.setAttribute("aria-label", "Thumbs");
-  const up = button("👍 Good", "ghost small");
-  up.setAttribute("aria-pressed", "false");
-  up.setAttribute("aria-label", "Thumbs up");
-  const down = button("👎 Bad", "ghost small");
-  down.setAttribute("aria-pressed", "false");
-  down.setAttribute("aria-label", "Thumbs down");
+  const up = thumb("👍", "Thumbs up");
+  const down = thumb("👎", "Thumbs down");
   [up, down].forEach((b) => b.addEventListener("click", () => {
     const on = b.getAttribute("aria-pressed") !== "true";
     [up, down].forEach((o) => o.setAttribute("aria-pressed", "false"));
