@@ -53,11 +53,11 @@ class Parsed:
 
 
 def max_rows() -> int:
-    return getattr(settings, "PLAYGROUND_DATASET_MAX_ROWS", 10_000)
+    return settings.PLAYGROUND_DATASET_MAX_ROWS
 
 
 def max_bytes() -> int:
-    return getattr(settings, "PLAYGROUND_DATASET_MAX_BYTES", 2_000_000)
+    return settings.PLAYGROUND_DATASET_MAX_BYTES
 
 
 def file_format(name: str, text: str) -> str:
