@@ -90,7 +90,9 @@ export function reviewControls(bar, message) {
   const label = message.role === "assistant" ? "Review" : "Add to dataset";
   const node = button(label, "ghost small");
   node.classList.add("review-button");
-  node.setAttribute("aria-label", message.role === "assistant" ? "Rate this reply or add it to a dataset" : "Add this message to a dataset");
+  // The visible text starts the accessible name (speech input users say what they see).
+  node.setAttribute("aria-label", message.role === "assistant" ? "Review this reply: rate it or add it to a dataset"
+    : "Add to dataset: this message");
   node.addEventListener("click", () => open(message));
   bar.append(node);
 }

@@ -95,7 +95,7 @@ def test_rate_a_chat_reply_and_add_it_to_a_dataset(width, height, signed_in, ali
     page = signed_in(bob, viewport={"width": width, "height": height}, color_scheme="dark" if width == 1600 else "light")
     page.goto(f"/c/{conversation.pk}/")
     page.wait_for_selector("#connection[data-state=online]")
-    page.locator("article.msg-assistant").get_by_role("button", name="Rate this reply or add it to a dataset").click()
+    page.locator("article.msg-assistant").get_by_role("button", name="Review this reply").click()
     dialog = page.get_by_role("dialog", name="Review this reply")
     expect(dialog.locator(".review-tally")).to_have_text("not rated yet")
     expect(dialog.get_by_role("button", name="Thumbs up")).to_be_focused()
