@@ -122,3 +122,43 @@ def test_rate_a_chat_reply_and_add_it_to_a_dataset(width, height, signed_in, ali
     expect(page.locator("#rows tbody tr")).to_have_count(1)
     expect(page.locator("#rows tbody")).to_contain_text("👍 4/5")
     assert page.console_errors == []
+
+
+def test_make_a_dataset_then_generate_cases_and_keep_some(signed_in, alice, fresh_provider, openai_fake):
+    import json
+
+    from tests.fakes.script import Reply
+
+    cases = {"rows": [{"values": {"question": f"Capital of {c}?"}, "expected": city}
+                      for c, city in (("Chad", "N'Djamena"), ("Peru", "Lima"), ("Laos", "Vientiane"))]}
+    openai_fake.enqueue(Reply.text_of("Here you go: Chad, Peru, Laos"), Reply.text_of(json.dumps(cases), pieces=5))
+    page = signed_in(alice, viewport={"width": 390, "height": 844})
+    page.goto("/datasets/")
+    expect(page.locator("#no-datasets")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Name").fill("Generated capitals")
+    page.get_by_label("Variables").fill("question")
+    page.get_by_role("button", name="Create dataset").click()
+    page.wait_for_url("**/datasets/*/")
+    dataset = Dataset.objects.get(name="Generated capitals")
+    assert dataset.owner == alice and dataset.columns == ["question"]
+
+    page.get_by_role("button", name="Generate").click()
+    dialog = page.get_by_role("dialog", name="Generate test cases")
+    expect(dialog.get_by_label("Variables")).to_have_value("question")
+    dialog.get_by_label("What the cases should cover").fill("Capitals of small countries")
+    dialog.get_by_label("How many").fill("3")
+    dialog.get_by_role("button", name="Generate").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("did not answer with test cases")
+    dialog.get_by_role("button", name="Generate").click()
+    expect(dialog.locator("#generated-rows li")).to_have_count(3)
+    expect(dialog.locator("#generated-by")).to_contain_text("Loopback · fake-model")
+    assert not dataset.rows.exists()  # shown for review, not stored
+    assert axe_violations(page) == []
+    dialog.get_by_label("Case 2").uncheck()
+    dialog.get_by_role("button", name="Add the checked rows").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#rows tbody tr")).to_have_count(2)
+    assert [(r.values["question"], r.expected, r.tags) for r in datasets.rows_at(dataset)] == [
+        ("Capital of Chad?", "N'Djamena", ["generated"]), ("Capital of Laos?", "Vientiane", ["generated"])]
+    assert page.console_errors == []
