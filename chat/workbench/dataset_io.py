@@ -216,7 +216,7 @@ def as_csv(columns: list[str], rows) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*columns, EXPECTED, TAGS])
     for row in rows:
-        writer.writerow([_cell(row.values.get(c, "")) for c in columns] + [_cell(row.expected), ", ".join(row.tags)])
+        writer.writerow([_cell(row.values.get(c, "")) for c in columns] + [_cell(row.expected), _cell(", ".join(row.tags))])
     return out.getvalue()
 
 

@@ -5,7 +5,7 @@ an edit does both (the old row removed, a new row added) in the same version. `r
 answers exactly which rows a run used, for any version the dataset has had.
 """
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from chat.errors import ApiError
 from chat.workbench.models import Dataset, DatasetRow
@@ -35,11 +35,13 @@ def visible(user):
 
 
 def rows_at(dataset: Dataset, version: int | None = None):
-    """The rows live at `version` (the current one when None: those not removed), oldest first."""
+    """The rows live at `version` (the current one when None: those not removed), in the dataset's order
+    (an edited row keeps its place)."""
     rows = DatasetRow.objects.filter(dataset=dataset)
     if version is None:
-        return rows.filter(removed__isnull=True).order_by("id")
-    return rows.filter(added__lte=version).filter(Q(removed__isnull=True) | Q(removed__gt=version)).order_by("id")
+        return rows.filter(removed__isnull=True).order_by("position", "id")
+    live = rows.filter(added__lte=version).filter(Q(removed__isnull=True) | Q(removed__gt=version))
+    return live.order_by("position", "id")
 
 
 def clean_tags(raw) -> list[str]:
@@ -94,7 +96,9 @@ def add_rows(dataset: Dataset, rows: list[dict]) -> list[DatasetRow]:
     """Adds `rows` (cleaned) in one new version; returns them stored."""
     locked = _bump(dataset.pk)
     locked.columns = _columns(locked, rows)
-    created = DatasetRow.objects.bulk_create([DatasetRow(dataset=locked, added=locked.version, **row) for row in rows])
+    start = (DatasetRow.objects.filter(dataset=locked).aggregate(last=Max("position"))["last"] or 0) + 1
+    created = DatasetRow.objects.bulk_create([DatasetRow(dataset=locked, added=locked.version, position=start + n, **row)
+                                              for n, row in enumerate(rows)])
     locked.save(update_fields=["version", "columns", "updated"])
     _refresh(dataset, locked)
     return created
@@ -115,7 +119,7 @@ def edit_row(dataset: Dataset, row_id: int, changes: dict) -> DatasetRow:
     old.removed = locked.version
     old.save(update_fields=["removed"])
     fields = {"values": old.values, "expected": old.expected, "tags": old.tags, "source": old.source, **changes}
-    new = DatasetRow.objects.create(dataset=locked, added=locked.version, **fields)
+    new = DatasetRow.objects.create(dataset=locked, added=locked.version, position=old.position, **fields)
     locked.columns = _columns(locked, [fields])
     locked.save(update_fields=["version", "columns", "updated"])
     _refresh(dataset, locked)

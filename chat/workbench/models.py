@@ -104,6 +104,7 @@ class DatasetRow(models.Model):
     source = models.JSONField(null=True, blank=True, help_text="Where it came from: {conversation, message} or null.")
     added = models.PositiveIntegerField(help_text="The dataset version that added it.")
     removed = models.PositiveIntegerField(null=True, blank=True, help_text="The dataset version that removed it.")
+    position = models.PositiveIntegerField(default=0, help_text="Its place in the dataset; an edit's new row keeps it.")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

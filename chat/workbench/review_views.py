@@ -2,6 +2,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_http_methods
 
+from chat.errors import ApiError
 from chat.json_views import api, json_object
 from chat.workbench import datasets, from_chat, ratings
 from chat.workbench.dataset_views import clean_fields
@@ -27,7 +28,9 @@ def message_to_dataset(request, message_id: int):
     becomes a row of that dataset."""
     data = json_object(request)
     if data.get("dataset") is not None:
-        dataset = datasets.writable(request.user, data["dataset"] if isinstance(data["dataset"], int) else 0)
+        if isinstance(data["dataset"], bool) or not isinstance(data["dataset"], int):
+            raise ApiError(400, "dataset must be a dataset's id (or send new_dataset: a name).")
+        dataset = datasets.writable(request.user, data["dataset"])
         row = from_chat.row_from_message(request.user, message_id, dataset, datasets.clean_tags(data.get("tags")))
     else:
         fields = clean_fields({"name": data.get("new_dataset")})

@@ -163,7 +163,11 @@ class DatasetPage {
       return;
     }
     $("row-dialog").close();
+    const index = this.editing ? this.data.rows.indexOf(this.editing) : -1;
     await this.load();
+    // Back where the person was: the replacing row's Edit button (it is a new row), or Add row.
+    const edits = $("rows").querySelectorAll("button[data-action=edit]");
+    (index >= 0 && edits[index] ? edits[index] : $("add-row")).focus();
   }
 }
 

@@ -66,7 +66,8 @@ def test_import_edit_and_export_a_dataset(width, height, signed_in, alice, tmp_p
     editor.get_by_label("Expected output").fill("City 1, the old town")
     editor.get_by_role("button", name="Save row").click()
     expect(editor).to_be_hidden()
-    expect(page.locator("#rows tbody")).to_contain_text("City 1, the old town")
+    expect(rows.first).to_contain_text("City 1, the old town")  # the new row keeps the old one's place
+    expect(page.get_by_role("button", name="Edit row 1", exact=True)).to_be_focused()
     expect(page.locator("#version")).to_have_text("Version 3")
     dataset.refresh_from_db()
     assert [r.expected for r in datasets.rows_at(dataset, 2)][0] == "City 1"  # the imported version keeps it

@@ -31,6 +31,7 @@ def test_a_user_message_or_a_new_dataset(client, alice, chat):
     row = datasets.rows_at(dataset).get()
     assert row.values == {"input": "Capital of France?"} and row.expected == "" and "rating" not in row.source
     assert send(client, "post", f"/api/messages/{reply.pk}/dataset-row", {"new_dataset": ""}).status_code == 400
+    assert send(client, "post", f"/api/messages/{reply.pk}/dataset-row", {"dataset": True}).status_code == 400
     assert Dataset.objects.count() == 1
 
 

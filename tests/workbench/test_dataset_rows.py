@@ -24,7 +24,7 @@ def test_an_edit_or_removal_leaves_the_older_version_whole(client, alice, datase
     dataset.refresh_from_db()
     at = {v: [(r.values["country"], r.expected) for r in datasets.rows_at(dataset, v)] for v in (1, 2, 3, 4)}
     assert at == {1: [], 2: [("France", "Paris"), ("Peru", "Lima")],
-                  3: [("Peru", "Lima"), ("France", "Paris, France")], 4: [("France", "Paris, France")]}
+                  3: [("France", "Paris, France"), ("Peru", "Lima")], 4: [("France", "Paris, France")]}  # in place
     assert [r.values["country"] for r in datasets.rows_at(dataset)] == ["France"]
     old = client.get(f"/api/datasets/{dataset.pk}?version=2").json()
     assert [r["expected"] for r in old["rows"]] == ["Paris", "Lima"] and old["version"] == 2
