@@ -1,6 +1,6 @@
 // Importing a CSV or JSONL file into a dataset: the file is previewed first (its columns, first rows and
 // count), each column is mapped (a variable, expected, tags or ignored), then every row is imported or none.
-import { ApiError, api } from "./api.js";
+import { api } from "./api.js";
 import { el } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -12,19 +12,8 @@ function option(value, label) {
   return node;
 }
 
-async function send(page, body) {
-  const response = await fetch(`${page.url}/import`, {
-    method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-    headers: { "Content-Type": "application/json", Accept: "application/json",
-      "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content },
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const problem = new ApiError(response.status, data.error || response.statusText);
-    problem.problems = data.problems || [];
-    throw problem;
-  }
-  return data;
+function send(page, body) {
+  return api("POST", `${page.url}/import`, body);
 }
 
 export function wireImport(page) {
@@ -42,7 +31,7 @@ export function wireImport(page) {
   function refuse(problem) {
     $("import-error").textContent = problem.message;
     $("import-error").hidden = false;
-    const lines = problem.problems || [];
+    const lines = (problem.data && problem.data.problems) || [];
     $("import-problems").replaceChildren(...lines.map((line) => el("li", "", line)));
     $("import-problems").hidden = lines.length === 0;
   }
