@@ -97,6 +97,9 @@ PLAYGROUND_MODEL_CACHE_SECONDS = env.float("PLAYGROUND_MODEL_CACHE_SECONDS", def
 # running experiment looks for a cancel sent to another process, in seconds.
 PLAYGROUND_EXPERIMENT_CONCURRENCY = env.int("PLAYGROUND_EXPERIMENT_CONCURRENCY", default=4)
 PLAYGROUND_EXPERIMENT_POLL_SECONDS = env.float("PLAYGROUND_EXPERIMENT_POLL_SECONDS", default=1.0)
+# Datasets: the most rows and bytes one import takes (all of a file is imported, or none of it).
+PLAYGROUND_DATASET_MAX_ROWS = env.int("PLAYGROUND_DATASET_MAX_ROWS", default=10_000)
+PLAYGROUND_DATASET_MAX_BYTES = env.int("PLAYGROUND_DATASET_MAX_BYTES", default=2_000_000)
 # Gateway (/v1): also save each request as a conversation of its user, marked as from the API.
 PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS = _strict_bool("PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS", False)
 # The idle timeout a new provider gets: the longest silence between two pieces of a reply, in seconds.

@@ -104,6 +104,7 @@ class DatasetRow(models.Model):
     source = models.JSONField(null=True, blank=True, help_text="Where it came from: {conversation, message} or null.")
     added = models.PositiveIntegerField(help_text="The dataset version that added it.")
     removed = models.PositiveIntegerField(null=True, blank=True, help_text="The dataset version that removed it.")
+    position = models.PositiveIntegerField(default=0, help_text="Its place in the dataset; an edit's new row keeps it.")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,3 +113,6 @@ class DatasetRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} row {self.pk}"
+
+
+from chat.workbench.models_ratings import Rating  # noqa: E402,F401  (its own module; registered with this app)

@@ -1,8 +1,9 @@
 // JSON over HTTP with the session cookie and the CSRF token.
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, data = {}) {
     super(message);
     this.status = status;
+    this.data = data; // the whole answer, for endpoints that say more (a dataset import's `problems`)
   }
 }
 
@@ -26,7 +27,7 @@ export async function api(method, url, body) {
   const data = await response.json().catch(() => ({}));
   // A refusal names what is wrong: {error: text} or, from the editors' endpoints, {errors: {field: text}}.
   const message = data.error || Object.values(data.errors || {}).join("; ") || response.statusText;
-  if (!response.ok) throw new ApiError(response.status, message);
+  if (!response.ok) throw new ApiError(response.status, message, data);
   return data;
 }
 

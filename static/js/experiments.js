@@ -4,6 +4,7 @@ import { api, ApiError } from "./api.js";
 import { ChatSocket } from "./socket.js";
 import { fillForm, showError, wireForm } from "./experiment_form.js";
 import { reasoningBlock } from "./reasoning.js";
+import { rateButton } from "./rating.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -310,6 +311,7 @@ class ExperimentPage {
       const verdict = call.validation.valid ? "valid" : call.validation.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
       parts.push(el("pre", { className: "output", textContent: `${call.name}(${call.arguments})  → ${verdict}` }));
     }
+    if (run.status !== "pending" && run.status !== "running") parts.push(rateButton(run.id)); // static/js/rating.js
     return el("article", { className: "output-card" }, parts);
   }
 }

@@ -9,6 +9,7 @@ import { toolCallCards, toolResultBlock } from "./toolcalls.js";
 import { structuredView } from "./structured.js";
 import { el } from "./dom.js";
 import { reasoningBlock } from "./reasoning.js";
+import { reviewControls } from "./message_review.js";
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", tool: "Tool", system: "System" };
 
@@ -326,6 +327,7 @@ export class Thread {
       if (this.canWrite) bar.append(button("Regenerate", "regenerate"));
       bar.append(button("View code", "code", { aria: "View code for this reply" }));
     }
+    reviewControls(bar, message); // static/js/message_review.js
     return bar;
   }
 
