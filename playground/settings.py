@@ -95,6 +95,7 @@ PLAYGROUND_MODEL_CACHE_SECONDS = env.float("PLAYGROUND_MODEL_CACHE_SECONDS", def
 # running experiment looks for a cancel sent to another process, in seconds.
 PLAYGROUND_EXPERIMENT_CONCURRENCY = env.int("PLAYGROUND_EXPERIMENT_CONCURRENCY", default=4)
 PLAYGROUND_EXPERIMENT_POLL_SECONDS = env.float("PLAYGROUND_EXPERIMENT_POLL_SECONDS", default=1.0)
+PLAYGROUND_EXPERIMENT_RATE_LIMIT_RETRIES = env.int("PLAYGROUND_EXPERIMENT_RATE_LIMIT_RETRIES", default=4)
 # Gateway (/v1): also save each request as a conversation of its user, marked as from the API.
 PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS = _strict_bool("PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS", False)
 # The idle timeout a new provider gets: the longest silence between two pieces of a reply, in seconds.
