@@ -35,7 +35,7 @@ def clean(data: dict, current: Experiment | None = None, user=None) -> dict:
         "params": settings.params, "targets": _targets(merged.get("targets"), settings),
         "repeats": _int(merged.get("repeats", 1), "repeats", 1, Experiment.MAX_REPEATS),
         "concurrency": _concurrency(merged.get("concurrency")),
-        "prompt_versions": [v.pk for v in versions], "dataset": workbench.dataset(merged.get("dataset"), user),
+        "prompt_versions": [v.pk for v in versions], "dataset_id": workbench.dataset(merged.get("dataset"), user),
         "evaluators": workbench.evaluator_configs(merged.get("evaluators")),
         "cost_cap": workbench.cost_cap(merged.get("cost_cap")),
     }
