@@ -162,3 +162,12 @@ async def test_comparing_two_run_sets_names_the_rows_that_changed(alice, bench):
     assert result["improved"] == [{"row": japan, "before": 50.0, "after": 100.0}]
     assert result["pass_diff_pct"] == 0.0 and result["pass_diff_ci"][0] < 0 < result["pass_diff_ci"][1]
     assert result["cost_diff_per_row"] == 0.0
+
+
+async def test_a_judge_on_the_same_provider_waits_for_a_slot_like_a_run(alice, bench):
+    bench["alpha"].default_reply = Reply.text_of('{"score": 5, "reason": "Fine."}', delay=0.05, pieces=3)
+    judge = {**EVALUATORS[2], "provider": "alpha"}
+    batch, rows = await _run(alice, bench, concurrency=1, evaluators=[judge])
+    assert batch.status == "complete"
+    assert bench["alpha"].max_open == 1 and len(bench["alpha"].chat_requests()) == 4 + 8
+    assert sum(1 for r in rows if r["verdicts"][0]["passed"]) == 8
