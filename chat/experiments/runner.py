@@ -69,7 +69,7 @@ class BatchRunner:
         self.streams: dict[int, asyncio.Task] = {}
         self.cancelled = False
         self.reason = ""  # why it stopped early, when it did (the cost cap)
-        self.spent = sum(row["cost"] or 0 for row in failed)
+        self.spent = sum((row["cost"] or 0) + (row["judge_cost"] or 0) for row in failed)
         self.began = time.monotonic()
         self._publishing = asyncio.Lock()
         self.task: asyncio.Task | None = None
@@ -213,6 +213,7 @@ class BatchRunner:
         left = self.batch.total - self.done
         pace = (time.monotonic() - self.began) / self.done if self.done else None
         return {"pass_pct": stats.percent(passed, len(verdicts)), "spent": round(self.spent, 8),
+                "matrix": stats.matrix(list(self.rows.values()), self.spec),
                 "eta_seconds": round(pace * left, 1) if pace is not None and status == "running" else None,
                 "reason": self.reason}
 

@@ -63,10 +63,16 @@ def prepare_target(spec: dict, provider_slug: str, model_id: str, user=None) -> 
     """Plan a target now (a provider may have been disabled since the experiment was saved); with `user`,
     its runs are counted against their quotas."""
     try:
-        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec), user, spec["repeats"])
+        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec), user,
+                       spec["repeats"] * requests_per_run(spec))
     except Refused as refused:
         return Target(provider_slug, model_id, error=refused)
     return Target(planned.provider_slug, planned.model, planned)
+
+
+def requests_per_run(spec: dict) -> int:
+    """Requests each run makes: its own and one per LLM judge (all counted against the quotas when it starts)."""
+    return 1 + sum(1 for e in spec.get("evaluators") or [] if e["kind"] == "judge")
 
 
 def _order(spec: dict) -> list[tuple[int, dict]]:
@@ -121,7 +127,7 @@ def _cell_plan(settings: Settings, target: Target, messages: list[dict], row) ->
 def _workbench_cells(spec: dict, user, rows: list) -> list[Cell]:
     """Prompt versions × models × dataset rows × repeats; every request counted against the user's quotas."""
     cells = []
-    per_target = spec["repeats"] * max(1, len(rows))
+    per_target = spec["repeats"] * max(1, len(rows)) * requests_per_run(spec)
     for version_id, messages, settings in _sources(spec):
         for wanted in spec["targets"]:
             try:

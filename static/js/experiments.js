@@ -312,6 +312,10 @@ class ExperimentPage {
     this.soFar = "spent" in frame ? ` · pass rate so far ${pct(frame.pass_pct)} · spent ${money(frame.spent)}`
       + (frame.eta_seconds !== null ? ` · about ${Math.ceil(frame.eta_seconds)} s left` : "") : "";
     this.renderStats(frame.stats);
+    if (frame.matrix && this.detail) { // a workbench run set: its matrix fills in as runs end
+      $("matrix-panel").hidden = false;
+      renderMatrix($("matrix"), { ...this.detail, matrix: frame.matrix });
+    }
     this.renderBatches();
     this.renderProgress(frame.done, frame.total, frame.status);
     if (frame.status !== "running") this.load(this.batch.number); // the stored, final state

@@ -146,4 +146,5 @@ async def test_live_progress_has_the_pass_rate_spend_and_time_left(alice, provid
     assert (last["status"], last["done"], last["total"], last["pass_pct"], last["eta_seconds"]) == (
         "complete", 2, 2, 50.0, None)
     assert last["spent"] == pytest.approx(2 * (12 / 1e6 + 5 * 2 / 1e6))
+    assert [(c["total"], c["complete"], c["pass"]) for c in last["matrix"]] == [(2, 2, {"equals": 50.0})]
     await ws.disconnect()
