@@ -6,8 +6,8 @@ from django.views.decorators.http import require_http_methods
 
 from chat.errors import ApiError
 from chat.experiments import compare as comparing
-from chat.experiments import export
-from chat.json_views import api, found, query, whole_number
+from chat.experiments import export, resume, runner, store
+from chat.json_views import afound, api, found, query, whole_number
 from chat.models import Experiment, ExperimentBatch
 from chat.workbench.evaluators import EVALUATORS
 from chat.workbench.models import Dataset, DatasetRow, Prompt, PromptVersion
@@ -52,3 +52,19 @@ def compare(request, experiment_id: int):
     result = comparing.compare(export.ordered_rows(before), export.ordered_rows(after))
     rows = labels({"rows": [c["row"] for c in result["regressed"] + result["improved"] if isinstance(c["row"], int)]})
     return JsonResponse({"a": before.number, "b": after.number, **result, "row_labels": rows["rows"]})
+
+
+@api
+@require_http_methods(["POST"])
+async def resume_batch(request, experiment_id: int, number: int):
+    """Run the unfinished runs of an interrupted or cancelled run set again, in this process; 202."""
+    await afound(Experiment.objects, "No such experiment.", pk=experiment_id)
+    try:
+        started = await runner.resume(experiment_id, number, await request.auser())
+    except ExperimentBatch.DoesNotExist:
+        raise ApiError(404, f"No run set {number} in this experiment.") from None
+    except store.Busy:
+        raise ApiError(409, "This experiment is running already; cancel it or wait for it to finish.") from None
+    except resume.NotResumable:
+        raise ApiError(409, "Only an interrupted or cancelled run set can be resumed; run the experiment again.") from None
+    return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from chat import engine
 from chat.db import db
 from chat.experiments import backoff, stats, store
+from chat.experiments import resume as resuming
 from chat.models import ExperimentBatch, ExperimentRun
 from chat.workbench import evaluators
 from providers.streaming import ReplyState
@@ -50,6 +51,15 @@ async def launch(experiment_id: int, user) -> "BatchRunner":
     """Store a new run set and start it here; raises store.Busy if one is going already."""
     batch, jobs, failed = await db(store.start_batch)(experiment_id, user)
     runner = BatchRunner(batch, jobs, failed, get_channel_layer())
+    runner.start()
+    return runner
+
+
+async def resume(experiment_id: int, number: int, user) -> "BatchRunner":
+    """Run the unfinished runs of an interrupted or cancelled run set here; raises store.Busy,
+    resume.NotResumable or ExperimentBatch.DoesNotExist."""
+    batch, jobs, done = await db(resuming.resume_batch)(experiment_id, number, user)
+    runner = BatchRunner(batch, jobs, done, get_channel_layer())
     runner.start()
     return runner
 

@@ -101,7 +101,7 @@ def _plain_cells(spec: dict, user) -> list[Cell]:
             for repeat, wanted in _order(spec) for target in [targets[(wanted["provider"], wanted["model"])]]]
 
 
-def _sources(spec: dict) -> list[tuple[int | None, list[dict], Settings]]:
+def sources(spec: dict) -> list[tuple[int | None, list[dict], Settings]]:
     """(version id, messages with {{variables}}, settings) for each prompt version, or the experiment's own prompt."""
     if not spec.get("prompt_versions"):
         own = [{"role": "system", "content": spec["system"]}] if spec.get("system") else []
@@ -110,7 +110,7 @@ def _sources(spec: dict) -> list[tuple[int | None, list[dict], Settings]]:
     return [(pk, found[pk].messages, workbench.settings_of(found[pk])) for pk in spec["prompt_versions"] if pk in found]
 
 
-def _cell_plan(settings: Settings, target: Target, messages: list[dict], row) -> tuple[Plan | None, Refused | None, dict]:
+def cell_plan(settings: Settings, target: Target, messages: list[dict], row) -> tuple[Plan | None, Refused | None, dict]:
     values = row.values if row is not None else {}
     try:
         sent = workbench.cell_messages(messages, values)
@@ -128,7 +128,7 @@ def _workbench_cells(spec: dict, user, rows: list) -> list[Cell]:
     """Prompt versions × models × dataset rows × repeats; every request counted against the user's quotas."""
     cells = []
     per_target = spec["repeats"] * max(1, len(rows)) * requests_per_run(spec)
-    for version_id, messages, settings in _sources(spec):
+    for version_id, messages, settings in sources(spec):
         for wanted in spec["targets"]:
             try:
                 target = Target(wanted["provider"], wanted["model"])
@@ -137,7 +137,7 @@ def _workbench_cells(spec: dict, user, rows: list) -> list[Cell]:
             except Refused as refused:
                 target.error = refused
             for row in rows or [None]:
-                planned, error, case = _cell_plan(settings, target, messages, row) if not target.error \
+                planned, error, case = cell_plan(settings, target, messages, row) if not target.error \
                     else (None, target.error, {})
                 for repeat in range(1, spec["repeats"] + 1):
                     cells.append(Cell(target.provider, target.model, repeat, planned, error, version_id,

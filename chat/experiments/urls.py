@@ -14,4 +14,6 @@ urlpatterns = [
     path("api/experiments/<int:experiment_id>/export.csv", views.export_csv, name="api-experiment-csv"),
     path("api/experiments/<int:experiment_id>/export.json", views.export_json, name="api-experiment-json"),
     path("api/experiments/<int:experiment_id>/compare", run_views.compare, name="api-experiment-compare"),
+    path("api/experiments/<int:experiment_id>/batches/<int:number>/resume", run_views.resume_batch,
+         name="api-experiment-resume"),
 ]

@@ -48,6 +48,7 @@ class ExperimentPage {
   wire() {
     $("run").addEventListener("click", () => this.act("run"));
     $("cancel").addEventListener("click", () => this.act("cancel"));
+    $("resume").addEventListener("click", () => this.act(`batches/${this.batch.number}/resume`));
     $("batch").addEventListener("change", () => {
       const number = Number($("batch").value);
       $("batch").dataset.picked = String(number !== this.newestNumber());
@@ -228,6 +229,8 @@ class ExperimentPage {
     $("run").disabled = running;
     $("run").textContent = this.batches.length ? "Run again" : "Run";
     $("cancel").hidden = !running;
+    const newest = this.batches[this.batches.length - 1];
+    $("resume").hidden = !["interrupted", "cancelled"].includes(status) || (newest && newest.status === "running");
   }
 
   renderStats(stats) {
