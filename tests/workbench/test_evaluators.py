@@ -31,6 +31,11 @@ def test_text_matches_with_case_options(config, output, expected, passed):
     assert verdict["passed"] is passed and verdict["error"] is None and verdict["name"] == config["kind"]
 
 
+def test_a_text_verdict_says_why():
+    assert judged({"kind": "equals"}, "Lyon", "Paris")["reason"] == "The output does not equal 'Paris'."
+    assert judged({"kind": "not_contains", "value": "sorry"}, "so sorry")["reason"] == "The output contains 'sorry'."
+
+
 def test_a_text_evaluator_without_value_or_expected_is_that_cells_error():
     verdict = judged({"kind": "equals"}, "Paris", "")
     assert verdict["passed"] is False

@@ -57,11 +57,11 @@ def check_text(config: dict) -> dict:
     return config
 
 
-TEXT_TESTS = {
-    "equals": (lambda out, ref: out.strip() == ref.strip(), "equals"),
-    "contains": (lambda out, ref: ref in out, "contains"),
-    "not_contains": (lambda out, ref: ref not in out, "does not contain"),
-    "starts_with": (lambda out, ref: out.lstrip().startswith(ref), "starts with"),
+TEXT_TESTS = {  # kind: (test, said when it passes, said when it fails)
+    "equals": (lambda out, ref: out.strip() == ref.strip(), "equals", "does not equal"),
+    "contains": (lambda out, ref: ref in out, "contains", "does not contain"),
+    "not_contains": (lambda out, ref: ref not in out, "does not contain", "contains"),
+    "starts_with": (lambda out, ref: out.lstrip().startswith(ref), "starts with", "does not start with"),
 }
 
 
@@ -69,9 +69,9 @@ def evaluate_text(config: dict, case: dict):
     output, reference = case["output"], _reference(config, case, "value")
     if not config.get("case_sensitive", True):
         output, reference = output.casefold(), reference.casefold()
-    test, words = TEXT_TESTS[config["kind"]]
+    test, yes, no = TEXT_TESTS[config["kind"]]
     passed = test(output, reference)
-    return passed, None, f"The output {words if passed else 'fails: ' + words} {reference[:80]!r}."
+    return passed, None, f"The output {yes if passed else no} {reference[:80]!r}."
 
 
 # Regex --------------------------------------------------------------------------------------
