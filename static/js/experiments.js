@@ -3,7 +3,7 @@
 import { api, ApiError } from "./api.js";
 import { ChatSocket } from "./socket.js";
 import { fillForm, showError, wireForm } from "./experiment_form.js";
-import { reasoningBlock } from "./reasoning.js";
+import { outputCard } from "./run_output.js";
 import { renderMatrix, renderSideBySide, tagsOf } from "./run_matrix.js";
 import { renderCompareChoices, wireCompare } from "./run_compare.js";
 
@@ -338,30 +338,8 @@ class ExperimentPage {
       return;
     }
     $("outputs-heading").textContent = `Outputs · ${provider} · ${model} · run set #${this.batch.number}`;
-    $("outputs").replaceChildren(...data.runs.map((run) => this.outputCard(run)));
+    $("outputs").replaceChildren(...data.runs.map((run) => outputCard(run)));
     $("outputs-panel").hidden = false;
-  }
-
-  outputCard(run) {
-    const head = el("div", { className: "output-head" }, [
-      el("strong", { textContent: `#${run.repeat}` }),
-      el("span", { className: `status status-${run.status}`, textContent: run.status }),
-      el("span", { className: "muted", textContent: `valid: ${flag(run.valid)} · tool calls: ${flag(run.tool_calls_valid)}`
-        + ` · TTFT ${ms(run.ttft_ms)} · ${ms(run.duration_ms)}` }),
-    ]);
-    const parts = [head];
-    if (run.error_message) parts.push(el("p", { className: "bad", textContent: `${run.error_code}: ${run.error_message}` }));
-    const thought = reasoningBlock({ reasoning: run.reasoning, status: run.status, content: run.output });
-    if (thought) parts.push(thought);
-    if (run.output) parts.push(el("pre", { className: "output", textContent: run.output }));
-    for (const problem of run.validation_errors) {
-      parts.push(el("p", { className: "bad small", textContent: `${problem.path}: ${problem.message}` }));
-    }
-    for (const call of run.tool_calls) {
-      const verdict = call.validation.valid ? "valid" : call.validation.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
-      parts.push(el("pre", { className: "output", textContent: `${call.name}(${call.arguments})  → ${verdict}` }));
-    }
-    return el("article", { className: "output-card" }, parts);
   }
 }
 
