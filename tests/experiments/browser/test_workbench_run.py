@@ -68,6 +68,11 @@ def test_a_workbench_run_in_the_browser(signed_in, alice, bench):
     add_evaluator(page, "LLM judge", {"name": "judge", "provider": bench["slugs"]["judge"], "model": "fake-model",
                                       "rubric": RUBRIC})
     assert page.locator("#evaluator-list li").count() == 3
+    assert axe_violations(page) == []  # the form with its workbench part
+    page.get_by_label("Its config").fill("{not json")
+    page.get_by_role("button", name="Add evaluator").click()
+    assert page.locator("#evaluator-error").text_content() == "The evaluator's config is not valid JSON."
+    assert page.locator("#evaluator-list li").count() == 3
     page.get_by_role("button", name="Create experiment").click()
     page.wait_for_url("**/experiments/*/")
     page.wait_for_selector("#connection[data-state=online]")
