@@ -100,6 +100,7 @@ PLAYGROUND_EXPERIMENT_POLL_SECONDS = env.float("PLAYGROUND_EXPERIMENT_POLL_SECON
 # Datasets: the most rows and bytes one import takes (all of a file is imported, or none of it).
 PLAYGROUND_DATASET_MAX_ROWS = env.int("PLAYGROUND_DATASET_MAX_ROWS", default=10_000)
 PLAYGROUND_DATASET_MAX_BYTES = env.int("PLAYGROUND_DATASET_MAX_BYTES", default=2_000_000)
+PLAYGROUND_EXPERIMENT_RATE_LIMIT_RETRIES = env.int("PLAYGROUND_EXPERIMENT_RATE_LIMIT_RETRIES", default=4)
 # Gateway (/v1): also save each request as a conversation of its user, marked as from the API.
 PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS = _strict_bool("PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS", False)
 # The idle timeout a new provider gets: the longest silence between two pieces of a reply, in seconds.

@@ -13,6 +13,7 @@ from chat.models import Experiment, ExperimentBatch
 CSV_COLUMNS = ("experiment", "batch", "provider", "model", "repeat", "status", "valid", "errors",
                "tool_calls_valid", "prompt_tokens", "completion_tokens", "ttft_ms", "duration_ms", "cost", "error",
                "output")
+WORKBENCH_COLUMNS = ("prompt_version", "row", "verdicts", "passed", "judge_tokens", "judge_cost")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMAT_VERSION = 1
 
@@ -57,6 +58,25 @@ def csv_row(experiment: Experiment, batch: ExperimentBatch, row: dict) -> list[s
     ]
 
 
+def workbench(spec: dict) -> bool:
+    """Whether a run set ran prompt versions, a dataset or evaluators (its CSV has their columns)."""
+    return bool(spec.get("prompt_versions") or spec.get("dataset") or spec.get("evaluators"))
+
+
+def _verdicts(row: dict) -> str:
+    def one(v: dict) -> str:
+        outcome = "error" if v["error"] else ("pass" if v["passed"] else "fail")
+        return f"{v['name']}: {outcome} ({v['error'] or v['reason']})"
+    return "; ".join(one(v) for v in row["verdicts"])
+
+
+def workbench_cells(row: dict) -> list[str]:
+    verdicts = row["verdicts"]
+    passed = f"{sum(1 for v in verdicts if v['passed'])}/{len(verdicts)}" if verdicts else ""
+    return [_number(row["prompt_version"]), _number(row["row"]), _text(_verdicts(row)), passed,
+            _number(row["judge_tokens"]), _number(row["judge_cost"])]
+
+
 def ordered_rows(batch: ExperimentBatch) -> list[dict]:
     """A run set's runs model by model (in the order the experiment lists them), then by repeat."""
     order = {(t["provider"], t["model"]): n for n, t in enumerate(batch.spec.get("targets", []))}
@@ -68,10 +88,11 @@ def ordered_rows(batch: ExperimentBatch) -> list[dict]:
 def as_csv(experiment: Experiment, batches: list[ExperimentBatch]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    extended = any(workbench(batch.spec) for batch in batches)
+    writer.writerow(CSV_COLUMNS + (WORKBENCH_COLUMNS if extended else ()))
     for batch in batches:
         for row in ordered_rows(batch):
-            writer.writerow(csv_row(experiment, batch, row))
+            writer.writerow(csv_row(experiment, batch, row) + (workbench_cells(row) if extended else []))
     return out.getvalue()
 
 
@@ -88,6 +109,7 @@ def as_json(experiment: Experiment, batches: list[ExperimentBatch]) -> dict:
                     "started_by": batch.started_by.get_username() if batch.started_by else None,
                     "created": batch.created.isoformat(),
                     "finished": batch.finished.isoformat() if batch.finished else None,
-                    "spec": batch.spec, "stats": stats.table(rows, batch.spec), "runs": rows})
+                    "spec": batch.spec, "stats": stats.table(rows, batch.spec), "reason": batch.reason,
+                    "matrix": stats.matrix(rows, batch.spec), "runs": rows})
     return {"format": "playground-experiment", "version": FORMAT_VERSION, "experiment": definition(experiment),
             "batches": out}

@@ -7,27 +7,27 @@ anything is stored. A problem raises Invalid with a message for a person.
 from dataclasses import replace
 
 from chat.errors import BadFrame, Refused
+from chat.experiments import workbench
+from chat.experiments.workbench import Invalid
 from chat.frames import settings_from
 from chat.models import Experiment
 from chat.requests import Plan, plan
 
 MAX_TARGETS = 20
 FIELDS = ("name", "system", "prompt", "messages", "tools", "tool_choice", "response_format", "params", "targets",
-          "repeats", "concurrency")
+          "repeats", "concurrency", "prompt_versions", "dataset", "evaluators", "cost_cap")
 
 
-class Invalid(ValueError):
-    """A submitted experiment that cannot be saved; the message says what to fix."""
-
-
-def clean(data: dict, current: Experiment | None = None) -> dict:
-    """The model fields for a new experiment (or, with `current`, an edit: unset fields are kept)."""
+def clean(data: dict, current: Experiment | None = None, user=None) -> dict:
+    """The model fields for a new experiment (or, with `current`, an edit: unset fields are kept); with `user`,
+    the prompt versions and dataset must be ones that user may read."""
     if not isinstance(data, dict):
         raise Invalid("Send a JSON object.")
     merged = {**(_fields_of(current) if current else {}), **{k: v for k, v in data.items() if k in FIELDS}}
     if "prompt" in data and "messages" not in data:
         merged.pop("messages", None)
-    messages = _messages(merged)
+    versions = workbench.versions(merged.get("prompt_versions"), user)
+    messages = _messages(merged) if not versions or merged.get("messages") or merged.get("prompt") else []
     settings = _settings(merged)
     cleaned = {
         "system": settings.system or "", "messages": messages, "tools": settings.tools,
@@ -35,8 +35,13 @@ def clean(data: dict, current: Experiment | None = None) -> dict:
         "params": settings.params, "targets": _targets(merged.get("targets"), settings),
         "repeats": _int(merged.get("repeats", 1), "repeats", 1, Experiment.MAX_REPEATS),
         "concurrency": _concurrency(merged.get("concurrency")),
+        "prompt_versions": [v.pk for v in versions], "dataset_id": workbench.dataset(merged.get("dataset"), user),
+        "evaluators": workbench.evaluator_configs(merged.get("evaluators")),
+        "cost_cap": workbench.cost_cap(merged.get("cost_cap")),
     }
-    cleaned["name"] = _name(merged.get("name"), messages)
+    for version in versions:  # each version's settings must suit each model
+        _targets(cleaned["targets"], workbench.settings_of(version))
+    cleaned["name"] = _name(merged.get("name"), messages, versions)
     return cleaned
 
 
@@ -44,10 +49,12 @@ def _fields_of(experiment: Experiment) -> dict:
     return {"name": experiment.name, **experiment.spec()}
 
 
-def _name(raw, messages: list[dict]) -> str:
+def _name(raw, messages: list[dict], versions: list) -> str:
     if raw is not None and not isinstance(raw, str):
         raise Invalid("name must be text.")
     name = " ".join((raw or "").split())
+    if not name and versions:
+        name = f"{versions[0].prompt.name} " + ", ".join(f"v{v.number}" for v in versions)
     if not name:
         first = " ".join(messages[-1]["content"].split())
         name = first[:77] + "…" if len(first) > 80 else first
@@ -76,6 +83,7 @@ def _messages(data: dict) -> list[dict]:
 
 
 def _settings(data: dict):
+    """The submitted settings parsed like a chat.send frame's; raises Invalid."""
     frame = {name: data.get(name) for name in ("system", "params", "tools", "tool_choice", "response_format")}
     try:
         return settings_from(frame)  # the response and tool schemas included

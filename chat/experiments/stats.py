@@ -76,3 +76,51 @@ def table(rows: list[dict], spec: dict) -> list[dict]:
         groups.setdefault((row["provider"], row["model"]), []).append(row)
     return [{"provider": provider, "model": model, **model_stats(group, structured, has_tools)}
             for (provider, model), group in groups.items()]
+
+
+# The workbench matrix: one cell per prompt version × model -----------------------------------------
+
+def nearest_rank(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[math.ceil(share * len(ordered)) - 1], 1)
+
+
+def pass_rates(rows: list[dict], names: list[str]) -> dict:
+    """{evaluator name: percent passed} over the rows judged (a verdict with an error is not passed)."""
+    out = {}
+    for name in names:
+        verdicts = [v for r in rows for v in r.get("verdicts") or [] if v["name"] == name]
+        out[name] = percent(sum(1 for v in verdicts if v["passed"]), len(verdicts))
+    return out
+
+
+def cell_stats(rows: list[dict], names: list[str]) -> dict:
+    complete = [r for r in rows if r["status"] == "complete"]
+    duration = [r["duration_ms"] for r in complete if r["duration_ms"] is not None]
+    verdicts = [v for r in rows for v in r.get("verdicts") or []]
+    cost, judge_cost = _sum([r["cost"] for r in rows]), _sum([r.get("judge_cost") for r in rows])
+    return {
+        "total": len(rows), "complete": len(complete), "errors": sum(1 for r in rows if r["status"] == "error"),
+        "pending": sum(1 for r in rows if r["status"] in ("pending", "running")),
+        "pass": pass_rates(rows, names), "pass_pct": percent(sum(1 for v in verdicts if v["passed"]), len(verdicts)),
+        "latency_p50_ms": median(duration), "latency_p95_ms": nearest_rank(duration, 0.95),
+        "prompt_tokens": _sum([r["prompt_tokens"] for r in rows]),
+        "completion_tokens": _sum([r["completion_tokens"] for r in rows]),
+        "cost": round(cost, 8) if cost is not None else None,
+        "judge_tokens": _sum([r.get("judge_tokens") for r in rows]),
+        "judge_cost": round(judge_cost, 8) if judge_cost is not None else None,
+    }
+
+
+def matrix(rows: list[dict], spec: dict) -> list[dict]:
+    """One cell per prompt version × model (versions, then models, in the spec's order): pass rate per
+    evaluator, latency p50 / p95 over complete runs, tokens and cost (the judges' apart)."""
+    names = [e["name"] for e in spec.get("evaluators") or []]
+    versions = spec.get("prompt_versions") or [None]
+    groups: dict[tuple, list[dict]] = {(v, t["provider"], t["model"]): [] for v in versions for t in spec.get("targets", [])}
+    for row in rows:
+        groups.setdefault((row.get("prompt_version"), row["provider"], row["model"]), []).append(row)
+    return [{"prompt_version": version, "provider": provider, "model": model, **cell_stats(group, names)}
+            for (version, provider, model), group in groups.items()]

@@ -3,16 +3,19 @@
 Writes: a batch is created with all its runs `pending` in one transaction;
 each run is written once when it ends; the batch once when it ends.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from chat.errors import Refused
+from chat.experiments import workbench
 from chat.frames import Settings
 from chat.models import Experiment, ExperimentBatch, ExperimentRun
 from chat.requests import Plan, plan
+from chat.workbench import evaluators
+from chat.workbench.models import PromptVersion
 from providers import types
 
 
@@ -27,6 +30,9 @@ class RunJob:
     run_id: int
     repeat: int
     plan: Plan
+    version_id: int | None = None
+    row_id: int | None = None
+    case: dict = field(default_factory=dict)  # what evaluators read beside the reply: expected, input, tags
 
     provider = property(lambda self: self.plan.provider_slug)
     model = property(lambda self: self.plan.model)
@@ -57,10 +63,16 @@ def prepare_target(spec: dict, provider_slug: str, model_id: str, user=None) -> 
     """Plan a target now (a provider may have been disabled since the experiment was saved); with `user`,
     its runs are counted against their quotas."""
     try:
-        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec), user, spec["repeats"])
+        planned = plan(settings_of(spec, provider_slug, model_id), neutral_messages(spec), user,
+                       spec["repeats"] * requests_per_run(spec))
     except Refused as refused:
         return Target(provider_slug, model_id, error=refused)
     return Target(planned.provider_slug, planned.model, planned)
+
+
+def requests_per_run(spec: dict) -> int:
+    """Requests each run makes: its own and one per LLM judge (all counted against the quotas when it starts)."""
+    return 1 + sum(1 for e in spec.get("evaluators") or [] if e["kind"] == "judge")
 
 
 def _order(spec: dict) -> list[tuple[int, dict]]:
@@ -68,22 +80,89 @@ def _order(spec: dict) -> list[tuple[int, dict]]:
     return [(repeat, target) for repeat in range(1, spec["repeats"] + 1) for target in spec["targets"]]
 
 
+@dataclass
+class Cell:
+    """One run to store: what it is (model, repeat, version, row), and its plan or the reason it has none."""
+
+    provider: str
+    model: str
+    repeat: int
+    plan: Plan | None = None
+    error: Refused | None = None
+    version_id: int | None = None
+    row_id: int | None = None
+    case: dict = field(default_factory=dict)
+
+
+def _plain_cells(spec: dict, user) -> list[Cell]:
+    """A plain experiment: its one prompt to every model, `repeats` times."""
+    targets = {(t["provider"], t["model"]): prepare_target(spec, t["provider"], t["model"], user) for t in spec["targets"]}
+    return [Cell(target.provider, target.model, repeat, target.plan, target.error)
+            for repeat, wanted in _order(spec) for target in [targets[(wanted["provider"], wanted["model"])]]]
+
+
+def sources(spec: dict) -> list[tuple[int | None, list[dict], Settings]]:
+    """(version id, messages with {{variables}}, settings) for each prompt version, or the experiment's own prompt."""
+    if not spec.get("prompt_versions"):
+        own = [{"role": "system", "content": spec["system"]}] if spec.get("system") else []
+        return [(None, own + spec["messages"], settings_of(spec))]
+    found = {v.pk: v for v in PromptVersion.objects.filter(pk__in=spec["prompt_versions"])}
+    return [(pk, found[pk].messages, workbench.settings_of(found[pk])) for pk in spec["prompt_versions"] if pk in found]
+
+
+def cell_plan(settings: Settings, target: Target, messages: list[dict], row) -> tuple[Plan | None, Refused | None, dict]:
+    values = row.values if row is not None else {}
+    try:
+        sent = workbench.cell_messages(messages, values)
+        planned = plan(replace(settings, provider=target.provider, model=target.model), sent)
+    except workbench.Missing as missing:
+        return None, Refused("missing_variable", missing.args[0]), {}
+    except Refused as refused:
+        return None, refused, {}
+    case = {"input": workbench.input_text(sent), "expected": row.expected if row is not None else "",
+            "tags": row.tags if row is not None else []}
+    return planned, None, case
+
+
+def _workbench_cells(spec: dict, user, rows: list) -> list[Cell]:
+    """Prompt versions × models × dataset rows × repeats; every request counted against the user's quotas."""
+    cells = []
+    per_target = spec["repeats"] * max(1, len(rows)) * requests_per_run(spec)
+    for version_id, messages, settings in sources(spec):
+        for wanted in spec["targets"]:
+            try:
+                target = Target(wanted["provider"], wanted["model"])
+                checked = plan(replace(settings, provider=target.provider, model=target.model), [], user, per_target)
+                target = Target(checked.provider_slug, checked.model)
+            except Refused as refused:
+                target.error = refused
+            for row in rows or [None]:
+                planned, error, case = cell_plan(settings, target, messages, row) if not target.error \
+                    else (None, target.error, {})
+                for repeat in range(1, spec["repeats"] + 1):
+                    cells.append(Cell(target.provider, target.model, repeat, planned, error, version_id,
+                                      row.pk if row is not None else None, case))
+    return sorted(cells, key=lambda c: c.repeat)  # stable: every cell's first repeat before any second one
+
+
 @transaction.atomic
-def _create_batch(experiment: Experiment, user, spec: dict, targets: dict) -> tuple[ExperimentBatch, list]:
+def _create_batch(experiment: Experiment, user, spec: dict, cells: list[Cell]) -> tuple[ExperimentBatch, list]:
     running = ExperimentBatch.objects.select_for_update().filter(experiment=experiment, status=ExperimentBatch.RUNNING)
     if running.exists():
         raise Busy()
     number = (experiment.batches.aggregate(n=Max("number"))["n"] or 0) + 1
     batch = ExperimentBatch.objects.create(experiment=experiment, number=number, started_by=user, spec=spec,
-                                           total=spec["repeats"] * len(spec["targets"]))
+                                           total=len(cells))
     now = timezone.now()
     runs = []
-    for repeat, wanted in _order(spec):
-        target = targets[(wanted["provider"], wanted["model"])]
-        run = ExperimentRun(batch=batch, provider=target.provider, model=target.model, repeat=repeat)
-        if target.error is not None:
-            run.status, run.error_code, run.error_message = ExperimentRun.ERROR, target.error.code, target.error.message
+    for cell in cells:
+        run = ExperimentRun(batch=batch, provider=cell.provider, model=cell.model, repeat=cell.repeat,
+                            prompt_version_id=cell.version_id, row_id=cell.row_id)
+        if cell.error is not None:
+            run.status, run.error_code, run.error_message = ExperimentRun.ERROR, cell.error.code, cell.error.message
             run.started = run.finished = now
+            if spec.get("evaluators"):
+                run.verdicts = evaluators.failed_run(spec["evaluators"], f"No output: {cell.error.message}")
         runs.append(run)
     return batch, ExperimentRun.objects.bulk_create(runs)
 
@@ -92,20 +171,27 @@ def start_batch(experiment_id: int, user) -> tuple[ExperimentBatch, list[RunJob]
     """A new run set stored with its pending runs; returns it, the jobs to run, and the rows that failed at once."""
     experiment = Experiment.objects.get(pk=experiment_id)
     spec = experiment.spec()
-    targets = {(t["provider"], t["model"]): prepare_target(spec, t["provider"], t["model"], user) for t in spec["targets"]}
+    if spec.get("prompt_versions") or spec.get("dataset") is not None:
+        rows = workbench.live_rows(spec.get("dataset"))
+        if spec.get("dataset") is not None:  # exactly what it used, for later runs and comparisons
+            spec.update(rows=[r.pk for r in rows], dataset_version=workbench.dataset_version(spec["dataset"]))
+        cells = _workbench_cells(spec, user, rows)
+    else:
+        cells = _plain_cells(spec, user)
     try:
-        batch, runs = _create_batch(experiment, user, spec, targets)
+        batch, runs = _create_batch(experiment, user, spec, cells)
     except IntegrityError:  # another process numbered a batch at the same moment
         raise Busy() from None
     if any(run.pk is None for run in runs):  # backends that do not return ids from bulk_create
         runs = list(batch.runs.order_by("id"))
     Experiment.objects.filter(pk=experiment.pk).update(updated=timezone.now())
     jobs, failed = [], []
-    for run in runs:
+    for run, cell in zip(runs, cells):
         if run.status != ExperimentRun.PENDING:
             failed.append(run.as_row())
             continue
-        jobs.append(RunJob(run_id=run.pk, repeat=run.repeat, plan=targets[(run.provider, run.model)].plan))
+        jobs.append(RunJob(run_id=run.pk, repeat=run.repeat, plan=cell.plan, version_id=cell.version_id,
+                           row_id=cell.row_id, case=cell.case))
     return batch, jobs, failed
 
 
@@ -114,14 +200,14 @@ def finish_run(run_id: int, fields: dict) -> None:
     ExperimentRun.objects.filter(pk=run_id).update(**fields)
 
 
-def finish_batch(batch_id: int, status: str) -> None:
-    """The batch's last write: runs that never started are marked cancelled."""
+def finish_batch(batch_id: int, status: str, reason: str = "") -> None:
+    """The batch's last write: runs that never started are marked cancelled (with the batch's reason)."""
     now = timezone.now()
     with transaction.atomic():
         ExperimentRun.objects.filter(batch_id=batch_id, status=ExperimentRun.PENDING).update(
-            status=ExperimentRun.CANCELLED, error_code="cancelled", error_message="Cancelled before it started.",
-            finished=now)
-        ExperimentBatch.objects.filter(pk=batch_id).update(status=status, finished=now)
+            status=ExperimentRun.CANCELLED, error_code="cancelled",
+            error_message=reason or "Cancelled before it started.", finished=now)
+        ExperimentBatch.objects.filter(pk=batch_id).update(status=status, finished=now, reason=reason)
 
 
 def cancel_requested(batch_id: int) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat.experiments import views
+from chat.experiments import run_views, views
 
 urlpatterns = [
     path("experiments/", views.experiments_page, name="experiments"),
@@ -13,4 +13,7 @@ urlpatterns = [
          name="api-experiment-cell"),
     path("api/experiments/<int:experiment_id>/export.csv", views.export_csv, name="api-experiment-csv"),
     path("api/experiments/<int:experiment_id>/export.json", views.export_json, name="api-experiment-json"),
+    path("api/experiments/<int:experiment_id>/compare", run_views.compare, name="api-experiment-compare"),
+    path("api/experiments/<int:experiment_id>/batches/<int:number>/resume", run_views.resume_batch,
+         name="api-experiment-resume"),
 ]

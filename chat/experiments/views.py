@@ -13,7 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chat.experiments import export, runner, spec, stats, store
+from chat.experiments import export, run_views, runner, spec, stats, store
 from chat.errors import ApiError
 from chat.json_views import afound, api, found, json_object, query, whole_number
 from chat.models import Experiment, ExperimentBatch
@@ -51,6 +51,8 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
         "batches": [runner.batch_summary(b) for b in batches],
         "batch": runner.batch_summary(chosen) if chosen else None,
         "stats": stats.table(rows, chosen.spec if chosen else experiment.spec()),
+        "matrix": stats.matrix(rows, chosen.spec if chosen else experiment.spec()),
+        "labels": run_views.labels(chosen.spec if chosen else experiment.spec()),
         "runs": [_preview(r) for r in rows],
         "default_concurrency": runner.default_concurrency(),
     }
@@ -62,7 +64,8 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
 def experiments_page(request):
     listed = [{**item(e), "updated_at": e.updated} for e in _experiments()]
     context = {"experiments": listed, "providers": provider_choices(request.user),
-               "default_concurrency": runner.default_concurrency(), "max_repeats": Experiment.MAX_REPEATS}
+               "default_concurrency": runner.default_concurrency(), "max_repeats": Experiment.MAX_REPEATS,
+               "workbench": run_views.form_choices(request.user)}
     return render(request, "chat/experiments.html", context)
 
 
@@ -73,7 +76,7 @@ def experiment_page(request, experiment_id: int):
         return render(request, "chat/experiments_missing.html", {"experiment_id": experiment_id}, status=404)
     context = {"experiment": experiment, "can_edit": experiment.can_edit(request.user),
                "providers": provider_choices(request.user), "default_concurrency": runner.default_concurrency(),
-               "max_repeats": Experiment.MAX_REPEATS}
+               "max_repeats": Experiment.MAX_REPEATS, "workbench": run_views.form_choices(request.user)}
     return render(request, "chat/experiments_detail.html", context)
 
 
@@ -84,7 +87,7 @@ def experiment_page(request, experiment_id: int):
 def experiments(request):
     if request.method == "GET":
         return JsonResponse({"items": [item(e) for e in _experiments()]})
-    fields = _clean(json_object(request))
+    fields = _clean(json_object(request), user=request.user)
     experiment = Experiment.objects.create(owner=request.user, **fields)
     return JsonResponse(detail(experiment, request.user), status=201)
 
@@ -102,15 +105,15 @@ def experiment(request, experiment_id: int):
             raise ApiError(409, "A run set is going; cancel it before deleting the experiment.")
         experiment.delete()
         return HttpResponse(status=204)
-    for name, value in _clean(json_object(request), current=experiment).items():
+    for name, value in _clean(json_object(request), current=experiment, user=request.user).items():
         setattr(experiment, name, value)
     experiment.save()
     return JsonResponse(detail(experiment, request.user))
 
 
-def _clean(data: dict, current: Experiment | None = None) -> dict:
+def _clean(data: dict, current: Experiment | None = None, user=None) -> dict:
     try:
-        return spec.clean(data, current=current)
+        return spec.clean(data, current=current, user=user)
     except spec.Invalid as invalid:
         raise ApiError(400, str(invalid)) from None
 
@@ -118,9 +121,12 @@ def _clean(data: dict, current: Experiment | None = None) -> dict:
 @api
 @require_http_methods(["GET"])
 def cell_runs(request, experiment_id: int, number: int):
-    """Every run of one model in one run set, outputs in full (`?provider=&model=`)."""
+    """Every run of one model (of one prompt version) in one run set, outputs in full (`?provider=&model=&version=`)."""
     batch = found(ExperimentBatch.objects, "No such run set.", experiment_id=experiment_id, number=number)
     runs = batch.runs.filter(provider=query(request, "provider", default=""), model=query(request, "model", default=""))
+    version = query(request, "version", whole_number)
+    if version is not None:
+        runs = runs.filter(prompt_version_id=version)
     return JsonResponse({"batch": runner.batch_summary(batch),
                          "runs": [r.as_row() for r in runs.order_by("repeat", "id")]})
 

@@ -28,6 +28,12 @@ class Experiment(models.Model):
     concurrency = models.PositiveSmallIntegerField(
         null=True, blank=True,
         help_text="Requests open at once per provider; empty: PLAYGROUND_EXPERIMENT_CONCURRENCY.")
+    prompt_versions = models.JSONField(
+        default=list, blank=True, help_text="Workbench prompt version ids to run instead of the prompt above.")
+    dataset = models.ForeignKey("workbench.Dataset", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="experiments", help_text="Its live rows fill the prompt's variables.")
+    evaluators = models.JSONField(default=list, blank=True, help_text="[{kind, name, ...}]: judged on every run.")
+    cost_cap = models.FloatField(null=True, blank=True, help_text="Dollars: a run set stops when it has spent this.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -44,14 +50,16 @@ class Experiment(models.Model):
         """What a run set is made from; each batch keeps a copy, so later edits do not rewrite history."""
         return {"system": self.system, "messages": self.messages, "tools": self.tools,
                 "tool_choice": self.tool_choice, "response_format": self.response_format, "params": self.params,
-                "targets": self.targets, "repeats": self.repeats, "concurrency": self.concurrency}
+                "targets": self.targets, "repeats": self.repeats, "concurrency": self.concurrency,
+                "prompt_versions": self.prompt_versions, "dataset": self.dataset_id, "evaluators": self.evaluators,
+                "cost_cap": self.cost_cap}
 
 
 class ExperimentBatch(models.Model):
     """One run set of an experiment: `number` counts from 1 within the experiment."""
 
-    RUNNING, COMPLETE, CANCELLED, INTERRUPTED = "running", "complete", "cancelled", "interrupted"
-    STATUSES = [(s, s) for s in (RUNNING, COMPLETE, CANCELLED, INTERRUPTED)]
+    RUNNING, COMPLETE, CANCELLED, INTERRUPTED, BUDGET = "running", "complete", "cancelled", "interrupted", "budget"
+    STATUSES = [(s, s) for s in (RUNNING, COMPLETE, CANCELLED, INTERRUPTED, BUDGET)]
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="batches")
     number = models.PositiveIntegerField()
@@ -61,6 +69,7 @@ class ExperimentBatch(models.Model):
     spec = OrderedJSONField(default=dict)
     total = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it stopped early (the cost cap...).")
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
 
@@ -102,6 +111,12 @@ class ExperimentRun(models.Model):
     error_message = models.TextField(blank=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    prompt_version = models.ForeignKey("workbench.PromptVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    row = models.ForeignKey("workbench.DatasetRow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verdicts = models.JSONField(default=list, blank=True, help_text="[{name, kind, passed, score, reason, error}].")
+    judge_tokens = models.PositiveIntegerField(null=True, blank=True, help_text="The judges' own tokens, apart.")
+    judge_cost = models.FloatField(null=True, blank=True, help_text="The judges' own cost, apart.")
 
     class Meta:
         ordering = ["batch", "id"]
@@ -123,4 +138,6 @@ class ExperimentRun(models.Model):
             "error_message": self.error_message,
             "started": self.started.isoformat() if self.started else None,
             "finished": self.finished.isoformat() if self.finished else None,
+            "prompt_version": self.prompt_version_id, "row": self.row_id, "verdicts": self.verdicts,
+            "judge_tokens": self.judge_tokens, "judge_cost": self.judge_cost,
         }

@@ -1,5 +1,6 @@
 // The experiment form (create and edit): reading it into the API's shape, filling it from an
 // experiment, and submitting it with errors shown next to it.
+import { fillWorkbench, readWorkbench, wireEvaluators } from "./evaluator_form.js";
 
 export function showError(node, error) {
   node.textContent = error ? (error.message || String(error)) : "";
@@ -43,7 +44,7 @@ function readForm(form) {
     name: form.elements.name.value, system: form.elements.system.value, prompt: form.elements.prompt.value,
     targets, repeats: number(form, "repeats"), concurrency: number(form, "concurrency"), params,
     response_format: responseFormat, tools: toolsText ? parseJson(toolsText, "Tools") : [],
-    tool_choice: form.elements.tool_choice.value || null,
+    tool_choice: form.elements.tool_choice.value || null, ...readWorkbench(form),
   };
 }
 
@@ -52,6 +53,7 @@ export function fillForm(form, experiment) {
   form.elements.name.value = experiment.name;
   form.elements.system.value = experiment.system || "";
   form.elements.prompt.value = last ? last.content : "";
+  fillWorkbench(form, experiment);
   form.elements.repeats.value = experiment.repeats;
   form.elements.concurrency.value = experiment.concurrency ?? "";
   for (const name of ["temperature", "max_tokens", "top_p", "seed"]) {
@@ -74,6 +76,7 @@ function syncSchemaBox(form) {
 export function wireForm(form, submit) {
   const error = form.querySelector("#form-error");
   form.elements.format.addEventListener("change", () => syncSchemaBox(form));
+  wireEvaluators(form);
   // An error is about what was submitted: once the form changes, it no longer describes it.
   for (const kind of ["input", "change"]) form.addEventListener(kind, () => showError(error, null));
   form.addEventListener("submit", async (event) => {

@@ -3,8 +3,9 @@
 import { api, ApiError } from "./api.js";
 import { ChatSocket } from "./socket.js";
 import { fillForm, showError, wireForm } from "./experiment_form.js";
-import { reasoningBlock } from "./reasoning.js";
-import { rateButton } from "./rating.js";
+import { outputCard } from "./run_output.js";
+import { renderMatrix, renderSideBySide, tagsOf } from "./run_matrix.js";
+import { renderCompareChoices, wireCompare } from "./run_compare.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,11 +48,14 @@ class ExperimentPage {
   wire() {
     $("run").addEventListener("click", () => this.act("run"));
     $("cancel").addEventListener("click", () => this.act("cancel"));
+    $("resume").addEventListener("click", () => this.act(`batches/${this.batch.number}/resume`));
     $("batch").addEventListener("change", () => {
       const number = Number($("batch").value);
       $("batch").dataset.picked = String(number !== this.newestNumber());
       this.load(number);
     });
+    for (const id of ["failures-only", "tag-filter"]) $(id).addEventListener("change", () => this.renderSide());
+    wireCompare(this.id, (error) => showError($("action-error"), error));
     $("close-outputs").addEventListener("click", () => { $("outputs-panel").hidden = true; this.openCell = null; });
     $("results").addEventListener("click", (event) => {
       const row = event.target.closest("tr[data-key]");
@@ -132,28 +136,62 @@ class ExperimentPage {
     this.batches = detail.batches;
     this.batch = detail.batch;
     this.runs = new Map(detail.runs.map((run) => [run.id, run]));
+    this.pendingLabels = detail.labels ? detail.labels.versions : {};
     $("experiment-name").textContent = this.experiment.name;
     this.renderSpec();
     this.renderBatches();
     this.renderStats(detail.stats);
     this.renderRuns();
+    this.renderWorkbench(detail);
     const done = detail.runs.filter((r) => !["pending", "running"].includes(r.status)).length;
     this.renderProgress(this.batch ? (live ? live.done : done) : 0, this.batch ? this.batch.total : 0,
       this.batch ? this.batch.status : null);
+  }
+
+  detailLabels() {
+    return this.pendingLabels || {};
   }
 
   renderSpec() {
     const e = this.experiment;
     const fmt = e.response_format ? e.response_format.type : "text";
     const items = [
-      ["System", e.system || "—"], ["User message", e.messages[e.messages.length - 1].content],
+      ["System", e.system || "—"], ["User message", e.messages.length ? e.messages[e.messages.length - 1].content : "—"],
       ["Models", e.targets.map((t) => `${t.provider} · ${t.model}`).join(", ")],
       ["Repeats", String(e.repeats)], ["At once per provider", String(e.concurrency ?? "default")],
       ["Response format", fmt], ["Tools", e.tools.length ? e.tools.map((t) => t.function.name).join(", ") : "—"],
       ["Params", Object.keys(e.params).length ? JSON.stringify(e.params) : "—"],
     ];
+    const labels = this.detailLabels();
+    if (e.prompt_versions.length) items.push(["Prompt versions", e.prompt_versions.map((v) => labels[v] || `v${v}`).join(", ")]);
+    if (e.evaluators.length) items.push(["Evaluators", e.evaluators.map((v) => v.name).join(", ")]);
+    if (e.cost_cap) items.push(["Cost cap", money(e.cost_cap)]);
     $("spec").replaceChildren(...items.flatMap(([term, value]) => [el("dt", { textContent: term }),
       el("dd", { textContent: value })]));
+  }
+
+  // The workbench: matrix, outputs side by side, comparing (shown when the experiment has any of them).
+  renderWorkbench(detail) {
+    this.detail = detail;
+    const e = detail.experiment;
+    const on = Boolean(e.prompt_versions.length || e.dataset || e.evaluators.length);
+    $("matrix-panel").hidden = !on || !this.batch;
+    $("side-panel").hidden = !on || !this.batch;
+    if (!on) return;
+    renderMatrix($("matrix"), detail);
+    const tags = $("tag-filter");
+    const picked = tags.value;
+    tags.replaceChildren(el("option", { value: "", textContent: "Any" }),
+      ...tagsOf(detail).map((t) => el("option", { value: t, textContent: t })));
+    tags.value = picked;
+    this.renderSide();
+  }
+
+  renderSide() {
+    if (!this.detail || $("side-panel").hidden) return;
+    const shown = renderSideBySide($("side"), this.detail, [...this.runs.values()],
+      { failuresOnly: $("failures-only").checked, tag: $("tag-filter").value });
+    $("side-count").textContent = `${shown} rows shown`;
   }
 
   renderBatches() {
@@ -163,6 +201,7 @@ class ExperimentPage {
     })));
     if (this.batch) select.value = String(this.batch.number);
     select.disabled = this.batches.length < 2;
+    renderCompareChoices(this.batches);
   }
 
   newestNumber() {
@@ -171,11 +210,12 @@ class ExperimentPage {
 
   // Once a run set has ended, count the runs that produced an answer, and the cancelled ones apart.
   progressText(done, total, status) {
-    if (status === "running") return `${done} / ${total} runs · running`;
+    if (status === "running") return `${done} / ${total} runs · running${this.soFar || ""}`;
     // Runs not finished when a run set ended were cancelled, running or still waiting.
     const finished = [...this.runs.values()].filter((run) => run.status === "complete" || run.status === "error").length;
     const cancelled = total - finished;
-    return `${finished} / ${total} runs · ${status}${cancelled ? ` · ${cancelled} cancelled` : ""}`;
+    const reason = this.batch && this.batch.reason ? ` · ${this.batch.reason}` : "";
+    return `${finished} / ${total} runs · ${status}${cancelled ? ` · ${cancelled} cancelled` : ""}${reason}`;
   }
 
   renderProgress(done, total, status) {
@@ -189,6 +229,8 @@ class ExperimentPage {
     $("run").disabled = running;
     $("run").textContent = this.batches.length ? "Run again" : "Run";
     $("cancel").hidden = !running;
+    const newest = this.batches[this.batches.length - 1];
+    $("resume").hidden = !["interrupted", "cancelled"].includes(status) || (newest && newest.status === "running");
   }
 
   renderStats(stats) {
@@ -257,6 +299,7 @@ class ExperimentPage {
     const existing = $("runs").querySelector(`tr[data-run-id="${frame.run.id}"]`);
     if (existing) existing.replaceWith(this.runRow(frame.run));
     else this.renderRuns();
+    this.renderSide();
     if (this.openCell === modelKey(frame.run)) this.showOutputs(frame.run.provider, frame.run.model);
   }
 
@@ -268,7 +311,14 @@ class ExperimentPage {
       return;
     }
     this.batch.status = frame.status;
+    if (frame.reason) this.batch.reason = frame.reason;
+    this.soFar = "spent" in frame ? ` · pass rate so far ${pct(frame.pass_pct)} · spent ${money(frame.spent)}`
+      + (frame.eta_seconds !== null ? ` · about ${Math.ceil(frame.eta_seconds)} s left` : "") : "";
     this.renderStats(frame.stats);
+    if (frame.matrix && this.detail) { // a workbench run set: its matrix fills in as runs end
+      $("matrix-panel").hidden = false;
+      renderMatrix($("matrix"), { ...this.detail, matrix: frame.matrix });
+    }
     this.renderBatches();
     this.renderProgress(frame.done, frame.total, frame.status);
     if (frame.status !== "running") this.load(this.batch.number); // the stored, final state
@@ -288,31 +338,8 @@ class ExperimentPage {
       return;
     }
     $("outputs-heading").textContent = `Outputs · ${provider} · ${model} · run set #${this.batch.number}`;
-    $("outputs").replaceChildren(...data.runs.map((run) => this.outputCard(run)));
+    $("outputs").replaceChildren(...data.runs.map((run) => outputCard(run)));
     $("outputs-panel").hidden = false;
-  }
-
-  outputCard(run) {
-    const head = el("div", { className: "output-head" }, [
-      el("strong", { textContent: `#${run.repeat}` }),
-      el("span", { className: `status status-${run.status}`, textContent: run.status }),
-      el("span", { className: "muted", textContent: `valid: ${flag(run.valid)} · tool calls: ${flag(run.tool_calls_valid)}`
-        + ` · TTFT ${ms(run.ttft_ms)} · ${ms(run.duration_ms)}` }),
-    ]);
-    const parts = [head];
-    if (run.error_message) parts.push(el("p", { className: "bad", textContent: `${run.error_code}: ${run.error_message}` }));
-    const thought = reasoningBlock({ reasoning: run.reasoning, status: run.status, content: run.output });
-    if (thought) parts.push(thought);
-    if (run.output) parts.push(el("pre", { className: "output", textContent: run.output }));
-    for (const problem of run.validation_errors) {
-      parts.push(el("p", { className: "bad small", textContent: `${problem.path}: ${problem.message}` }));
-    }
-    for (const call of run.tool_calls) {
-      const verdict = call.validation.valid ? "valid" : call.validation.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
-      parts.push(el("pre", { className: "output", textContent: `${call.name}(${call.arguments})  → ${verdict}` }));
-    }
-    if (run.status !== "pending" && run.status !== "running") parts.push(rateButton(run.id)); // static/js/rating.js
-    return el("article", { className: "output-card" }, parts);
   }
 }
 
