@@ -1,10 +1,12 @@
 """The one error style of the JSON endpoints: raise, and `api` answers `{"error": message}`.
 
 A view decorated with `api` raises `ApiError(status, message)`, `Refused`
-(`not_found` 404, `forbidden` 403, anything else 400) or `BadFrame` (400)
+(`not_found` 404, `forbidden` 403, `quota_exceeded` 429 with Retry-After,
+anything else 400) or `BadFrame` (400)
 wherever it finds a problem; `found()` raises the 404 for a missing row and
 `query()` the 400 for a query parameter that does not parse.
 """
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -16,7 +18,7 @@ from chat.errors import ApiError, BadFrame, Refused
 from chat.frames import decode
 
 T = TypeVar("T")
-REFUSED_STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400}
+REFUSED_STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400, "quota_exceeded": 429}
 LONGEST_NUMBER = 18  # digits: every such number fits a bigint column
 
 
@@ -28,7 +30,10 @@ def _answer(problem: Exception) -> JsonResponse:
     if isinstance(problem, ApiError):
         return error(problem.status, problem.message)
     if isinstance(problem, Refused):
-        return error(REFUSED_STATUS.get(problem.code, 400), problem.message)
+        response = error(REFUSED_STATUS.get(problem.code, 400), problem.message)
+        if problem.retry_after is not None:  # a quota that resets: when to try again
+            response["Retry-After"] = str(max(1, math.ceil(problem.retry_after)))
+        return response
     return error(400, str(problem))
 
 

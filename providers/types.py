@@ -191,6 +191,7 @@ class ModelInfo:
 class EmbeddingRequest:
     model: str
     texts: tuple[str, ...]
+    dimensions: int | None = None  # shorter vectors, where the model can make them (OpenAI's `dimensions`)
 
 
 @dataclass(slots=True)

@@ -2,10 +2,13 @@
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from chat.gateway.models import Quota
+from chat.gateway import reports
+from chat.gateway.models import ApiRequest, Quota
 from chat.models import EmbeddingResult
 from providers.models import ProviderModel
 from tests.conftest import TEST_KEY
@@ -120,7 +123,28 @@ def test_requests_count_against_the_quota(client, bob, embedders):
     client.force_login(bob)
     assert run(client, compare={"provider": "loopback", "model": "fake-embed-large"}).status_code == 201
     refused = run(client)
-    assert refused.status_code == 400 and "Quota exceeded" in refused.json()["error"]
+    assert refused.status_code == 429 and "Quota exceeded" in refused.json()["error"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+
+
+def test_runs_are_recorded_as_usage_and_count_against_the_token_quota(client, bob, embedders, openai_fake):
+    client.force_login(bob)
+    openai_fake.enqueue(Reply.fail(401))
+    assert run(client).status_code == 502
+    assert run(client, compare={"provider": "loopback", "model": "fake-embed-large"}).status_code == 201
+    rows = ApiRequest.objects.filter(user=bob).order_by("id")
+    seen = [(r.kind, r.token, r.model, r.status, r.sent) for r in rows]
+    assert seen[0] == ("embeddings", None, "fake-embed", 502, True)  # the provider was called and failed
+    assert sorted(seen[1:]) == [("embeddings", None, "fake-embed", 200, True),
+                                ("embeddings", None, "fake-embed-large", 200, True)]
+    tokens = embeddings.tokens(TEXTS)
+    assert sorted(r.total_tokens for r in rows[1:]) == [tokens, tokens]
+    assert rows.get(model="fake-embed", status=200).cost == pytest.approx(tokens * 20 / 1_000_000)
+    usage = {(r.model, r.source): r.tokens for r in reports.rows(timezone.now() - timedelta(days=1), bob)}
+    assert usage == {("fake-embed", "embeddings"): tokens, ("fake-embed-large", "embeddings"): tokens}
+    Quota.objects.create(scope=Quota.USER, user=bob, tokens_per_day=2 * tokens)
+    refused = run(client)
+    assert refused.status_code == 429 and "tokens per day" in refused.json()["error"] and refused["Retry-After"]
 
 
 def test_nobody_signed_out_embeds(client, embedders):

@@ -1,15 +1,22 @@
 """One embedding run: the texts checked, the model resolved and authorised as a chat model is, the adapter called.
 
+Used by the Embeddings page and by the gateway's POST /v1/embeddings alike.
 Resolving goes through `chat.requests.resolve_model` (enabled provider and
 model, cached) and quotas through `chat.gateway.quotas.admit`, the two steps of
 `plan()` an embedding request needs; the model must be tagged as an embedding
-model. A provider's failure becomes an ApiError with the adapter's message.
+model. Each run is recorded as an ApiRequest (`chat.gateway.usage.Recorder`,
+kind "embeddings") with the provider's token count and the input price, so
+quotas and the usage page count it. A provider's failure becomes the caller's
+error (an ApiError with the adapter's message on the page).
 """
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from chat.db import db
 from chat.errors import ApiError, Refused
-from chat.gateway import quotas
+from chat.gateway import quotas, usage
+from chat.gateway.models import ApiRequest
 from chat.requests import resolve_model
 from providers import types
 from providers.models import Provider, ProviderModel
@@ -19,17 +26,18 @@ MAX_TEXT_CHARS = 8000
 PROVIDER_STATUS = {types.RATE_LIMITED: 429, types.TIMEOUT: 504}  # anything else a provider fails with: 502
 
 
-def texts_of(raw) -> list[str]:
-    """The texts of a request: 2 to 50 non-empty strings of at most MAX_TEXT_CHARS; a 400 saying what is wrong."""
+def texts_of(raw, least: int = MIN_TEXTS, most: int = MAX_TEXTS, longest: int = MAX_TEXT_CHARS) -> list[str]:
+    """The texts of a request: `least` to `most` non-empty strings of at most `longest` characters (the page's
+    limits by default); a 400 saying what is wrong."""
     if not isinstance(raw, list) or not all(isinstance(text, str) for text in raw):
         raise ApiError(400, "texts must be a list of strings.")
-    if not MIN_TEXTS <= len(raw) <= MAX_TEXTS:
-        raise ApiError(400, f"Enter {MIN_TEXTS} to {MAX_TEXTS} texts (got {len(raw)}).")
+    if not least <= len(raw) <= most:
+        raise ApiError(400, f"Enter {least} to {most} texts (got {len(raw)}).")
     for number, text in enumerate(raw, 1):
         if not text.strip():
             raise ApiError(400, f"Text {number} is empty.")
-        if len(text) > MAX_TEXT_CHARS:
-            raise ApiError(400, f"Text {number} is {len(text)} characters long; the limit is {MAX_TEXT_CHARS}.")
+        if len(text) > longest:
+            raise ApiError(400, f"Text {number} is {len(text)} characters long; the limit is {longest}.")
     return raw
 
 
@@ -59,21 +67,46 @@ def target(provider_slug, model_id) -> Target:
     return Target(provider, row)
 
 
-def admitted(user, targets: list[Target]) -> list[Target]:
-    """The targets, once one request each is counted against the user's quotas (QuotaExceeded otherwise)."""
+def admitted(user, named: list[tuple], token=None) -> list[Target]:
+    """The embedding models `named` ([(provider slug, model id)], two to compare), each allowed for `token` when
+    one is given, resolved, and counted as one request each against the user's quotas; Refused otherwise
+    (QuotaExceeded for a quota)."""
+    for provider, model in named:
+        if token is not None and not token.allows(provider, model):
+            raise Refused("model_not_allowed", f"This token may not use {provider}/{model}.")
+    targets = [target(provider, model) for provider, model in named]
+    if len(targets) == 2 and targets[0].row.pk == targets[1].row.pk:
+        raise Refused("bad_request", "Pick two different models to compare.")
     quotas.admit(user, len(targets))
     return targets
 
 
-async def run(target: Target, texts: list[str]) -> dict:
-    """The model's vectors for `texts` and the facts of the call: dimensions, tokens, latency and cost."""
+def recorder(user, token=None) -> usage.Recorder:
+    """The usage record of one run, started now (`token`: a gateway request; None: the page's)."""
+    return usage.Recorder(token, time.perf_counter(), user=user, kind=ApiRequest.EMBEDDINGS)
+
+
+def page_failure(error: types.ProviderError) -> Exception:
+    return ApiError(PROVIDER_STATUS.get(error.code, 502), error.message)
+
+
+async def run(target: Target, texts: list[str], record: usage.Recorder, dimensions: int | None = None,
+              failure: Callable[[types.ProviderError], Exception] = page_failure) -> dict:
+    """The model's vectors for `texts` and the facts of the call: dimensions, tokens, latency and cost; recorded
+    once either way. A provider's error is raised as `failure(error)` (which has the `status` the caller gets)."""
+    record.aimed(target.provider.slug, target.model)
     adapter = target.provider.adapter(target.row)
     started = time.perf_counter()
     try:
-        result = await adapter.embed(types.EmbeddingRequest(model=target.model, texts=tuple(texts)))
+        result = await adapter.embed(types.EmbeddingRequest(model=target.model, texts=tuple(texts), dimensions=dimensions))
     except types.ProviderError as error:
-        raise ApiError(PROVIDER_STATUS.get(error.code, 502), error.message) from None
+        problem = failure(error)
+        await db(record.finished)(problem.status, {"usage": None, "cost": None}, error.code)
+        raise problem from None
     latency = (time.perf_counter() - started) * 1000
+    tokens = result.prompt_tokens
+    await db(record.finished)(200, {"usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                                    "cost": target.cost(tokens)})
     return {"provider": target.provider.slug, "provider_name": target.provider.name, "model": target.model,
             "label": f"{target.provider.name} · {target.row}", "dimensions": len(result.vectors[0]),
             "tokens": result.prompt_tokens, "latency_ms": round(latency, 1), "cost": target.cost(result.prompt_tokens),

@@ -29,15 +29,13 @@ def embeddings_page(request, result_id: int | None = None):
 
 def _targets(user, body: dict) -> list[runs.Target]:
     """The model asked for, and the one to compare it with if any: resolved, then admitted by the quotas."""
-    targets = [runs.target(body.get("provider"), body.get("model"))]
+    named = [(body.get("provider"), body.get("model"))]
     other = body.get("compare")
     if other is not None:
         if not isinstance(other, dict):
             raise ApiError(400, "compare must be an object: {provider, model}.")
-        targets.append(runs.target(other.get("provider"), other.get("model")))
-        if targets[0].row.pk == targets[1].row.pk:
-            raise ApiError(400, "Pick two different models to compare.")
-    return runs.admitted(user, targets)
+        named.append((other.get("provider"), other.get("model")))
+    return runs.admitted(user, named)
 
 
 def _kept(user, texts: list[str], results: list[dict]) -> dict:
@@ -52,7 +50,8 @@ async def embed(request):
     texts = runs.texts_of(body.get("texts"))
     user = await request.auser()
     targets = await database_sync_to_async(_targets)(user, body)
-    outcomes = await asyncio.gather(*(runs.run(target, texts) for target in targets), return_exceptions=True)
+    outcomes = await asyncio.gather(*(runs.run(target, texts, runs.recorder(user)) for target in targets),
+                                    return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome

@@ -37,8 +37,9 @@ class ApiTokenAdmin(ReadOnly):
 
 @admin.register(ApiRequest)
 class ApiRequestAdmin(ReadOnly):
-    list_display = ["created", "user", "token", "provider", "model", "status", "total_tokens", "cost", "latency_ms"]
-    list_filter = ["status", "provider", "stream", "user"]
+    list_display = ["created", "user", "token", "kind", "provider", "model", "status", "total_tokens", "cost",
+                    "latency_ms"]
+    list_filter = ["kind", "status", "provider", "stream", "user"]
     date_hierarchy = "created"
 
 

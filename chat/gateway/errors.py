@@ -8,7 +8,7 @@ from providers import types
 
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
          404: "invalid_request_error", 429: "rate_limit_error"}
-REFUSED = {"bad_request": 400, "forbidden": 403, "not_found": 404, "quota_exceeded": 429}
+REFUSED = {"bad_request": 400, "forbidden": 403, "model_not_allowed": 403, "not_found": 404, "quota_exceeded": 429}
 # A provider's failure, as in chat: the code says whose fault it is; the caller's own key was fine.
 PROVIDER = {types.BAD_REQUEST: 400, types.NOT_FOUND: 404, types.RATE_LIMITED: 429, types.TIMEOUT: 504,
             types.UNAVAILABLE: 503, types.PROVIDER_AUTH: 502, types.PROVIDER_ERROR: 502}

@@ -36,12 +36,16 @@ class ApiToken(models.Model):
 
 
 class ApiRequest(models.Model):
-    """One gateway request, recorded once when it ends (or is refused)."""
+    """One gateway request, recorded once when it ends (or is refused); also each embeddings-page run (no token)."""
+
+    CHAT, EMBEDDINGS = "chat", "embeddings"
+    KINDS = [(CHAT, "Chat completion"), (EMBEDDINGS, "Embeddings")]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     token = models.ForeignKey(ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests")
     provider = models.CharField(max_length=60, blank=True)
     model = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=KINDS, default=CHAT)
     stream = models.BooleanField(default=False)
     sent = models.BooleanField(default=False, help_text="The provider was called (not refused beforehand).")
     status = models.PositiveSmallIntegerField(help_text="The HTTP status the caller got.")

@@ -5,7 +5,8 @@ the playground, an experiment or the gateway. Requests are counted in a
 per-user, per-minute row with a conditional UPDATE inside a transaction, so
 two processes cannot both take the last request of a minute. Tokens and spend
 are what the user's finished replies recorded (chat messages, experiment runs,
-gateway requests); a request is admitted while they are under the limit.
+gateway requests, embedding runs of the page or the gateway); a request is
+admitted while they are under the limit.
 A user without any quota costs one read here and no write.
 """
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def resets(limit: str, now: datetime) -> datetime:
 # What was used -----------------------------------------------------------------------------------
 
 def spent(user, since: datetime) -> tuple[int, float]:
-    """Tokens and USD the user's replies recorded since `since`: chat, experiments and the gateway."""
+    """Tokens and USD the user's replies recorded since `since`: chat, experiments, the gateway and embeddings."""
     from chat.models import ExperimentRun, Message
 
     saved_from_api = ApiRequest.objects.filter(conversation__isnull=False).values("conversation_id")

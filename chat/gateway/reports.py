@@ -1,9 +1,10 @@
 """Usage: requests, tokens and cost per day, model, provider and user, from every place replies are recorded.
 
 Chat replies (assistant messages, counted for the conversation's owner),
-experiment runs (for who started them) and gateway requests that reached a
-provider (for the token's user); a gateway request saved as a conversation is
-counted once, as a gateway request.
+experiment runs (for who started them), gateway chat completions that reached a
+provider (for the token's user) and embedding runs, of the Embeddings page or
+POST /v1/embeddings (source "embeddings"); a gateway request saved as a
+conversation is counted once, as a gateway request.
 """
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -24,7 +25,7 @@ class Row:
     user: str
     provider: str
     model: str
-    source: str  # chat, experiment or api
+    source: str  # chat, experiment, api or embeddings
     requests: int
     tokens: int
     cost: float
@@ -54,7 +55,9 @@ def rows(since: datetime, user=None) -> list[Row]:
                     Sum(Cast(KT("usage__total_tokens"), IntegerField())))
               + _rows(runs, "experiment", "started", "batch__started_by__username",
                       Sum(F("prompt_tokens") + F("completion_tokens")))
-              + _rows(api, "api", "created", "user__username", Sum("total_tokens")))
+              + _rows(api.filter(kind=ApiRequest.CHAT), "api", "created", "user__username", Sum("total_tokens"))
+              + _rows(api.filter(kind=ApiRequest.EMBEDDINGS), "embeddings", "created", "user__username",
+                      Sum("total_tokens")))
     return sorted(result, key=lambda r: (r.day, r.user, r.provider, r.model, r.source))
 
 

@@ -1,4 +1,5 @@
-"""The OpenAI-compatible API under /v1: `GET /v1/models` and `POST /v1/chat/completions`.
+"""The OpenAI-compatible API under /v1: `GET /v1/models` and `POST /v1/chat/completions`
+(`POST /v1/embeddings` is in `chat.gateway.embeddings_view`).
 
 A request is authenticated by a personal token, parsed into the websocket's
 Settings, planned by `chat.requests.plan` (which checks the model, its
@@ -217,5 +218,5 @@ async def _events(planned: Plan, record, state: ReplyState, event, queue: asynci
 @csrf_exempt
 async def unknown(request, rest: str):
     """Any other /v1 path: OpenAI's error shape, not an HTML page."""
-    return GatewayError(404, f"/v1/{rest} is not served here: this gateway serves GET /v1/models and "
-                             "POST /v1/chat/completions.", "unknown_url").response()
+    return GatewayError(404, f"/v1/{rest} is not served here: this gateway serves GET /v1/models, "
+                             "POST /v1/chat/completions and POST /v1/embeddings.", "unknown_url").response()

@@ -55,6 +55,7 @@ class Adapter:
     default_capabilities = Capabilities()
     # The API reports a streamed reply's usage only when asked (stream_options); discovery probes whether it does.
     stream_usage_optional = False
+    shortens_embeddings = False  # the embeddings API takes `dimensions` (EmbeddingRequest.dimensions)
 
     def __init__(self, config: ProviderConfig):
         self.config = config
@@ -74,12 +75,18 @@ class Adapter:
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         """One vector per text, all of one length; raises ProviderError (errors come scrubbed from providers/http.py)."""
+        if request.dimensions is not None and not self.shortens_embeddings:
+            raise ProviderError(BAD_REQUEST, f"{self.config.name} ({self.config.kind}) cannot shorten embeddings: "
+                                             "leave out dimensions.")
         result = await self.embed_texts(request)
         if len(result.vectors) != len(request.texts):
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent {len(result.vectors)} embeddings "
                                                 f"for {len(request.texts)} texts.")
         if len({len(vector) for vector in result.vectors}) > 1:
             raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent embeddings of different lengths.")
+        if request.dimensions is not None and result.vectors and len(result.vectors[0]) != request.dimensions:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent {len(result.vectors[0])} dimensions "
+                                                f"for the {request.dimensions} asked.")
         return result
 
     # What each wire format implements -------------------------------------------------

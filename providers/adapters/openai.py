@@ -56,6 +56,7 @@ class OpenAIAdapter(Adapter):
     """POST {base_url}/chat/completions with a bearer key; SSE streaming."""
 
     stream_usage_optional = True
+    shortens_embeddings = True
 
     # URLs and headers: overridden by Azure, which shares everything else.
     def chat_url(self, model: str) -> str:
@@ -232,6 +233,8 @@ class OpenAIAdapter(Adapter):
     async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:
         """POST /embeddings with every text as `input`; vectors come back by `index`."""
         body: dict = {"input": list(request.texts), "encoding_format": "float"}
+        if request.dimensions is not None:
+            body["dimensions"] = request.dimensions
         if self.include_model_in_body():
             body["model"] = request.model
         data = Fields(await http.request_json(self.config, "POST", self.embeddings_url(request.model), json_body=body,

@@ -81,6 +81,9 @@ class OpenAIFake(FakeServer):
         problem = embeddings.texts_problem(texts, model)
         if body.get("encoding_format", "float") not in ("float", "base64"):
             problem = "encoding_format must be float or base64"
+        size = body.get("dimensions")
+        if size is not None and not (isinstance(size, int) and 0 < size <= embeddings.EMBEDDING_MODELS.get(model, 0)):
+            problem = f"dimensions must be 1 to the model's size, not {size!r}"
         if problem:
             return JsonResponse(400, {"error": {"message": problem, "type": "invalid_request_error"}})
         reply = self.next_reply()
@@ -88,7 +91,8 @@ class OpenAIFake(FakeServer):
         if failed:
             return failed
         texts = [texts] if isinstance(texts, str) else texts
-        data = [{"object": "embedding", "index": i, "embedding": embeddings.vector(t, model)} for i, t in enumerate(texts)]
+        data = [{"object": "embedding", "index": i, "embedding": embeddings.vector(t, model)[:size]}
+                for i, t in enumerate(texts)]
         count = embeddings.tokens(texts)
         return JsonResponse(200, {"object": "list", "data": data[::-1], "model": model,
                                   "usage": {"prompt_tokens": count, "total_tokens": count}}, reply=reply)

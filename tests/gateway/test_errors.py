@@ -126,5 +126,5 @@ def test_a_provider_failure_mid_stream_ends_the_stream_with_an_error(bob, provid
 
 def test_an_endpoint_not_served_is_404_in_openai_shape(bob, provider, personal_token, client_for):
     with pytest.raises(openai.NotFoundError) as caught:
-        client_for(personal_token(bob)).embeddings.create(model="loopback/fake-model", input="hi")
+        client_for(personal_token(bob)).moderations.create(model="loopback/fake-model", input="hi")
     assert caught.value.code == "unknown_url"
