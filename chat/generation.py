@@ -323,11 +323,12 @@ class Generation:
             "status": fields["status"], "finish_reason": fields["finish_reason"], "content": fields["content"],
             "html": html, "reasoning": fields["reasoning"], "tool_calls": fields["tool_calls"],
             "structured": fields["structured"], "usage": fields["usage"], "metrics": fields["metrics"], "cost": fields["cost"],
-            "fallback": self.job.plan.fallback,
-            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html", "reasoning")},
+            "fallback": self.job.plan.fallback, "logprobs": fields.get("logprobs"),
+            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html", "reasoning", "logprobs")},
         }
-        if len(fields["content"]) + len(html or "") + len(fields["reasoning"]) > settings.PLAYGROUND_MAX_END_CHARS:
-            del frame["content"], frame["html"], frame["reasoning"]
+        logprobs = len(json.dumps(frame["logprobs"])) if frame["logprobs"] else 0
+        if len(fields["content"]) + len(html or "") + len(fields["reasoning"]) + logprobs > settings.PLAYGROUND_MAX_END_CHARS:
+            del frame["content"], frame["html"], frame["reasoning"], frame["logprobs"]
             frame["content_omitted"] = True
         try:
             await self.publish(frame)

@@ -17,7 +17,7 @@ from chat import capabilities
 from chat.errors import Refused
 from chat.frames import Settings
 from chat.gateway import quotas
-from providers import types
+from providers import registry, types
 from providers.models import Provider, ProviderModel
 
 
@@ -64,6 +64,8 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
         request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
     except capabilities.CapabilityError as error:
         raise Refused("bad_request", str(error)) from None
+    if request.completion and not registry.adapter_class(provider.kind).serves_completions:
+        raise Refused("bad_request", f"The {provider.name} API has no text completion endpoint; switch to Chat.")
     if user is not None:
         quotas.admit(user, requests)
     adapter = provider.adapter(row)
@@ -164,7 +166,12 @@ def response_format(raw: dict | None) -> types.ResponseFormat | None:
 
 
 def chat_request(settings: Settings, model: str, messages: list[types.Message]) -> types.ChatRequest:
+    """The neutral request; in completion mode the last message's text is the raw prompt, and nothing else is sent."""
     tools = _tools(settings.tools)
+    if settings.completion:
+        return types.ChatRequest(model=model, messages=[], params=_params(settings.params), tools=tools,
+                                 response_format=response_format(settings.response_format),
+                                 prompt=messages[-1].content if messages else "")
     return types.ChatRequest(
         model=model, messages=messages, params=_params(settings.params), tools=tools,
         tool_choice=_tool_choice(settings.tool_choice) if tools else None,

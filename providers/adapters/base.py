@@ -13,7 +13,8 @@ from providers import samples
 from providers.config import ProviderConfig
 from providers.scrubbing import scrub_events, scrub_result
 from providers.streaming import collect
-from providers.types import Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, StreamEvent
+from providers.types import BAD_REQUEST, Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, \
+    StreamEvent
 
 
 def arguments_object(arguments: str) -> dict:
@@ -43,6 +44,8 @@ class Adapter:
     default_capabilities = Capabilities()
     # The API reports a streamed reply's usage only when asked (stream_options); discovery probes whether it does.
     stream_usage_optional = False
+    # The API has a text completion endpoint (a raw prompt continued); the model's `completions` capability gates it.
+    serves_completions = False
 
     def __init__(self, config: ProviderConfig):
         self.config = config
@@ -54,11 +57,13 @@ class Adapter:
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """The reply as neutral events; raises ProviderError, after the events that arrived."""
-        return scrub_events(self.stream_reply(request), self.config.key())
+        events = self.stream_completion(request) if request.completion else self.stream_reply(request)
+        return scrub_events(events, self.config.key())
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         """The whole reply, sent without streaming; raises ProviderError."""
-        return scrub_result(await self.whole_reply(request), self.config.key())
+        result = await (self.whole_completion(request) if request.completion else self.whole_reply(request))
+        return scrub_result(result, self.config.key())
 
     # What each wire format implements -------------------------------------------------
 
@@ -68,6 +73,20 @@ class Adapter:
     async def whole_reply(self, request: ChatRequest) -> ChatResult:
         """Adapters with a non-streaming endpoint override this."""
         return await collect(self.stream_reply(request))
+
+    async def stream_completion(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """A text completion (`request.prompt` continued) as events; adapters with `serves_completions` override."""
+        raise self.no_completions()
+        yield  # an async generator all the same
+
+    async def whole_completion(self, request: ChatRequest) -> ChatResult:
+        raise self.no_completions()
+
+    def no_completions(self) -> ProviderError:
+        return ProviderError(BAD_REQUEST, f"The {self.config.name} API has no text completion endpoint.")
+
+    def completion_sample(self, request: ChatRequest) -> samples.Sample:
+        raise self.no_completions()
 
     def reasoning_controls(self) -> tuple[str, ...]:
         """The reasoning Params this API can express (sent only for a model with the reasoning capability)."""
@@ -96,7 +115,7 @@ class Adapter:
     def code_samples(self, request: ChatRequest, env_var: str) -> dict:
         """The request as curl, Python (SDK and raw httpx) and JavaScript, the key read from `env_var`
         (the adapter's key must be `$env_var`)."""
-        sample = self.request_sample(request)
+        sample = self.completion_sample(request) if request.completion else self.request_sample(request)
         return {"url": sample.url, "body": sample.body, "curl": samples.curl(sample),
                 "python": self.python_sample(sample, env_var), "httpx": samples.httpx_python(sample, env_var),
                 "javascript": self.javascript_sample(sample, env_var)}

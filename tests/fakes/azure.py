@@ -10,6 +10,7 @@ from tests.fakes.openai import OpenAIFake
 from tests.fakes.server import JsonResponse, Recorded
 
 CHAT = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
+COMPLETIONS = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/completions$")
 
 
 class AzureFake(OpenAIFake):
@@ -44,6 +45,11 @@ class AzureFake(OpenAIFake):
                 return self.error(404, "DeploymentNotFound", f"The API deployment {chat['deployment']} does not exist.")
             # The parent renders by body["model"]; the recorded request keeps what was sent.
             return self.chat_response(replace(request, body={**(request.body or {}), "model": chat["deployment"]}))
+        text = COMPLETIONS.match(request.path)
+        if request.method == "POST" and text:
+            if text["deployment"] not in self.models:
+                return self.error(404, "DeploymentNotFound", f"The API deployment {text['deployment']} does not exist.")
+            return self.completion_response(replace(request, body={**(request.body or {}), "model": text["deployment"]}))
         if request.method == "GET" and request.path == "/openai/deployments" and self.list_deployments:
             return self.deployments_response(request)
         if request.method == "GET" and request.path == "/openai/models":

@@ -8,6 +8,7 @@ DeepSeek, it answers 400 to `reasoning_content` in the input.
 import json
 import time
 
+from tests.fakes import completions
 from tests.fakes.images import data_url_problem
 from tests.fakes.script import Reply, tool_call_pieces
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
@@ -64,12 +65,14 @@ class OpenAIFake(FakeServer):
         return JsonResponse(200, self.whole_reply(reply, body.get("model", "")), reply=reply)
 
     def completion_response(self, request: Recorded):
+        problem = completions.problem(request.body or {})
+        if problem:
+            return JsonResponse(400, {"error": {"message": problem, "type": "invalid_request_error"}})
         reply = self.next_reply()
         failed = self.failure(reply, request)
         if failed:
             return failed
-        return JsonResponse(200, {"id": "cmpl-1", "object": "text_completion", "model": (request.body or {}).get("model"),
-                                  "choices": [{"index": 0, "text": reply.content, "finish_reason": FINISH[reply.finish]}]})
+        return completions.response(self, request.body, reply)
 
     def sse_events(self, reply: Reply, model: str, include_usage: bool) -> list[bytes]:
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
