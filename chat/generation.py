@@ -127,7 +127,8 @@ class Generation:
         try:
             await self.publish({"type": "stream.start", "request_id": self.job.request_id,
                                 "message_id": self.message_id, "parent_id": self.job.parent_id,
-                                "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback})
+                                "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback,
+                                "mode": "completion" if plan.request.completion else "chat"})
         finally:
             self._stored.set()
             if self._cancel_when_stored:

@@ -16,6 +16,8 @@ import { ModelPicker } from "./model_picker.js";
 import { VisibilityChoice } from "./visibility.js";
 import { Attachments } from "./attachments.js";
 import { oversize } from "./frame_size.js";
+import { ModeSwitch } from "./modes.js";
+import "./completion.js"; // registers the Completion mode
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -63,6 +65,7 @@ const attachments = new Attachments({
   list: $("attachments"), attach: $("attach"), input: $("attach-input"), dropZone: $("composer"), pasteTarget: prompt,
   onChange: () => updateButtons(), onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
 });
+const modeSwitch = new ModeSwitch($("mode-switch"), { composer: prompt, onChange: () => updateButtons() });
 const compare = new CompareView(thread, {
   onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
   onChange: () => updateButtons(),
@@ -93,6 +96,7 @@ function showConversation(detail) {
     if (detail.conversation.settings) settings.apply(detail.conversation.settings);
     if (detail.conversation.settings) tools.apply(detail.conversation.settings);
     if (detail.conversation.settings) format.apply(detail.conversation.settings.response_format);
+    if (detail.conversation.settings) modeSwitch.apply(detail.conversation.settings);
   }
   $("composer").hidden = !state.canWrite;
   $("readonly").hidden = state.canWrite;
@@ -171,7 +175,7 @@ function post(frame, pending) {
 }
 
 function send(content, parentId, { root = false, images = [] } = {}) {
-  const values = { ...settings.values(), ...format.values(), ...tools.values(), ...comparePicker.values() };
+  const values = modeSwitch.frame({ ...settings.values(), ...format.values(), ...tools.values(), ...comparePicker.values() });
   if (!values.provider || !values.model) {
     showAlert("Pick a provider and a model in the settings first.");
     return false;
@@ -203,7 +207,7 @@ function regenerate(message) {
   if (blockReason()) return showAlert(blockReason());
   return post({
     type: "chat.regenerate", request_id: newRequestId(), conversation_id: currentId(), message_id: message.id,
-    ...settings.values(), ...format.values(), ...tools.values(),
+    ...modeSwitch.frame({ ...settings.values(), ...format.values(), ...tools.values() }),
   }, { kind: "regenerate", messageId: message.id });
 }
 
@@ -241,6 +245,7 @@ function updateButtons() {
 
 // Why Send is off (a schema to fix, a compared reply to pick), or "".
 function blockReason() {
+  if (modeSwitch.current === "completion") return completionRefused();
   return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
     || attachments.blockReason() || imagesRefused();
 }
@@ -250,6 +255,13 @@ function imagesRefused() {
   const model = settings.currentModel();
   if (!attachments.ids().length || !model || model.capabilities?.vision !== false) return "";
   return `${model.name} does not take images: remove them or pick another model.`;
+}
+
+// A model known not to serve text completion: said before sending (the server refuses it too).
+function completionRefused() {
+  const model = settings.currentModel();
+  if (!model || model.capabilities?.completions !== false) return "";
+  return `${model.name} does not serve text completion: pick a model that does, or switch to Chat.`;
 }
 
 function messageAction(action, { message, content }) {
@@ -464,7 +476,8 @@ async function fork() {
 // A reply's own request, or (no messageId) the one Send would make now: the settings panel as it is, and the composer.
 function showCode(messageId) {
   if (messageId) return codeDialog.show(() => api("GET", `/api/conversations/${currentId()}/code?message_id=${messageId}`));
-  const request = { conversation_id: currentId(), content: prompt.value, ...settings.values(), ...format.values(), ...tools.values() };
+  const request = { conversation_id: currentId(), content: prompt.value,
+    ...modeSwitch.frame({ ...settings.values(), ...format.values(), ...tools.values() }) };
   return codeDialog.show(() => api("POST", "/api/code", request));
 }
 
