@@ -177,3 +177,20 @@ async def test_export_and_view_code_show_the_completion(alice, completer, openai
     assert code["body"]["logprobs"] == 1 and "messages" not in code["body"]
     assert "client.completions.create(" in code["python"] and "client.completions.create(" in code["javascript"]
     assert "/v1/completions" in code["curl"] and "sk-test" not in str(code)
+
+
+async def test_a_provider_that_cannot_stream_gets_the_completion_whole_with_its_logprobs(alice, completer, openai_fake):
+    @sync_to_async
+    def no_streaming():
+        completer.supports_streaming = False
+        completer.save()
+
+    await no_streaming()
+    openai_fake.enqueue(Reply.text_of(" whole.", pieces=2))
+    ws = await connect(alice)
+    frame = completion_frame("All at once:", params={"logprobs": 2, "echo": True})
+    await ws.send_json_to(frame)
+    end = (await frames_until_end(ws, frame["request_id"]))[-1]
+    assert end["content"] == "All at once: whole." and "stream" not in openai_fake.chat_requests()[-1].body
+    assert end["logprobs"][0]["logprob"] is None and "".join(t["token"] for t in end["logprobs"]) == end["content"]
+    await ws.disconnect()

@@ -24,6 +24,7 @@ class OpenAIFake(FakeServer):
     reasoning_field = "reasoning_content"
     supported_parameters: list | None = None  # listed with each model, as OpenRouter does
     vision_models: set | None = None  # listed with architecture.input_modalities, as OpenRouter does
+    completion_models: set | None = None  # listed with a `capabilities` list naming "completion" (or "chat" only)
 
     @property
     def base_url(self) -> str:
@@ -48,6 +49,9 @@ class OpenAIFake(FakeServer):
         if self.vision_models is not None:
             models = [{**m, "architecture": {"input_modalities": ["text", "image"] if m["id"] in self.vision_models
                                              else ["text"]}} for m in models]
+        if self.completion_models is not None:
+            models = [{**m, "capabilities": ["chat", "completion"] if m["id"] in self.completion_models else ["chat"]}
+                      for m in models]
         return JsonResponse(200, {"object": "list", "data": models})
 
     def chat_response(self, request: Recorded):
