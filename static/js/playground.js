@@ -16,7 +16,7 @@ import { ModelPicker } from "./model_picker.js";
 import { VisibilityChoice } from "./visibility.js";
 import { Attachments } from "./attachments.js";
 import { oversize } from "./frame_size.js";
-import { ModeSwitch } from "./modes.js";
+import { ModeSwitch, modeOf } from "./modes.js";
 import "./completion.js"; // registers the Completion mode
 
 const $ = (id) => document.getElementById(id);
@@ -207,7 +207,7 @@ function regenerate(message) {
   if (blockReason()) return showAlert(blockReason());
   return post({
     type: "chat.regenerate", request_id: newRequestId(), conversation_id: currentId(), message_id: message.id,
-    ...modeSwitch.frame({ ...settings.values(), ...format.values(), ...tools.values() }),
+    ...modeOf(message.mode).frame({ ...settings.values(), ...format.values(), ...tools.values() }), // as it was asked
   }, { kind: "regenerate", messageId: message.id });
 }
 
@@ -267,6 +267,7 @@ function completionRefused() {
 function messageAction(action, { message, content }) {
   if (action === "regenerate" || action === "retry") return regenerate(message);
   if (action === "edit") {
+    if (message.mode) modeSwitch.set(message.mode); // an edited prompt stays a prompt, a message a message
     const images = (message.images || []).map((image) => image.id); // an edited message keeps its images
     return send(content, message.parent_id ?? null, { root: message.parent_id == null, images });
   }

@@ -80,6 +80,13 @@ def test_a_raw_prompt_is_continued_with_each_tokens_alternatives_and_kept(width,
     expect(page.locator("article.msg-user").last).to_have_attribute("data-mode", "completion")
     stored.locator(".tok").last.hover()
     expect(page.get_by_role("tooltip")).to_contain_text("Top alternatives")
+
+    page.get_by_role("radio", name="Chat").check()  # a completion regenerates as one, whatever the switch says
+    stored.get_by_role("button", name="Regenerate").click()
+    expect(page.locator("article.msg-assistant").last.locator(".completion-continuation")).to_have_text(
+        "Hello from the loopback provider.")
+    assert openai_fake.chat_requests()[-1].path == "/v1/completions"
+    assert openai_fake.chat_requests()[-1].body["prompt"] == PROMPT
     assert page.console_errors == []
 
 
