@@ -72,6 +72,8 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
     fmt = settings.response_format or {}
     unsent = [name for name in capabilities.REASONING_CONTROLS
               if getattr(request.params, name) is not None and name not in adapter.reasoning_controls()]
+    if request.completion and request.params.logprobs is not None and not adapter.completion_logprobs:
+        unsent.append("logprobs")
     notes = (fallback, adapter.structured_fallback(request),
              f"{', '.join(unsent)} not sent: the {provider.name} API has no such control" if unsent else None)
     return Plan(

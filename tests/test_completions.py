@@ -194,3 +194,29 @@ async def test_a_provider_that_cannot_stream_gets_the_completion_whole_with_its_
     assert end["content"] == "All at once: whole." and "stream" not in openai_fake.chat_requests()[-1].body
     assert end["logprobs"][0]["logprob"] is None and "".join(t["token"] for t in end["logprobs"]) == end["content"]
     await ws.disconnect()
+
+
+@pytest.fixture
+def ollama(db):
+    from tests.conftest import loopback_provider
+    from tests.fakes.ollama import OllamaFake
+
+    with OllamaFake() as fake:
+        provider = loopback_provider(fake.base_url, kind="ollama", slug="ollama-loop", name="Ollama")
+        provider.supports_completions = True
+        provider.save()
+        yield fake
+
+
+async def test_ollama_continues_the_raw_prompt_and_says_it_has_no_logprobs(alice, ollama):
+    ollama.enqueue(Reply.text_of(" a fox.", pieces=2))
+    ws = await connect(alice)
+    frame = completion_frame("There was", provider="ollama-loop", params={"logprobs": 2, "max_tokens": 4})
+    await ws.send_json_to(frame)
+    frames = await frames_until_end(ws, frame["request_id"])
+    assert of_type(frames, "stream.start")[0]["fallback"] == "logprobs not sent: the Ollama API has no such control"
+    assert frames[-1]["content"] == " a fox." and frames[-1]["logprobs"] is None
+    sent = ollama.chat_requests()[-1]
+    assert sent.path == "/api/generate" and sent.body["raw"] is True and sent.body["prompt"] == "There was"
+    assert sent.body["options"]["num_predict"] == 4
+    await ws.disconnect()

@@ -46,6 +46,7 @@ class Adapter:
     stream_usage_optional = False
     # The API has a text completion endpoint (a raw prompt continued); the model's `completions` capability gates it.
     serves_completions = False
+    completion_logprobs = False  # and returns the tokens' logprobs with it, where asked
 
     def __init__(self, config: ProviderConfig):
         self.config = config

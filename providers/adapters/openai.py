@@ -56,6 +56,7 @@ class OpenAIAdapter(Adapter):
 
     stream_usage_optional = True
     serves_completions = True
+    completion_logprobs = True
 
     # URLs and headers: overridden by Azure, which shares everything else.
     def chat_url(self, model: str) -> str:
