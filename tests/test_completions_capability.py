@@ -49,3 +49,34 @@ def test_the_model_list_offers_the_capability_to_the_page(client, alice, provide
     client.force_login(alice)
     models = client.get("/api/providers").json()["providers"][0]["models"]
     assert models[0]["capabilities"]["completions"] is True
+
+
+def test_view_code_for_the_next_completion_is_the_prompt_alone(client, alice, provider):
+    from chat.models import Conversation, Message
+
+    provider.supports_completions = True
+    provider.save()
+    conversation = Conversation.objects.create(owner=alice, title="Earlier chat")
+    Message.objects.create(conversation=conversation, role="user", content="An earlier chat turn")
+    client.force_login(alice)
+    sample = client.post("/api/code", {"conversation_id": conversation.pk, "content": "def fib(n):", "mode": "completion",
+                                       "provider": "loopback", "model": "fake-model", "system": "Be brief.",
+                                       "params": {"logprobs": 3, "echo": True}}, content_type="application/json").json()
+    assert sample["url"].endswith("/v1/completions")
+    assert sample["body"]["prompt"] == "def fib(n):" and "messages" not in sample["body"]
+    assert (sample["body"]["logprobs"], sample["body"]["echo"]) == (3, True)
+    assert "client.completions.create(" in sample["python"]
+
+
+def test_a_forked_completion_keeps_its_mode_and_logprobs(client, alice, provider):
+    from chat.models import Conversation, Message
+
+    conversation = Conversation.objects.create(owner=alice, title="Fox", settings={"mode": "completion"})
+    prompt = Message.objects.create(conversation=conversation, role="user", content="There was", mode="completion")
+    tokens = [{"token": " a fox", "logprob": -0.1, "top": []}]
+    Message.objects.create(conversation=conversation, parent=prompt, role="assistant", content=" a fox",
+                           mode="completion", logprobs=tokens)
+    client.force_login(alice)
+    copy = client.post(f"/api/conversations/{conversation.pk}/fork", {}, content_type="application/json").json()
+    assert [(m["mode"], m["logprobs"]) for m in copy["messages"]] == [("completion", None), ("completion", tokens)]
+    assert copy["conversation"]["settings"]["mode"] == "completion"
