@@ -25,6 +25,8 @@ def _with_system_note(request: types.ChatRequest, note: str) -> list[types.Messa
 
 def plan(request: types.ChatRequest, caps: types.Capabilities, model_label: str) -> tuple[types.ChatRequest, str | None]:
     """The request to send and the fallback used (None when sent as asked)."""
+    if request.completion:
+        return _completion(request, caps, model_label)
     if not caps.vision and any(m.images for m in request.messages):
         raise CapabilityError(f"{model_label} does not take images; remove them or pick another model.")
     if request.tools and not caps.tools:
@@ -46,6 +48,19 @@ def _tool_choice(request: types.ChatRequest, caps: types.Capabilities, model_lab
 
 
 REASONING_CONTROLS = ("reasoning_effort", "thinking_budget", "think")
+
+
+def _completion(request: types.ChatRequest, caps: types.Capabilities, model_label: str):
+    """A text completion: refused where the model does not serve it, and for what only a chat has."""
+    if not caps.completions:
+        raise CapabilityError(f"{model_label} does not serve text completion (/v1/completions); "
+                              "pick a model that does, or switch to Chat.")
+    if request.tools:
+        raise CapabilityError("Tools do not apply to text completion; remove them or switch to Chat.")
+    if request.response_format is not None:
+        raise CapabilityError("A response format (JSON) does not apply to text completion; "
+                              "set it to text or switch to Chat.")
+    return _reasoning(request, caps, model_label)
 
 
 def _reasoning(request: types.ChatRequest, caps: types.Capabilities, model_label: str):

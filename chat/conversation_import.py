@@ -23,7 +23,8 @@ STATUSES = {status for status, _ in Message.STATUSES} - {Message.STREAMING}
 MAX_MESSAGES = 10_000
 TEXT = {"content": str, "tool_call_id": str, "name": str, "finish_reason": str, "provider": str, "model": str,
         "reasoning": str}
-DATA = {"tool_calls": list, "usage": dict, "metrics": dict, "structured": dict, "request": dict}
+DATA = {"tool_calls": list, "usage": dict, "metrics": dict, "structured": dict, "request": dict, "logprobs": list}
+MODES = {mode for mode, _ in Message.MODES}
 
 
 def fingerprint(document: dict) -> str:
@@ -78,6 +79,7 @@ def _row(message: dict, conversation: Conversation, parent_id: int | None) -> Me
         usage=message.get("usage"), metrics=message.get("metrics"), structured=message.get("structured"),
         request=message.get("request"), cost=message["cost"] if isinstance(message.get("cost"), (int, float)) else None,
         error_code=str(error.get("code") or "")[:30], error_message=str(error.get("message") or ""),
+        mode=message["mode"] if message.get("mode") in MODES else Message.CHAT, logprobs=message.get("logprobs"),
     )
 
 

@@ -81,7 +81,7 @@ def verdicts(state: ReplyState, plan: Plan, ending: Ending) -> dict:
         "content": content, "reasoning": state.reasoning_text, "reasoning_extra": state.reasoning_extra,
         "tool_calls": calls, "structured": structured, "usage": usage,
         "finish_reason": ending.finish_reason or state.finish_reason or "",
-        "metrics": metrics(state, usage), "cost": cost(plan, usage),
+        "metrics": metrics(state, usage), "cost": cost(plan, usage), "logprobs": state.logprobs,
     }
 
 
@@ -94,6 +94,7 @@ def estimated_usage(plan: Plan, state: ReplyState) -> dict | None:
     if not out:
         return None
     sent = sum(len(m.content or "") + sum(len(c.arguments) for c in m.tool_calls) for m in plan.request.messages)
+    sent += len(plan.request.prompt or "")
     prompt, completion = -(-sent // CHARS_PER_TOKEN), -(-out // CHARS_PER_TOKEN)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
             "estimated": True}

@@ -15,7 +15,7 @@ from chat.models import Conversation, Message
 FORMAT_VERSION = 1
 MESSAGE_FIELDS = ("id", "parent_id", "role", "content", "reasoning", "tool_calls", "tool_call_id", "name", "status",
                   "finish_reason", "usage", "metrics", "cost", "structured", "provider", "model", "error",
-                  "created")
+                  "created", "mode", "logprobs")
 
 
 def filename(conversation: Conversation, extension: str) -> str:
@@ -67,6 +67,8 @@ def _json_block(value) -> str:
 
 def _settings_markdown(settings: dict) -> list[str]:
     lines = []
+    if settings.get("mode") == "completion":
+        lines.append("- **Mode:** text completion")
     if settings.get("provider") or settings.get("model"):
         lines.append(f"- **Model:** {settings.get('model') or '?'} ({settings.get('provider') or '?'})")
     for name, value in (settings.get("params") or {}).items():
@@ -87,6 +89,9 @@ def _settings_markdown(settings: dict) -> list[str]:
 
 def _message_markdown(message: Message) -> list[str]:
     heading = {"user": "User", "assistant": "Assistant", "tool": "Tool", "system": "System"}[message.role]
+    completion = message.mode == Message.COMPLETION
+    if completion:  # raw text, not Markdown: fenced as is
+        heading = "Prompt (text completion)" if message.role == Message.USER else "Completion"
     if message.role == Message.ASSISTANT and message.model:
         heading += f" · {message.model}"
     if message.role == Message.TOOL:
@@ -96,7 +101,7 @@ def _message_markdown(message: Message) -> list[str]:
         quoted = "\n".join(f"> {line}" if line else ">" for line in message.reasoning.splitlines())
         out += ["**Reasoning**", "", quoted, ""]
     if message.content:
-        out += [_fence(message.content) if message.role == Message.TOOL else message.content, ""]
+        out += [_fence(message.content) if message.role == Message.TOOL or completion else message.content, ""]
     for call in message.tool_calls or ():
         out += [f"**Tool call** `{call.get('name')}` ({call.get('id')}):", "", _fence(call.get("arguments") or "", "json"), ""]
     if message.status not in (Message.COMPLETE, Message.STREAMING):

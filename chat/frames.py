@@ -24,6 +24,8 @@ PARAM_TYPES = {
 TOOL_CHOICES = ("auto", "none", "required")
 # Reasoning controls (sent only to models with the reasoning capability): reasoning_effort, thinking_budget, think.
 RESPONSE_TYPES = ("text", "json_object", "json_schema")
+MODES = ("chat", "completion")  # completion: the content is a raw prompt, continued by /v1/completions
+MAX_LOGPROBS = 20  # top alternatives per token (OpenAI allows 5, vLLM and llama.cpp more)
 
 # Decoding ----------------------------------------------------------------------------
 
@@ -151,9 +153,13 @@ def _params(raw, name: str) -> dict:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
                 raise BadFrame("`params.thinking_budget` must be a whole number of tokens (0 turns thinking off).")
             params[key] = value
-        elif key == "think":
+        elif key in ("think", "echo"):
             if not isinstance(value, bool):
-                raise BadFrame("`params.think` must be true or false.")
+                raise BadFrame(f"`params.{key}` must be true or false.")
+            params[key] = value
+        elif key == "logprobs":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LOGPROBS:
+                raise BadFrame(f"`params.logprobs` must be a whole number of alternatives from 0 to {MAX_LOGPROBS}.")
             params[key] = value
         else:
             raise BadFrame(f"Unknown parameter `{key[:60]}`.")
@@ -219,6 +225,12 @@ def _response_format(raw, name: str):
     return raw
 
 
+def _mode(raw, name: str) -> str | None:
+    if raw is not None and raw not in MODES:
+        raise BadFrame(f"`{name}` must be chat or completion.")
+    return raw
+
+
 def _setting(parse, **default):
     """A Settings field and the parser that reads it from a frame."""
     return field(metadata={"parse": parse}, **(default or {"default": None}))
@@ -237,6 +249,7 @@ class Settings:
     parallel_tool_calls: bool | None = _setting(_flag)
     response_format: dict | None = _setting(_response_format)
     mcp_servers: list = _setting(_mcp_servers, default_factory=list)
+    mode: str | None = _setting(_mode)  # None or "chat": a chat; "completion": the content is a raw prompt
     sent: frozenset = frozenset()  # the names a frame carried: an empty value sent on purpose clears
 
     def as_dict(self) -> dict:
@@ -247,6 +260,10 @@ class Settings:
         """These settings, falling back to `previous` (a stored as_dict()) where the frame said nothing."""
         data = {**previous, **self.as_dict()}
         return Settings(**{k: data.get(k, getattr(Settings(), k)) for k in SETTING_NAMES})
+
+    @property
+    def completion(self) -> bool:
+        return self.mode == "completion"
 
 
 SETTING_FIELDS = tuple(f for f in fields(Settings) if "parse" in f.metadata)

@@ -127,7 +127,8 @@ class Generation:
         try:
             await self.publish({"type": "stream.start", "request_id": self.job.request_id,
                                 "message_id": self.message_id, "parent_id": self.job.parent_id,
-                                "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback})
+                                "provider": plan.provider_slug, "model": plan.model, "fallback": plan.fallback,
+                                "mode": "completion" if plan.request.completion else "chat"})
         finally:
             self._stored.set()
             if self._cancel_when_stored:
@@ -323,11 +324,12 @@ class Generation:
             "status": fields["status"], "finish_reason": fields["finish_reason"], "content": fields["content"],
             "html": html, "reasoning": fields["reasoning"], "tool_calls": fields["tool_calls"],
             "structured": fields["structured"], "usage": fields["usage"], "metrics": fields["metrics"], "cost": fields["cost"],
-            "fallback": self.job.plan.fallback,
-            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html", "reasoning")},
+            "fallback": self.job.plan.fallback, "logprobs": fields.get("logprobs"),
+            "message": {k: v for k, v in (summary or {}).items() if k not in ("content", "html", "reasoning", "logprobs")},
         }
-        if len(fields["content"]) + len(html or "") + len(fields["reasoning"]) > settings.PLAYGROUND_MAX_END_CHARS:
-            del frame["content"], frame["html"], frame["reasoning"]
+        logprobs = len(json.dumps(frame["logprobs"])) if frame["logprobs"] else 0
+        if len(fields["content"]) + len(html or "") + len(fields["reasoning"]) + logprobs > settings.PLAYGROUND_MAX_END_CHARS:
+            del frame["content"], frame["html"], frame["reasoning"], frame["logprobs"]
             frame["content_omitted"] = True
         try:
             await self.publish(frame)

@@ -18,7 +18,7 @@ from chat.errors import Refused
 from chat.frames import Settings
 from chat.gateway import quotas
 from chat.mcp import catalog as mcp_catalog
-from providers import types
+from providers import registry, types
 from providers.models import Provider, ProviderModel
 
 
@@ -63,18 +63,23 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
         raise Refused("bad_request", f"{model_id} of {provider.name} is an embedding model: it does not chat "
                                      "(use it on the Embeddings page).")
     caps = row.capabilities() if row else provider.capabilities()
-    tools = settings.tools + mcp_catalog.function_tools(settings.mcp_servers, settings.tools)
+    # MCP tools are offered to chats only: a completion takes no tools (and refuses the user's own).
+    tools = settings.tools + ([] if settings.completion else mcp_catalog.function_tools(settings.mcp_servers, settings.tools))
     request = chat_request(settings, model_id, messages, tools)
     try:
         request, fallback = capabilities.plan(request, caps, f"{provider.name} · {model_id}")
     except capabilities.CapabilityError as error:
         raise Refused("bad_request", str(error)) from None
+    if request.completion and not registry.adapter_class(provider.kind).serves_completions:
+        raise Refused("bad_request", f"The {provider.name} API has no text completion endpoint; switch to Chat.")
     if user is not None:
         quotas.admit(user, requests)
     adapter = provider.adapter(row)
     fmt = settings.response_format or {}
     unsent = [name for name in capabilities.REASONING_CONTROLS
               if getattr(request.params, name) is not None and name not in adapter.reasoning_controls()]
+    if request.completion and request.params.logprobs is not None and not adapter.completion_logprobs:
+        unsent.append("logprobs")
     notes = (fallback, adapter.structured_fallback(request),
              f"{', '.join(unsent)} not sent: the {provider.name} API has no such control" if unsent else None)
     return Plan(
@@ -169,8 +174,13 @@ def response_format(raw: dict | None) -> types.ResponseFormat | None:
 
 
 def chat_request(settings: Settings, model: str, messages: list[types.Message], tools: list | None = None) -> types.ChatRequest:
-    """The neutral request; `tools` (default: the settings' own) may add those of the conversation's MCP servers."""
+    """The neutral request; `tools` (default: the settings' own) may add those of the conversation's MCP servers.
+    In completion mode the last message's text is the raw prompt, and nothing else is sent."""
     tools = _tools(settings.tools if tools is None else tools)
+    if settings.completion:
+        return types.ChatRequest(model=model, messages=[], params=_params(settings.params), tools=tools,
+                                 response_format=response_format(settings.response_format),
+                                 prompt=messages[-1].content if messages else "")
     return types.ChatRequest(
         model=model, messages=messages, params=_params(settings.params), tools=tools,
         tool_choice=_tool_choice(settings.tool_choice) if tools else None,

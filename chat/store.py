@@ -20,22 +20,26 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
             conversation=conversation, parent_id=parent_id, role=Message.ASSISTANT, status=Message.STREAMING,
             provider=job.plan.provider_slug, model=job.plan.model, request=job.plan.settings,
             fallback=job.plan.fallback or "", compare_set=job.compare_set,
+            mode=Message.COMPLETION if job.plan.request.completion else Message.CHAT,
         )
         job.conversation_id, job.parent_id, job.message_id = conversation.pk, parent_id, row.pk
 
 
 @transaction.atomic
 def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
-               jobs: list, visibility: str | None = None, images: list | None = None) -> tuple[Conversation, Message]:
+               jobs: list, visibility: str | None = None, images: list | None = None,
+               mode: str = Message.CHAT) -> tuple[Conversation, Message]:
     """Store the user's message (and its new conversation, `visibility` or the user's default) with the
-    `images` it attaches (references), then the replies' rows, in one transaction."""
+    `images` it attaches (references), then the replies' rows, in one transaction. In `mode` completion
+    the message is a raw prompt."""
     created = conversation is None
     if created:
         conversation = Conversation.objects.create(owner=user, title=_title(content) or "New conversation",
                                                    settings=settings,
                                                    visibility=visibility or default_visibility(user))
     message = Message.objects.create(conversation=conversation, parent_id=parent_id, role=Message.USER,
-                                     content=content, html=render_markdown(content), author=user, images=images or [])
+                                     content=content, html=render_markdown(content), author=user, images=images or [],
+                                     mode=mode)
     _use_images(conversation, [image["id"] for image in images or ()])
     _reply_rows(conversation, message.pk, jobs)
     if not created:

@@ -29,8 +29,12 @@ class Turn:
 
 
 def _job(request_id: str, user, settings: Settings, path: list) -> Job:
-    """A reply's job, planned (and refused) before anything is stored; its ids come with its row."""
-    return Job(request_id=request_id, user_id=user.pk, plan=plan(settings, neutral_messages(path, settings.system), user))
+    """A reply's job, planned (and refused) before anything is stored; its ids come with its row.
+
+    A text completion sends only its prompt (the branch's last message): no system prompt, no earlier turns.
+    """
+    messages = neutral_messages(path[-1:], None) if settings.completion else neutral_messages(path, settings.system)
+    return Job(request_id=request_id, user_id=user.pk, plan=plan(settings, messages, user))
 
 
 def _describe(conversation: Conversation) -> dict:
@@ -76,6 +80,8 @@ def send(user, frame: dict, opened=_nothing) -> Turn:
     conversation, tree = _open(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
     parent_id = _parent(frame, tree)
+    if settings.completion and frame.get("images"):
+        raise Refused("bad_request", "Images do not apply to text completion; remove them or switch to Chat.")
     attached = [a.reference() for a in attachable(user, frame["conversation_id"], frame.get("images") or [])]
     path = tree.path_to(parent_id) + [Row(None, parent_id, Message.USER, frame["content"], [], "", "", "",
                                           images=attached)]
@@ -86,7 +92,8 @@ def send(user, frame: dict, opened=_nothing) -> Turn:
     opened(jobs)
     created = conversation is None
     conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
-                                             frame.get("visibility"), attached)
+                                             frame.get("visibility"), attached,
+                                             Message.COMPLETION if settings.completion else Message.CHAT)
     return Turn(jobs, _describe(conversation), created, [message.summary()])
 
 

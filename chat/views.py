@@ -81,7 +81,7 @@ def _model_choice(provider: Provider, model) -> dict:
     controls = list(provider.adapter(model).reasoning_controls()) if caps.reasoning else []
     return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
             "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema, "reasoning": caps.reasoning,
-                             "reasoning_controls": controls, "vision": caps.vision},
+                             "reasoning_controls": controls, "vision": caps.vision, "completions": caps.completions},
             "context_window": model.context_window}
 
 

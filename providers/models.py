@@ -20,6 +20,7 @@ CAPABILITY_FIELDS = {
     "stream_usage": "supports_stream_usage",
     "reasoning": "supports_reasoning",
     "vision": "supports_vision",
+    "completions": "supports_completions",
 }
 
 
@@ -62,6 +63,8 @@ class Provider(models.Model):
         default=False, help_text="Takes reasoning controls (effort, thinking budget, thinking on/off). "
                                  "Reasoning a model sends is shown either way.")
     supports_vision = models.BooleanField(default=True, help_text="Takes images in messages.")
+    supports_completions = models.BooleanField(
+        default=False, help_text="Serves text completion (/v1/completions: a raw prompt continued).")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -141,6 +144,8 @@ class ProviderModel(models.Model):
     supports_json_schema = models.BooleanField(null=True, blank=True)
     supports_reasoning = models.BooleanField(null=True, blank=True, help_text="Empty: as the provider.")
     supports_vision = models.BooleanField(null=True, blank=True, help_text="Takes images. Empty: as the provider.")
+    supports_completions = models.BooleanField(null=True, blank=True,
+                                               help_text="Serves text completion. Empty: as the provider.")
     discovered = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 

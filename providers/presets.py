@@ -47,6 +47,14 @@ def reasoning_models(slug: str) -> frozenset[str]:
     return frozenset()
 
 
+def completion_models(slug: str) -> frozenset[str]:
+    """The models of a preset known to serve text completion where the provider as a whole does not."""
+    for preset in load_presets():
+        if preset["slug"] == slug:
+            return frozenset(preset.get("completion_models") or ())
+    return frozenset()
+
+
 def provider_values(preset: dict) -> dict:
     """The Provider field values a preset sets (no key: only the variable's name)."""
     values = {field: preset.get(field) or "" for field in PROVIDER_FIELDS}

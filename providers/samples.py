@@ -103,13 +103,15 @@ def fetch_javascript(sample: Sample, env_var: str) -> str:
 
 
 def openai_javascript(base_url: str, body: dict, env_var: str) -> str:
-    """The official `openai` package for JavaScript/TypeScript, streaming a chat completion."""
+    """The official `openai` package for JavaScript/TypeScript, streaming a chat completion (a text completion
+    where the body has a `prompt`)."""
     options = json.dumps(body, indent=2, ensure_ascii=False)
+    text = "prompt" in body
     return "\n".join([
         'import OpenAI from "openai";', "",
         f"const client = new OpenAI({{ baseURL: {json.dumps(base_url)}, apiKey: process.env.{env_var} }});", "",
-        f"const stream = await client.chat.completions.create({options});",
+        f"const stream = await client.{'completions' if text else 'chat.completions'}.create({options});",
         "for await (const chunk of stream) {",
-        '  process.stdout.write(chunk.choices[0]?.delta?.content ?? "");',
+        f'  process.stdout.write(chunk.choices[0]?.{"text" if text else "delta?.content"} ?? "");',
         "}", "",
     ])

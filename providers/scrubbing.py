@@ -8,7 +8,7 @@ from contextlib import aclosing
 from dataclasses import replace
 from typing import AsyncIterator
 
-from providers.types import ChatResult, Finish, ReasoningDelta, StreamEvent, TextDelta, ToolCallDelta
+from providers.types import ChatResult, Finish, Logprobs, ReasoningDelta, StreamEvent, TextDelta, ToolCallDelta
 
 MASK = "****"
 SHORTEST_KEY = 4  # shorter "keys" would mask ordinary text
@@ -61,6 +61,14 @@ class PieceScrubber:
         return MASK if len(held) >= SHORTEST_KEY else held
 
 
+def _logprobs(tokens: list[dict] | None, key: str) -> list[dict] | None:
+    """Token texts with the key masked (a token is far shorter than a key; a whole one is masked all the same)."""
+    if tokens is None:
+        return None
+    return [{**t, "token": hide_key(t["token"], key),
+             "top": [{**alt, "token": hide_key(alt["token"], key)} for alt in t.get("top") or ()]} for t in tokens]
+
+
 def _flushed(text: PieceScrubber, calls: dict[int, PieceScrubber], thought: PieceScrubber) -> list[StreamEvent]:
     events: list[StreamEvent] = []
     tail = thought.flush()
@@ -101,6 +109,8 @@ async def _scrubbed(events: AsyncIterator[StreamEvent], key: str) -> AsyncIterat
                 if isinstance(event, ToolCallDelta) and event.arguments_delta:
                     scrubber = calls.setdefault(event.index, PieceScrubber(key))
                     event = replace(event, arguments_delta=scrubber.feed(event.arguments_delta))
+                elif isinstance(event, Logprobs):
+                    event = Logprobs(_logprobs(event.tokens, key))
                 elif isinstance(event, Finish):
                     for held in _flushed(text, calls, thought):
                         yield held
@@ -119,4 +129,4 @@ def scrub_result(result: ChatResult, key: str | None) -> ChatResult:
         return result
     calls = [replace(c, arguments=hide_key(c.arguments, key)) for c in result.tool_calls]
     return replace(result, content=hide_key(result.content, key), tool_calls=calls,
-                   reasoning=hide_key(result.reasoning, key))
+                   reasoning=hide_key(result.reasoning, key), logprobs=_logprobs(result.logprobs, key))

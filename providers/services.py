@@ -7,7 +7,7 @@ from django.db import transaction
 
 from providers import registry
 from providers.models import Provider, ProviderModel, guessed_purpose
-from providers.presets import list_prices, reasoning_models
+from providers.presets import completion_models, list_prices, reasoning_models
 from providers.streaming import collect
 from providers.types import BAD_REQUEST, ChatRequest, HealthResult, Message, Params, ProviderError
 
@@ -18,12 +18,14 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
     Raises ProviderError when the provider cannot be asked. Prices and
     overrides an admin set on existing rows are kept; a model without a price
     gets its preset's list price, where the preset knows one, and a model
-    whose reasoning capability is unset gets what the provider or the preset says (vision: what the provider says).
+    whose reasoning capability is unset gets what the provider or the preset says (vision: what the provider says;
+    text completion: what the provider or the preset says, where the provider as a whole does not serve it).
     A new model's purpose (chat or embedding) is what the provider says, else guessed from its name.
     """
     infos = async_to_sync(provider.adapter().list_models)()
     prices = list_prices(provider.preset) if provider.preset else {}
     reasoners = reasoning_models(provider.preset) if provider.preset else frozenset()
+    completers = completion_models(provider.preset) if provider.preset else frozenset()
     rows = []
     with transaction.atomic():
         for info in infos:
@@ -48,6 +50,10 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
             if info.vision is not None and row.supports_vision is None:
                 row.supports_vision = info.vision
                 changed.append("supports_vision")
+            completes = info.completions if info.completions is not None else (info.id in completers or None)
+            if completes is not None and row.supports_completions is None and completes != provider.supports_completions:
+                row.supports_completions = completes
+                changed.append("supports_completions")
             if changed:
                 row.save(update_fields=changed)
             rows.append(row)

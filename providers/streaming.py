@@ -6,7 +6,8 @@ events through `ReplyState.add`; a new kind of stream event is added here once.
 import time
 from typing import AsyncIterator
 
-from providers.types import ChatResult, Finish, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallDelta, Usage
+from providers.types import (ChatResult, Finish, Logprobs, ReasoningDelta, StreamEvent, TextDelta, ToolCall, ToolCallDelta,
+                             Usage)
 
 
 class ToolCallAssembler:
@@ -52,7 +53,7 @@ class ReplyState:
     """
 
     __slots__ = ("started", "first_byte", "first_reasoning", "first_token", "text", "length", "reasoning",
-                 "reasoning_length", "reasoning_extra", "tools", "usage", "finish_reason")
+                 "reasoning_length", "reasoning_extra", "tools", "usage", "finish_reason", "logprobs")
 
     def __init__(self):
         self.started = time.perf_counter()
@@ -67,6 +68,7 @@ class ReplyState:
         self.tools = ToolCallAssembler()
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
+        self.logprobs: list[dict] | None = None  # per token, for a text completion that asked for them
 
     def add(self, event: StreamEvent) -> bool:
         """Take one event; True when it is output a reader sees (text, reasoning or a tool call)."""
@@ -91,6 +93,11 @@ class ReplyState:
         elif isinstance(event, Usage):
             self.usage = event
             return False
+        elif isinstance(event, Logprobs):  # the text they describe arrives as a TextDelta
+            if self.logprobs is None:
+                self.logprobs = []
+            self.logprobs.extend(event.tokens)
+            return False
         elif isinstance(event, Finish):
             self.finish_reason = event.reason
             return False
@@ -111,7 +118,8 @@ class ReplyState:
 
     def result(self) -> ChatResult:
         return ChatResult(content=self.content, tool_calls=self.tools.calls(), finish_reason=self.finish_reason or "stop",
-                          usage=self.usage, reasoning=self.reasoning_text, reasoning_extra=self.reasoning_extra)
+                          usage=self.usage, reasoning=self.reasoning_text, reasoning_extra=self.reasoning_extra,
+                          logprobs=self.logprobs)
 
 
 async def collect(events: AsyncIterator[StreamEvent]) -> ChatResult:
@@ -128,6 +136,8 @@ async def replay(result: ChatResult) -> AsyncIterator[StreamEvent]:
         yield ReasoningDelta(result.reasoning, result.reasoning_extra)
     if result.content:
         yield TextDelta(result.content)
+    if result.logprobs is not None:
+        yield Logprobs(result.logprobs)
     for index, call in enumerate(result.tool_calls):
         yield ToolCallDelta(index=index, id=call.id, name=call.name, arguments_delta=call.arguments, extra=call.extra)
     if result.usage:

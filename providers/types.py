@@ -84,6 +84,9 @@ class Params:
     reasoning_effort: str | None = None  # one of REASONING_EFFORTS
     thinking_budget: int | None = None  # tokens the model may spend thinking
     think: bool | None = None  # thinking on or off
+    # Text completion only (a request with a `prompt`): top alternatives per token, and the prompt sent back.
+    logprobs: int | None = None  # 0: each token's own logprob; N: and its N likeliest alternatives
+    echo: bool | None = None
 
 
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -98,6 +101,11 @@ class ChatRequest:
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
+    prompt: str | None = None  # a text completion: the raw prompt, continued as is (`messages` unused)
+
+    @property
+    def completion(self) -> bool:
+        return self.prompt is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,7 @@ class Capabilities:
     stream_usage: bool = True  # the stream can report usage at its end
     reasoning: bool = False  # takes reasoning controls (effort, thinking budget, thinking on/off)
     vision: bool = True  # takes images in user messages
+    completions: bool = False  # serves text completion (a raw prompt continued: /v1/completions)
 
 
 # Stream events ---------------------------------------------------------------
@@ -140,6 +149,15 @@ class ToolCallDelta:
 
 
 @dataclass(slots=True)
+class Logprobs:
+    """Log probabilities of the tokens just streamed (text completion), neutral:
+    `[{"token", "logprob", "top": [{"token", "logprob"}, ...]}, ...]`, `logprob` None where there is none
+    (the first echoed token)."""
+
+    tokens: list[dict]
+
+
+@dataclass(slots=True)
 class Usage:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -161,7 +179,7 @@ class Finish:
     reason: str
 
 
-StreamEvent = Union[TextDelta, ReasoningDelta, ToolCallDelta, Usage, Finish]
+StreamEvent = Union[TextDelta, ReasoningDelta, ToolCallDelta, Logprobs, Usage, Finish]
 
 
 @dataclass(slots=True)
@@ -172,6 +190,7 @@ class ChatResult:
     usage: Usage | None = None
     reasoning: str = ""
     reasoning_extra: dict | None = None
+    logprobs: list[dict] | None = None  # text completion, where asked for and the server returns them
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +201,7 @@ class ModelInfo:
     reasoning: bool | None = None  # whether the model thinks, where the provider says
     vision: bool | None = None  # whether the model takes images, where the provider says
     purpose: str | None = None  # "chat" or "embedding", where the provider says
+    completions: bool | None = None  # whether the model serves text completion, where the provider says
 
 
 # Embeddings --------------------------------------------------------------------

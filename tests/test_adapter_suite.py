@@ -384,3 +384,113 @@ async def test_its_curl_sample_runs_against_the_fake_and_gets_a_reply(fake, case
     assert "The sample works." in out.decode()
     sent = fake.chat_requests()[-1]
     assert TEST_KEY in json.dumps(sent.headers)  # the variable was expanded by the shell, from the environment
+
+
+# Text completion (a raw prompt continued, /v1/completions) ------------------------------------------
+
+PROMPT = "Once upon a time"
+
+
+def complete(**kwargs) -> ChatRequest:
+    return ChatRequest(model="fake-model", messages=[], prompt=PROMPT, **kwargs)
+
+
+COMPLETION_SDK_CALLS = {"openai": "client.completions.create(", "azure": "client.completions.create(",
+                        "responses": "client.completions.create(", "ollama": "client.generate("}
+
+
+def serves_completions(case) -> bool:
+    from providers.registry import adapter_class
+
+    return adapter_class(case.kind).serves_completions
+
+
+async def test_a_completion_streams_its_text_and_each_tokens_top_alternatives(adapter, fake, case):
+    if not serves_completions(case):
+        pytest.skip("no text completion endpoint: see the refusal case")
+    fake.enqueue(Reply.text_of(" there was a fox.", pieces=4, usage=(4, 6)))
+    params = Params(max_tokens=16, temperature=0.5, stop=("\n\n",), logprobs=3)
+    events = await events_of(adapter, complete(params=params))
+    result = await collect(_replayed(events))
+    assert result.content == " there was a fox." and result.finish_reason == "stop"
+    if adapter.completion_logprobs:
+        assert "".join(t["token"] for t in result.logprobs) == result.content and len(result.logprobs) == 4
+        first = result.logprobs[0]
+        assert first["logprob"] == -0.25 and len(first["top"]) == 3
+        assert first["top"][0] == {"token": first["token"], "logprob": first["logprob"]}  # the likeliest first
+    else:
+        assert result.logprobs is None
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (4, 6)
+    sent = fake.chat_requests()[-1]
+    assert "/chat" not in sent.path and sent.body["prompt"] == PROMPT and "messages" not in sent.body
+    sampling = sent.body.get("options", sent.body)  # Ollama's native API: sampling inside `options`
+    assert (sampling.get("max_tokens", sampling.get("num_predict")), sampling["stop"]) == (16, ["\n\n"])
+
+
+async def test_a_whole_completion_with_echo_starts_with_the_prompt(adapter, fake, case):
+    if not serves_completions(case):
+        pytest.skip("no text completion endpoint: see the refusal case")
+    fake.enqueue(Reply.text_of(" in a wood.", pieces=2))
+    result = await adapter.chat(complete(params=Params(logprobs=0, echo=True)))
+    assert result.content == PROMPT + " in a wood."
+    if adapter.completion_logprobs:
+        assert result.logprobs[0] == {"token": PROMPT, "logprob": None, "top": []}  # the prompt's first token
+        assert "".join(t["token"] for t in result.logprobs[1:]) == " in a wood." and result.logprobs[1]["logprob"] < 0
+        body = fake.chat_requests()[-1].body
+        assert body["echo"] is True and "stream" not in body
+
+
+async def test_a_streamed_completion_with_echo_and_a_length_stop(adapter, fake, case):
+    if not serves_completions(case):
+        pytest.skip("no text completion endpoint: see the refusal case")
+    fake.enqueue(Reply.text_of(" and then", pieces=2, finish="length"))
+    result = await collect(adapter.stream_chat(complete(params=Params(max_tokens=2, echo=True))))
+    assert result.content == PROMPT + " and then" and result.finish_reason == "length"
+    assert result.logprobs is None  # not asked for
+
+
+async def test_a_completion_keeps_its_text_when_the_stream_drops(adapter, fake, case):
+    if not serves_completions(case):
+        pytest.skip("no text completion endpoint: see the refusal case")
+    fake.enqueue(Reply.text_of("one two three four five six", pieces=6, drop_after=3))
+    events = []
+    with pytest.raises(ProviderError):
+        async for event in adapter.stream_chat(complete(params=Params(logprobs=1))):
+            events.append(event)
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)).startswith("one")
+    fake.enqueue(Reply.fail(401, echo_key_in_error=True))
+    with pytest.raises(ProviderError) as caught:
+        await collect(adapter.stream_chat(complete()))
+    assert caught.value.code == PROVIDER_AUTH and TEST_KEY not in caught.value.message
+
+
+async def test_an_api_without_text_completion_refuses_it_without_a_request(adapter, fake, case):
+    if serves_completions(case):
+        pytest.skip("serves text completion")
+    with pytest.raises(ProviderError, match="no text completion endpoint"):
+        await collect(adapter.stream_chat(complete()))
+    with pytest.raises(ProviderError, match="no text completion endpoint"):
+        await adapter.chat(complete())
+    assert fake.chat_requests() == []
+
+
+async def test_the_completion_code_samples_call_completions_and_the_curl_one_runs(fake, case):
+    import asyncio
+    import os
+
+    if not serves_completions(case):
+        pytest.skip("no text completion endpoint")
+    samples = sample_adapter(case, fake).code_samples(complete(params=Params(logprobs=2, max_tokens=8)), "SAMPLE_KEY")
+    assert samples["url"].endswith(("/completions", "/api/generate")) and samples["body"]["prompt"] == PROMPT
+    assert TEST_KEY not in json.dumps(samples)
+    compile(samples["python"], f"{case.kind}-completion.py", "exec")
+    assert COMPLETION_SDK_CALLS[case.kind] in samples["python"] and "'prompt'" in samples["httpx"]
+    if case.kind not in ("azure", "ollama"):
+        assert "client.completions.create(" in samples["javascript"]
+    fake.enqueue(Reply.text_of(" the sample ran.", pieces=2))
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-c", samples["curl"].replace("curl -N", "curl -sS -N --max-time 20", 1),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, "SAMPLE_KEY": TEST_KEY})
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert "the sa" in out.decode() and ("top_logprobs" in out.decode() or case.kind == "ollama")

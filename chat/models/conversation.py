@@ -64,6 +64,9 @@ class Message(models.Model):
     status = models.CharField(max_length=12, choices=STATUSES, default=COMPLETE)
     mode = models.CharField(max_length=12, choices=MODES, default=CHAT,
                             help_text="chat; completion: a raw prompt and its continuation; image: images generated.")
+    logprobs = models.JSONField(
+        null=True, blank=True,
+        help_text="Text completion: [{token, logprob, top: [{token, logprob}]}] where the server returned them.")
     finish_reason = models.CharField(max_length=30, blank=True)
     usage = models.JSONField(null=True, blank=True)
     metrics = models.JSONField(null=True, blank=True)
@@ -93,7 +96,7 @@ class Message(models.Model):
 
     SUMMARY_FIELDS = ("id", "role", "content", "html", "parent_id", "created", "status", "tool_calls", "tool_call_id",
                       "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
-                      "model", "error_code", "error_message", "reasoning", "compare_set", "images", "mode")
+                      "model", "error_code", "error_message", "reasoning", "compare_set", "images", "mode", "logprobs")
 
     def summary(self) -> dict:
         """The message as the protocol's `message.created` and history describe it."""
@@ -115,5 +118,5 @@ def summarize(m: dict) -> dict:
         "model": m["model"] or None, "reasoning": m["reasoning"] or None, "compare_set": m["compare_set"] or None,
         "error": {"code": m["error_code"], "message": m["error_message"]} if m["error_code"] else None,
         "images": [{**image, "url": image_url(image["id"])} for image in m["images"] or ()],
-        "mode": m["mode"],
+        "mode": m["mode"], "logprobs": m["logprobs"],
     }

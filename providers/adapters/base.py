@@ -56,6 +56,9 @@ class Adapter:
     # The API reports a streamed reply's usage only when asked (stream_options); discovery probes whether it does.
     stream_usage_optional = False
     shortens_embeddings = False  # the embeddings API takes `dimensions` (EmbeddingRequest.dimensions)
+    # The API has a text completion endpoint (a raw prompt continued); the model's `completions` capability gates it.
+    serves_completions = False
+    completion_logprobs = False  # and returns the tokens' logprobs with it, where asked
 
     def __init__(self, config: ProviderConfig):
         self.config = config
@@ -67,11 +70,13 @@ class Adapter:
 
     def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """The reply as neutral events; raises ProviderError, after the events that arrived."""
-        return scrub_events(self.stream_reply(request), self.config.key())
+        events = self.stream_completion(request) if request.completion else self.stream_reply(request)
+        return scrub_events(events, self.config.key())
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         """The whole reply, sent without streaming; raises ProviderError."""
-        return scrub_result(await self.whole_reply(request), self.config.key())
+        result = await (self.whole_completion(request) if request.completion else self.whole_reply(request))
+        return scrub_result(result, self.config.key())
 
     async def embed(self, request: EmbeddingRequest) -> EmbeddingResult:
         """One vector per text, all of one length; raises ProviderError (errors come scrubbed from providers/http.py)."""
@@ -103,6 +108,20 @@ class Adapter:
         """Adapters with a non-streaming endpoint override this."""
         return await collect(self.stream_reply(request))
 
+    async def stream_completion(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """A text completion (`request.prompt` continued) as events; adapters with `serves_completions` override."""
+        raise self.no_completions()
+        yield  # an async generator all the same
+
+    async def whole_completion(self, request: ChatRequest) -> ChatResult:
+        raise self.no_completions()
+
+    def no_completions(self) -> ProviderError:
+        return ProviderError(BAD_REQUEST, f"The {self.config.name} API has no text completion endpoint.")
+
+    def completion_sample(self, request: ChatRequest) -> samples.Sample:
+        raise self.no_completions()
+
     def reasoning_controls(self) -> tuple[str, ...]:
         """The reasoning Params this API can express (sent only for a model with the reasoning capability)."""
         return ()
@@ -130,7 +149,7 @@ class Adapter:
     def code_samples(self, request: ChatRequest, env_var: str) -> dict:
         """The request as curl, Python (SDK and raw httpx) and JavaScript, the key read from `env_var`
         (the adapter's key must be `$env_var`)."""
-        sample = self.request_sample(request)
+        sample = self.completion_sample(request) if request.completion else self.request_sample(request)
         return {"url": sample.url, "body": sample.body, "curl": samples.curl(sample),
                 "python": self.python_sample(sample, env_var), "httpx": samples.httpx_python(sample, env_var),
                 "javascript": self.javascript_sample(sample, env_var)}

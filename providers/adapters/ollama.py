@@ -9,6 +9,10 @@ servers, in `<think>` tags at the start of the content); it goes back on the
 assistant turns that had it. For a model with the reasoning capability the
 request carries `think`: on/off, or a level ("low", "medium", "high") from the
 reasoning effort. Discovery asks /api/show which models list "thinking".
+
+Text completion is POST /api/generate with `raw: true` (the prompt as is, no
+chat template). It has no logprobs; `echo` is kept by putting the prompt in
+front of the reply, as the OpenAI-compatible servers send it.
 """
 import asyncio
 import json
@@ -65,6 +69,8 @@ def wire_messages(messages: list[Message]) -> list[dict]:
 class OllamaAdapter(Adapter):
     """No key needed (a bearer key is sent if one is set, for Ollama behind a proxy)."""
 
+    serves_completions = True
+
     default_capabilities = Capabilities(streaming=True, tools=True, tool_streaming=False, parallel_tool_calls=False,
                                         json_object=True, json_schema=True, stream_usage=True)
 
@@ -78,9 +84,7 @@ class OllamaAdapter(Adapter):
     def build_body(self, request: ChatRequest, stream: bool = True) -> dict:
         body: dict = {"model": request.model, "messages": wire_messages(request.messages), "stream": stream}
         p = request.params
-        options = {wire: getattr(p, name) for name, wire in OPTIONS.items() if getattr(p, name) is not None}
-        if p.stop:
-            options["stop"] = list(p.stop)
+        options = self.options(p)
         if options:
             body["options"] = options
         think = THINK_LEVELS.get(p.reasoning_effort or "", p.think)
@@ -98,6 +102,31 @@ class OllamaAdapter(Adapter):
             ]
         return body
 
+    @staticmethod
+    def options(p) -> dict:
+        options = {wire: getattr(p, name) for name, wire in OPTIONS.items() if getattr(p, name) is not None}
+        if p.stop:
+            options["stop"] = list(p.stop)
+        return options
+
+    def completion_body(self, request: ChatRequest, stream: bool = True) -> dict:
+        body: dict = {"model": request.model, "prompt": request.prompt, "raw": True, "stream": stream}
+        options = self.options(request.params)
+        if options:
+            body["options"] = options
+        return body
+
+    async def stream_completion(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        async with http.open_response(self.config, "POST", self.url("/api/generate"),
+                                      json_body=self.completion_body(request), headers=self.headers()) as reply:
+            async for event in self.translate(reply.ndjson(), echo=request.prompt if request.params.echo else ""):
+                yield event
+
+    async def whole_completion(self, request: ChatRequest) -> ChatResult:
+        data = await http.request_json(self.config, "POST", self.url("/api/generate"),
+                                       json_body=self.completion_body(request, stream=False), headers=self.headers())
+        return await collect(self.translate(stream_of([data]), echo=request.prompt if request.params.echo else ""))
+
     async def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         async with http.open_response(self.config, "POST", self.url("/api/chat"), json_body=self.build_body(request),
                                       headers=self.headers()) as reply:
@@ -109,9 +138,12 @@ class OllamaAdapter(Adapter):
                                        json_body=self.build_body(request, stream=False), headers=self.headers())
         return await collect(split_stream(self.translate(stream_of([data]))))
 
-    async def translate(self, lines: AsyncIterable[dict]) -> AsyncIterator[StreamEvent]:
-        """Neutral events from /api/chat objects (many when streaming, one final one otherwise)."""
+    async def translate(self, lines: AsyncIterable[dict], echo: str = "") -> AsyncIterator[StreamEvent]:
+        """Neutral events from /api/chat objects (many when streaming, one final one otherwise), or from
+        /api/generate ones (their text is `response`; `echo`, the prompt, goes first)."""
         calls, final = 0, None
+        if echo:
+            yield TextDelta(echo)
         async for data in lines:
             line = Fields(data, "line", self.config.name)
             self._raise_for_error(line)
@@ -119,7 +151,7 @@ class OllamaAdapter(Adapter):
             thinking = message.text("thinking")
             if thinking:
                 yield ReasoningDelta(thinking)
-            content = message.text("content")
+            content = message.text("content") or line.text("response")
             if content:
                 yield TextDelta(content)
             for call in message.objects("tool_calls"):
@@ -156,15 +188,20 @@ class OllamaAdapter(Adapter):
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.url("/api/chat"), self.headers(), self.build_body(request), model=request.model)
 
+    def completion_sample(self, request: ChatRequest) -> Sample:
+        return Sample(self.url("/api/generate"), self.headers(), self.completion_body(request), model=request.model)
+
     def python_sample(self, sample: Sample, env_var: str) -> str:
         """The official `ollama` package."""
         client = f"Client(host={self.config.base_url.rstrip('/')!r}"
         if sample.headers:
             client += f", headers={key_headers(sample.headers, env_var)}"
+        generate = "prompt" in sample.body  # a text completion
         lines = ["import os", "", "from ollama import Client", "", f"client = {client})", "",
-                 "for chunk in client.chat("]
+                 f"for chunk in client.{'generate' if generate else 'chat'}("]
         lines += keyword_lines(sample.body)
-        lines += ["):", '    print(chunk["message"]["content"], end="", flush=True)', "print()", ""]
+        piece = 'chunk["response"]' if generate else 'chunk["message"]["content"]'
+        lines += ["):", f"    print({piece}, end=\"\", flush=True)", "print()", ""]
         return "\n".join(lines)
 
     async def list_models(self) -> list[ModelInfo]:
@@ -173,7 +210,8 @@ class OllamaAdapter(Adapter):
         names = [name for name in (item.text("name") for item in data.objects("models")) if name]
         abilities = await asyncio.gather(*(self.abilities(name) for name in names))
         return [ModelInfo(id=name, display_name=name, reasoning=None if listed is None else "thinking" in listed,
-                          vision=None if listed is None else "vision" in listed, purpose=_purpose(listed))
+                          vision=None if listed is None else "vision" in listed, purpose=_purpose(listed),
+                          completions=None if listed is None else "completion" in listed)
                 for name, listed in zip(names, abilities)]
 
     async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:

@@ -16,6 +16,7 @@ import string
 from typing import AsyncIterator
 
 from providers import http
+from providers.adapters import completions
 from providers.adapters.base import Adapter
 from providers.adapters.think_tags import split_stream, split_whole
 from providers.samples import Sample, keyword_lines, literal, openai_javascript
@@ -57,6 +58,8 @@ class OpenAIAdapter(Adapter):
 
     stream_usage_optional = True
     shortens_embeddings = True
+    serves_completions = True
+    completion_logprobs = True
 
     # URLs and headers: overridden by Azure, which shares everything else.
     def chat_url(self, model: str) -> str:
@@ -248,8 +251,18 @@ class OpenAIAdapter(Adapter):
         return EmbeddingResult([item.vector("embedding") for item in items],
                                prompt_tokens=data.obj("usage").integer("prompt_tokens"))
 
+    def stream_completion(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        return completions.stream(self, request)
+
+    async def whole_completion(self, request: ChatRequest) -> ChatResult:
+        return await completions.whole(self, request)
+
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
+                      self.query_params() or {}, model=request.model)
+
+    def completion_sample(self, request: ChatRequest) -> Sample:
+        return Sample(self.completions_url(request.model), self.headers(), completions.body(self, request, stream=True),
                       self.query_params() or {}, model=request.model)
 
     def python_sample(self, sample: Sample, env_var: str) -> str:
@@ -271,25 +284,27 @@ class OpenAIAdapter(Adapter):
                 context = item.integer("context_window") or item.integer("context_length")
                 models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context,
                                         reasoning=_reasons(item.value("supported_parameters")),
-                                        vision=_sees(item.value("architecture"))))
+                                        vision=_sees(item.value("architecture")),
+                                        completions=_completes(item.value("capabilities"))))
         return models
 
 
 def openai_sdk_sample(client_class: str, client: str, body: dict, extra_headers: dict) -> str:
-    """The OpenAI Python SDK (or its Azure client) streaming a chat completion with `body`."""
+    """The OpenAI Python SDK (or its Azure client) streaming a chat completion with `body` (a text completion
+    where the body has a `prompt`)."""
     extra = {key: value for key, value in body.items() if key in NOT_SDK_ARGUMENTS}
     body = {key: value for key, value in body.items() if key not in NOT_SDK_ARGUMENTS}
     if extra:
         body["extra_body"] = extra
     if extra_headers:
         client += f", default_headers={literal(extra_headers, 4)}"
+    text = "prompt" in body
     lines = ["import os", "", f"from openai import {client_class}", "", f"client = {client})", "",
-             "stream = client.chat.completions.create("]
+             f"stream = client.{'completions' if text else 'chat.completions'}.create("]
     lines += keyword_lines(body)
-    lines += [")", "for chunk in stream:",
-              "    if chunk.choices and chunk.choices[0].delta.content:",
-              '        print(chunk.choices[0].delta.content, end="", flush=True)',
-              "print()", ""]
+    piece = "chunk.choices[0].text" if text else "chunk.choices[0].delta.content"
+    lines += [")", "for chunk in stream:", f"    if chunk.choices and {piece}:",
+              f'        print({piece}, end="", flush=True)', "print()", ""]
     return "\n".join(lines)
 
 
@@ -304,6 +319,15 @@ def _sees(architecture) -> bool | None:
     """Whether a model takes images, from the `architecture.input_modalities` some servers list (OpenRouter)."""
     modalities = architecture.get("input_modalities") if isinstance(architecture, dict) else None
     return "image" in modalities if isinstance(modalities, list) else None
+
+
+def _completes(capabilities) -> bool | None:
+    """Whether a model serves text completion, from a `capabilities` list or object some servers add."""
+    if isinstance(capabilities, list):
+        return "completion" in capabilities or "completions" in capabilities
+    if isinstance(capabilities, dict) and isinstance(capabilities.get("completion"), bool):
+        return capabilities["completion"]
+    return None
 
 
 def _reasons(parameters) -> bool | None:

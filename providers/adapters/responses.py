@@ -128,10 +128,14 @@ class ResponsesAdapter(OpenAIAdapter):
                       model=request.model)
 
     def javascript_sample(self, sample: Sample, env_var: str) -> str:
+        if "prompt" in sample.body:  # a text completion: the chat-completions adapter's /completions
+            return super().javascript_sample(sample, env_var)
         return fetch_javascript(sample, env_var)  # not the parent's chat.completions SDK call
 
     def python_sample(self, sample: Sample, env_var: str) -> str:
         """The official `openai` SDK's `client.responses.create`, printing text as it streams."""
+        if "prompt" in sample.body:
+            return super().python_sample(sample, env_var)
         client = f"OpenAI(base_url={self.config.base_url.rstrip('/')!r}, api_key=os.environ[{env_var!r}]"
         if self.config.extra_headers:
             client += f", default_headers={literal(self.config.extra_headers, 4)}"

@@ -10,6 +10,7 @@ import { structuredView } from "./structured.js";
 import { el } from "./dom.js";
 import { reasoningBlock } from "./reasoning.js";
 import { reviewControls } from "./message_review.js";
+import { modeBody, modeOf } from "./modes.js";
 
 const ROLE_LABELS = { user: "You", assistant: "Assistant", tool: "Tool", system: "System" };
 
@@ -129,7 +130,7 @@ export class Thread {
     this.upsert({
       id: frame.message_id, role: "assistant", content: "", html: "", parent_id: frame.parent_id ?? this.leafId,
       status: "streaming", provider: frame.provider, model: frame.model, tool_calls: [],
-      request_id: frame.request_id, fallback: frame.fallback,
+      request_id: frame.request_id, fallback: frame.fallback, mode: frame.mode || "chat",
     });
   }
 
@@ -142,7 +143,7 @@ export class Thread {
     if (!node) return;
     const follow = this.nearBottom();
     if (answerStarts) foldReasoning(node);
-    node.querySelector(".msg-body").textContent = message.content;
+    (node.querySelector("[data-stream-text]") || node.querySelector(".msg-body")).textContent = message.content;
     if (follow) this.keepScrolled();
   }
 
@@ -186,7 +187,7 @@ export class Thread {
   endStream(frame) {
     const final = frame.message || {};
     const fields = ["content", "html", "status", "finish_reason", "tool_calls", "structured", "usage", "metrics",
-      "cost", "reasoning"];
+      "cost", "reasoning", "logprobs"];
     const update = { id: frame.message_id };
     fields.forEach((name) => { if (frame[name] !== undefined) update[name] = frame[name]; });
     this.upsert({ ...update, ...final }, { follow: false });
@@ -244,11 +245,13 @@ export class Thread {
     article.dataset.messageId = message.id;
     article.dataset.role = message.role;
     article.dataset.status = message.status || "complete";
+    article.dataset.mode = message.mode || "chat";
     article.setAttribute("aria-label", `${message.role} message`);
     article.append(this.head(message));
     const thought = reasoningBlock(message);
     if (thought) article.append(thought);
-    article.append(message.role === "tool" ? toolResultBlock(message) : this.body(message));
+    const prompt = this.messages.get(message.parent_id)?.content;
+    article.append(message.role === "tool" ? toolResultBlock(message) : modeBody(message, { prompt }) || this.body(message));
     const images = imageStrip(message);
     if (images) article.append(images);
     const structured = structuredView(message);
@@ -270,6 +273,7 @@ export class Thread {
     let label = ROLE_LABELS[message.role] || message.role;
     if (message.role === "user" && this.owner && !this.canWrite) label = this.owner;
     if (message.role === "tool" && message.name) label = `Tool · ${message.name}`;
+    label = modeOf(message.mode).labels?.[message.role] || label;
     head.append(el("span", "role", label));
     if (message.status && message.status !== "complete") {
       head.append(el("span", `status status-${message.status}`, message.status));

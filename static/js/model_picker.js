@@ -7,7 +7,7 @@ const SHOWN = 60; // options listed at once; more: keep typing
 export function capabilityNames(model) {
   const caps = model.capabilities || {};
   return [caps.tools && "tools", caps.json_schema && "JSON schema", caps.reasoning && "reasoning",
-    caps.vision && "images"].filter(Boolean);
+    caps.vision && "images", caps.completions && "text completion"].filter(Boolean);
 }
 
 export function priceText(model) {

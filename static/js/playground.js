@@ -18,6 +18,8 @@ import { VisibilityChoice } from "./visibility.js";
 import { Attachments } from "./attachments.js";
 import { oversize } from "./frame_size.js";
 import { installPromptTools } from "./save_as_prompt.js";
+import { ModeSwitch, modeOf } from "./modes.js";
+import "./completion.js"; // registers the Completion mode
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -66,6 +68,7 @@ const attachments = new Attachments({
   list: $("attachments"), attach: $("attach"), input: $("attach-input"), dropZone: $("composer"), pasteTarget: prompt,
   onChange: () => updateButtons(), onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
 });
+const modeSwitch = new ModeSwitch($("mode-switch"), { composer: prompt, onChange: () => updateButtons() });
 const compare = new CompareView(thread, {
   onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
   onChange: () => updateButtons(),
@@ -97,6 +100,7 @@ function showConversation(detail) {
     if (detail.conversation.settings) tools.apply(detail.conversation.settings);
     if (detail.conversation.settings) mcp.apply(detail.conversation.settings);
     if (detail.conversation.settings) format.apply(detail.conversation.settings.response_format);
+    if (detail.conversation.settings) modeSwitch.apply(detail.conversation.settings);
   }
   $("composer").hidden = !state.canWrite;
   $("readonly").hidden = state.canWrite;
@@ -176,7 +180,7 @@ function post(frame, pending) {
 }
 
 function send(content, parentId, { root = false, images = [] } = {}) {
-  const values = { ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values(), ...comparePicker.values() };
+  const values = modeSwitch.frame({ ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values(), ...comparePicker.values() });
   if (!values.provider || !values.model) {
     showAlert("Pick a provider and a model in the settings first.");
     return false;
@@ -208,7 +212,7 @@ function regenerate(message) {
   if (blockReason()) return showAlert(blockReason());
   return post({
     type: "chat.regenerate", request_id: newRequestId(), conversation_id: currentId(), message_id: message.id,
-    ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values(),
+    ...modeOf(message.mode).frame({ ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values() }), // as it was asked
   }, { kind: "regenerate", messageId: message.id });
 }
 
@@ -246,6 +250,7 @@ function updateButtons() {
 
 // Why Send is off (a schema to fix, a compared reply to pick), or "".
 function blockReason() {
+  if (modeSwitch.current === "completion") return completionRefused();
   return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
     || attachments.blockReason() || imagesRefused();
 }
@@ -257,9 +262,17 @@ function imagesRefused() {
   return `${model.name} does not take images: remove them or pick another model.`;
 }
 
+// A model known not to serve text completion: said before sending (the server refuses it too).
+function completionRefused() {
+  const model = settings.currentModel();
+  if (!model || model.capabilities?.completions !== false) return "";
+  return `${model.name} does not serve text completion: pick a model that does, or switch to Chat.`;
+}
+
 function messageAction(action, { message, content }) {
   if (action === "regenerate" || action === "retry") return regenerate(message);
   if (action === "edit") {
+    if (message.mode) modeSwitch.set(message.mode); // an edited prompt stays a prompt, a message a message
     const images = (message.images || []).map((image) => image.id); // an edited message keeps its images
     return send(content, message.parent_id ?? null, { root: message.parent_id == null, images });
   }
@@ -469,7 +482,8 @@ async function fork() {
 // A reply's own request, or (no messageId) the one Send would make now: the settings panel as it is, and the composer.
 function showCode(messageId) {
   if (messageId) return codeDialog.show(() => api("GET", `/api/conversations/${currentId()}/code?message_id=${messageId}`));
-  const request = { conversation_id: currentId(), content: prompt.value, ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values() };
+  const request = { conversation_id: currentId(), content: prompt.value,
+    ...modeSwitch.frame({ ...settings.values(), ...format.values(), ...tools.values(), ...mcp.values() }) };
   return codeDialog.show(() => api("POST", "/api/code", request));
 }
 

@@ -218,6 +218,6 @@ def test_a_handler_without_a_parser_or_a_method_fails_when_the_class_is_made():
 
 def test_the_chat_setting_names_are_the_fields_of_settings():
     assert frames.SETTING_NAMES == ("provider", "model", "system", "params", "tools", "tool_choice",
-                                    "parallel_tool_calls", "response_format", "mcp_servers")
+                                    "parallel_tool_calls", "response_format", "mcp_servers", "mode")
     assert frames.CLIENT_TYPES == {"chat.send", "chat.tool_result", "chat.regenerate", "chat.cancel",
                                    "conversation.watch", "conversation.unwatch"}

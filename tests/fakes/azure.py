@@ -12,6 +12,7 @@ from tests.fakes.server import JsonResponse, Recorded
 
 CHAT = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 EMBEDDINGS = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/embeddings$")
+COMPLETIONS = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/completions$")
 
 
 class AzureFake(OpenAIFake):
@@ -51,6 +52,11 @@ class AzureFake(OpenAIFake):
             if embed["deployment"] not in EMBEDDING_MODELS:
                 return self.error(404, "DeploymentNotFound", f"The API deployment {embed['deployment']} does not exist.")
             return self.embeddings_response(replace(request, body={**(request.body or {}), "model": embed["deployment"]}))
+        text = COMPLETIONS.match(request.path)
+        if request.method == "POST" and text:
+            if text["deployment"] not in self.models:
+                return self.error(404, "DeploymentNotFound", f"The API deployment {text['deployment']} does not exist.")
+            return self.completion_response(replace(request, body={**(request.body or {}), "model": text["deployment"]}))
         if request.method == "GET" and request.path == "/openai/deployments" and self.list_deployments:
             return self.deployments_response(request)
         if request.method == "GET" and request.path == "/openai/models":

@@ -19,6 +19,8 @@ DONE_REASONS = {"stop": "stop", "length": "length", "tool_calls": "stop"}
 OPTION_FIELDS = {"temperature", "top_p", "top_k", "num_predict", "stop", "seed", "presence_penalty",
                  "frequency_penalty", "num_ctx", "repeat_penalty"}
 TOP_LEVEL_FIELDS = {"model", "messages", "stream", "options", "format", "tools", "keep_alive", "think"}
+GENERATE_FIELDS = {"model", "prompt", "suffix", "raw", "stream", "options", "format", "keep_alive", "images", "system",
+                   "template", "context", "think"}
 
 
 class OllamaFake(FakeServer):
@@ -37,6 +39,8 @@ class OllamaFake(FakeServer):
             return self.tags_response(request)
         if request.method == "POST" and request.path == "/api/chat":
             return self.chat_response(request)
+        if request.method == "POST" and request.path == "/api/generate":
+            return self.generate_response(request)
         if request.method == "POST" and request.path == "/api/show":
             return self.show_response(request)
         if request.method == "POST" and request.path == "/api/embed":
@@ -98,6 +102,29 @@ class OllamaFake(FakeServer):
                                   malformed=b"{this is not json\n")
         return JsonResponse(200, self.final(reply, body["model"], reply.content, self.calls(reply), reply.thought),
                             reply=reply)
+
+    def generate_response(self, request: Recorded):
+        """Text completion: a string `prompt`, `raw`, sampling in `options`; the text comes as `response`."""
+        body = request.body or {}
+        unknown = set(body) - GENERATE_FIELDS
+        if unknown or not isinstance(body.get("prompt"), str) or set(body.get("options") or {}) - OPTION_FIELDS:
+            return JsonResponse(400, {"error": f"invalid generate request (unknown {sorted(unknown)} or no prompt)"})
+        if body.get("model") not in self.models:
+            return JsonResponse(404, {"error": f"model \"{body.get('model')}\" not found, try pulling it first"})
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        model, now = body["model"], datetime.now(timezone.utc).isoformat()
+        final = {"model": model, "created_at": now, "response": "", "done": True,
+                 "done_reason": DONE_REASONS[reply.finish]}
+        if reply.usage:
+            final["prompt_eval_count"], final["eval_count"] = reply.usage
+        if not body.get("stream", True):
+            return JsonResponse(200, {**final, "response": reply.content}, reply=reply)
+        lines = [{"model": model, "created_at": now, "response": piece, "done": False} for piece in reply.text] + [final]
+        return StreamResponse([json.dumps(line).encode() + b"\n" for line in lines], "application/x-ndjson", reply,
+                              malformed=b"{this is not json\n")
 
     # Rendering ------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ DeepSeek, it answers 400 to `reasoning_content` in the input.
 import json
 import time
 
-from tests.fakes import embeddings
+from tests.fakes import completions, embeddings
 from tests.fakes.images import data_url_problem
 from tests.fakes.script import Reply, tool_call_pieces
 from tests.fakes.server import FakeServer, JsonResponse, Recorded, StreamResponse
@@ -24,6 +24,7 @@ class OpenAIFake(FakeServer):
     reasoning_field = "reasoning_content"
     supported_parameters: list | None = None  # listed with each model, as OpenRouter does
     vision_models: set | None = None  # listed with architecture.input_modalities, as OpenRouter does
+    completion_models: set | None = None  # listed with a `capabilities` list naming "completion" (or "chat" only)
 
     @property
     def base_url(self) -> str:
@@ -50,6 +51,9 @@ class OpenAIFake(FakeServer):
         if self.vision_models is not None:
             models = [{**m, "architecture": {"input_modalities": ["text", "image"] if m["id"] in self.vision_models
                                              else ["text"]}} for m in models]
+        if self.completion_models is not None:
+            models = [{**m, "capabilities": ["chat", "completion"] if m["id"] in self.completion_models else ["chat"]}
+                      for m in models]
         return JsonResponse(200, {"object": "list", "data": models})
 
     def chat_response(self, request: Recorded):
@@ -67,12 +71,14 @@ class OpenAIFake(FakeServer):
         return JsonResponse(200, self.whole_reply(reply, body.get("model", "")), reply=reply)
 
     def completion_response(self, request: Recorded):
+        problem = completions.problem(request.body or {})
+        if problem:
+            return JsonResponse(400, {"error": {"message": problem, "type": "invalid_request_error"}})
         reply = self.next_reply()
         failed = self.failure(reply, request)
         if failed:
             return failed
-        return JsonResponse(200, {"id": "cmpl-1", "object": "text_completion", "model": (request.body or {}).get("model"),
-                                  "choices": [{"index": 0, "text": reply.content, "finish_reason": FINISH[reply.finish]}]})
+        return completions.response(self, request.body, reply)
 
     def embeddings_response(self, request: Recorded):
         """The vectors by `index`, listed last first: the index, not the order, says which text each is for."""

@@ -47,6 +47,8 @@ class ResponsesFake(OpenAIFake):
             return self.responses_response(request)
         if request.method == "POST" and request.path == "/v1/embeddings":
             return self.embeddings_response(request)
+        if request.method == "POST" and request.path == "/v1/completions":  # the servers' text completion
+            return self.completion_response(request)
         return self.error(404, f"Invalid URL (POST {request.path})")
 
     def error(self, status: int, message: str, param: str | None = None) -> JsonResponse:
