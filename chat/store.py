@@ -26,7 +26,8 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
 
 @transaction.atomic
 def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
-               jobs: list, visibility: str | None = None, images: list | None = None) -> tuple[Conversation, Message]:
+               jobs: list, visibility: str | None = None, images: list | None = None,
+               mode: str = Message.CHAT) -> tuple[Conversation, Message]:
     """Store the user's message (and its new conversation, `visibility` or the user's default) with the
     `images` it attaches (references), then the replies' rows, in one transaction."""
     created = conversation is None
@@ -35,7 +36,8 @@ def start_turn(user, conversation: Conversation | None, parent_id: int | None, c
                                                    settings=settings,
                                                    visibility=visibility or default_visibility(user))
     message = Message.objects.create(conversation=conversation, parent_id=parent_id, role=Message.USER,
-                                     content=content, html=render_markdown(content), author=user, images=images or [])
+                                     content=content, html=render_markdown(content), author=user, images=images or [],
+                                     mode=mode)
     _use_images(conversation, [image["id"] for image in images or ()])
     _reply_rows(conversation, message.pk, jobs)
     if not created:

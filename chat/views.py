@@ -73,7 +73,8 @@ def _model_choice(provider: Provider, model) -> dict:
     controls = list(provider.adapter(model).reasoning_controls()) if caps.reasoning else []
     return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
             "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema, "reasoning": caps.reasoning,
-                             "reasoning_controls": controls, "vision": caps.vision},
+                             "reasoning_controls": controls, "vision": caps.vision,
+                             "image_generation": caps.image_generation},
             "context_window": model.context_window}
 
 
@@ -249,7 +250,8 @@ def export_json(request, conversation_id: int):
 @require_http_methods(["GET"])
 def export_markdown(request, conversation_id: int):
     conversation = readable(request, conversation_id)
-    response = HttpResponse(export.as_markdown(conversation), content_type="text/markdown; charset=utf-8")
+    response = HttpResponse(export.as_markdown(conversation, request.build_absolute_uri("/").rstrip("/")),
+                            content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename(conversation, "md")}"'
     return response
 

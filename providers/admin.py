@@ -45,7 +45,8 @@ class ProviderModelInline(admin.TabularInline):
     extra = 0
     fields = ["model_id", "display_name", "enabled", "context_window", "max_output_tokens",
               "input_price_per_mtok", "output_price_per_mtok", "supports_tools", "supports_parallel_tool_calls",
-              "supports_json_object", "supports_json_schema", "supports_reasoning", "supports_vision", "discovered"]
+              "supports_json_object", "supports_json_schema", "supports_reasoning", "supports_vision",
+              "supports_image_generation", "price_per_image", "discovered"]
     readonly_fields = ["discovered"]
 
 

@@ -20,6 +20,7 @@ CAPABILITY_FIELDS = {
     "stream_usage": "supports_stream_usage",
     "reasoning": "supports_reasoning",
     "vision": "supports_vision",
+    "image_generation": "supports_image_generation",
 }
 
 
@@ -62,6 +63,8 @@ class Provider(models.Model):
         default=False, help_text="Takes reasoning controls (effort, thinking budget, thinking on/off). "
                                  "Reasoning a model sends is shown either way.")
     supports_vision = models.BooleanField(default=True, help_text="Takes images in messages.")
+    supports_image_generation = models.BooleanField(
+        default=False, help_text="Makes images from a prompt (POST /images/generations).")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -134,6 +137,10 @@ class ProviderModel(models.Model):
     supports_json_schema = models.BooleanField(null=True, blank=True)
     supports_reasoning = models.BooleanField(null=True, blank=True, help_text="Empty: as the provider.")
     supports_vision = models.BooleanField(null=True, blank=True, help_text="Takes images. Empty: as the provider.")
+    supports_image_generation = models.BooleanField(null=True, blank=True,
+                                                    help_text="Makes images. Empty: as the provider.")
+    price_per_image = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True,
+                                          help_text="USD per generated image.")
     discovered = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -163,3 +170,7 @@ class ProviderModel(models.Model):
             self.output_price_per_mtok
         )
         return round(cost / 1_000_000, 8)
+
+    def image_cost(self, images: int) -> float | None:
+        """USD for `images` generated images, or None where no price is known."""
+        return None if self.price_per_image is None else round(images * float(self.price_per_image), 8)

@@ -18,7 +18,8 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
     Raises ProviderError when the provider cannot be asked. Prices and
     overrides an admin set on existing rows are kept; a model without a price
     gets its preset's list price, where the preset knows one, and a model
-    whose reasoning capability is unset gets what the provider or the preset says (vision: what the provider says).
+    whose reasoning capability is unset gets what the provider or the preset says
+    (vision and image generation: what the provider says).
     """
     infos = async_to_sync(provider.adapter().list_models)()
     prices = list_prices(provider.preset) if provider.preset else {}
@@ -46,6 +47,9 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
             if info.vision is not None and row.supports_vision is None:
                 row.supports_vision = info.vision
                 changed.append("supports_vision")
+            if info.image_generation is not None and row.supports_image_generation is None:
+                row.supports_image_generation = info.image_generation
+                changed.append("supports_image_generation")
             if changed:
                 row.save(update_fields=changed)
             rows.append(row)

@@ -112,6 +112,7 @@ class Capabilities:
     stream_usage: bool = True  # the stream can report usage at its end
     reasoning: bool = False  # takes reasoning controls (effort, thinking budget, thinking on/off)
     vision: bool = True  # takes images in user messages
+    image_generation: bool = False  # makes images from a prompt (POST /images/generations)
 
 
 # Stream events ---------------------------------------------------------------
@@ -181,6 +182,25 @@ class ModelInfo:
     context_window: int | None = None
     reasoning: bool | None = None  # whether the model thinks, where the provider says
     vision: bool | None = None  # whether the model takes images, where the provider says
+    image_generation: bool | None = None  # whether the model makes images, where the provider (or its id) says
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenerationRequest:
+    """Images asked for from a prompt."""
+
+    model: str
+    prompt: str
+    n: int = 1
+    size: str = "1024x1024"  # WIDTHxHEIGHT
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenerationResult:
+    """The images made, as bytes (the chat layer validates and stores them like uploads)."""
+
+    images: tuple[Image, ...]
+    revised_prompt: str = ""  # the prompt as the provider rewrote it, where it says
 
 
 @dataclass(frozen=True, slots=True)

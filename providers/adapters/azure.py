@@ -26,6 +26,9 @@ class AzureOpenAIAdapter(OpenAIAdapter):
     def models_url(self) -> str:
         return f"{self.root()}/deployments"
 
+    def images_url(self, model: str) -> str:
+        return f"{self.root()}/deployments/{model}/images/generations"
+
     def api_version(self) -> str:
         return self.config.options.get("api_version", DEFAULT_API_VERSION)
 

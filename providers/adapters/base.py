@@ -11,9 +11,20 @@ from typing import AsyncIterator
 
 from providers import samples
 from providers.config import ProviderConfig
-from providers.scrubbing import scrub_events, scrub_result
+from providers.scrubbing import scrub, scrub_events, scrub_result
 from providers.streaming import collect
-from providers.types import Capabilities, ChatRequest, ChatResult, HealthResult, ModelInfo, ProviderError, StreamEvent
+from providers.types import (
+    BAD_REQUEST,
+    Capabilities,
+    ChatRequest,
+    ChatResult,
+    HealthResult,
+    ImageGenerationRequest,
+    ImageGenerationResult,
+    ModelInfo,
+    ProviderError,
+    StreamEvent,
+)
 
 
 def arguments_object(arguments: str) -> dict:
@@ -60,7 +71,17 @@ class Adapter:
         """The whole reply, sent without streaming; raises ProviderError."""
         return scrub_result(await self.whole_reply(request), self.config.key())
 
+    async def generate_images(self, request: ImageGenerationRequest, max_image_bytes: int) -> ImageGenerationResult:
+        """Images made from a prompt (each at most `max_image_bytes`); raises ProviderError."""
+        result = await self.draw(request, max_image_bytes)
+        return ImageGenerationResult(result.images, scrub(result.revised_prompt, self.config))
+
     # What each wire format implements -------------------------------------------------
+
+    async def draw(self, request: ImageGenerationRequest, max_image_bytes: int) -> ImageGenerationResult:
+        """Adapters whose API makes images override this."""
+        raise ProviderError(BAD_REQUEST, f"The {self.config.name} API does not make images here; pick a model of an "
+                                         "OpenAI-compatible provider that does.")
 
     def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         raise NotImplementedError
