@@ -84,7 +84,7 @@ def experiment_page(request, experiment_id: int):
 def experiments(request):
     if request.method == "GET":
         return JsonResponse({"items": [item(e) for e in _experiments()]})
-    fields = _clean(json_object(request))
+    fields = _clean(json_object(request), user=request.user)
     experiment = Experiment.objects.create(owner=request.user, **fields)
     return JsonResponse(detail(experiment, request.user), status=201)
 
@@ -102,15 +102,15 @@ def experiment(request, experiment_id: int):
             raise ApiError(409, "A run set is going; cancel it before deleting the experiment.")
         experiment.delete()
         return HttpResponse(status=204)
-    for name, value in _clean(json_object(request), current=experiment).items():
+    for name, value in _clean(json_object(request), current=experiment, user=request.user).items():
         setattr(experiment, name, value)
     experiment.save()
     return JsonResponse(detail(experiment, request.user))
 
 
-def _clean(data: dict, current: Experiment | None = None) -> dict:
+def _clean(data: dict, current: Experiment | None = None, user=None) -> dict:
     try:
-        return spec.clean(data, current=current)
+        return spec.clean(data, current=current, user=user)
     except spec.Invalid as invalid:
         raise ApiError(400, str(invalid)) from None
 
