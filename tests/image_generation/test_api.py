@@ -137,3 +137,26 @@ def test_an_import_keeps_the_images_its_importer_may_see_as_copies_and_leaves_ou
             assert copy.owner == bob and copy.conversation == new
             assert reference["id"] != source["messages"][1]["images"][0]["id"]
             assert signed_in(bob).get(f"/api/images/{reference['id']}").status_code == 200
+
+
+def test_image_cost_counts_toward_the_spend_quota_and_a_used_up_quota_stores_nothing(alice, painter, openai_fake):
+    from chat.gateway.models import Quota
+
+    client = signed_in(alice)
+    Quota.objects.create(scope=Quota.USER, user=alice, spend_per_month="0.04")
+    assert generate(client, n=1).status_code == 201  # 0.04 USD: the month's spend is used up
+    refused = generate(client, n=1)
+    assert refused.status_code == 400 and "USD of spend per month (used 0.04)" in refused.json()["error"]
+    assert Message.objects.count() == 2 and len(openai_fake.chat_requests()) == 1
+
+
+def test_a_wire_format_that_makes_no_images_says_so_on_the_reply(alice, db):
+    from tests.fakes.anthropic import AnthropicFake
+
+    with AnthropicFake() as fake:
+        provider = loopback_provider(fake.base_url, slug="claude", kind="anthropic", name="Claude", model="m")
+        ProviderModel.objects.filter(provider=provider).update(supports_image_generation=True)
+        response = generate(signed_in(alice), provider="claude", model="m")
+    assert response.status_code == 502
+    assert response.json()["error"].startswith("The Claude API does not make images here")
+    assert response.json()["messages"][1]["status"] == "error" and not fake.requests
