@@ -6,10 +6,12 @@ provider works). The provider's images go through the same checks and storage
 as uploads (`chat.images.validated` and `save`) and become the reply's
 `images`; a failure is stored on the reply, the prompt stays.
 """
+import logging
 import re
 import time
 from dataclasses import dataclass
 
+from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 from django.db import transaction
 
@@ -17,6 +19,7 @@ from chat import images, store, turns
 from chat.db import db
 from chat.errors import ApiError, BadFrame, Refused
 from chat.frames import identifier
+from chat.generation import publish
 from chat.gateway import quotas
 from chat.models import Conversation, Message
 from chat.requests import resolve_model
@@ -24,6 +27,7 @@ from providers import types
 from providers.adapters.base import Adapter
 from providers.models import ProviderModel
 
+log = logging.getLogger(__name__)
 MAX_COUNT = 4
 MAX_PROMPT = 4000
 SIZE = re.compile(r"auto|[1-9][0-9]{1,3}x[1-9][0-9]{1,3}")
@@ -137,6 +141,12 @@ def fail(turn: Turn, code: str, message: str, status: str = Message.ERROR) -> di
 
 async def run(turn: Turn) -> tuple[dict | None, types.ProviderError | None]:
     """Ask the provider and store what came back: (the reply's summary, the error it ended with)."""
+    reply, error = await _made(turn)
+    await _tell_watchers(turn, [turn.prompt] + ([reply] if reply else []))
+    return reply, error
+
+
+async def _made(turn: Turn) -> tuple[dict | None, types.ProviderError | None]:
     started = time.perf_counter()
     try:
         result = await turn.adapter.generate_images(turn.request, django_settings.PLAYGROUND_MAX_IMAGE_BYTES)
@@ -147,6 +157,19 @@ async def run(turn: Turn) -> tuple[dict | None, types.ProviderError | None]:
     except BaseException:  # the request went away (cancelled) or a bug: the reply must not stay `streaming`
         await db(fail)(turn, "cancelled", "The request ended before the images arrived.", Message.CANCELLED)
         raise
+
+
+async def _tell_watchers(turn: Turn, messages: list[dict]) -> None:
+    """Whoever watches the conversation (a teammate, another tab) sees both messages as `message.created`."""
+    layer = get_channel_layer()
+    if layer is None or turn.created:
+        return  # nobody can watch a conversation that did not exist a moment ago
+    try:
+        for message in messages:
+            await publish(layer, turn.conversation.pk, {"type": "message.created", "request_id": None,
+                                                        "message": message})
+    except Exception:  # the images are stored; a watcher sees them on its next load
+        log.exception("The image turn of conversation %s could not be published", turn.conversation.pk)
 
 
 def answer(turn: Turn, reply: dict | None, error: types.ProviderError | None) -> tuple[dict, int]:

@@ -71,3 +71,11 @@ def test_after_a_failure_the_conversation_takes_the_next_prompt(alice, painter, 
     response = generate(signed_in(alice), conversation_id=conversation, n=1)
     assert response.status_code == 201, response.content
     assert len(response.json()["messages"][1]["images"]) == 1
+
+
+def test_a_provider_that_does_not_answer_in_time_is_a_504_with_the_prompt_kept(alice, painter, openai_fake):
+    painter.timeout_seconds, painter.max_retries = 0.5, 0
+    painter.save()
+    openai_fake.enqueue(Reply(stall_before=5))
+    body = failed(generate(signed_in(alice)), 504, "Loopback did not start answering within 0.5 s")
+    assert body["code"] == "timeout"
