@@ -75,7 +75,8 @@ def _model_choice(provider: Provider, model) -> dict:
             "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema, "reasoning": caps.reasoning,
                              "reasoning_controls": controls, "vision": caps.vision,
                              "image_generation": caps.image_generation},
-            "context_window": model.context_window}
+            "context_window": model.context_window,
+            "image_price": float(model.price_per_image) if model.price_per_image is not None else None}
 
 
 # Helpers ------------------------------------------------------------------------

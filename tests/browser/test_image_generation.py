@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def painter(fresh_provider):
-    ProviderModel.objects.filter(provider=fresh_provider).update(supports_image_generation=True)
+    ProviderModel.objects.filter(provider=fresh_provider).update(supports_image_generation=True, price_per_image="0.04")
     return fresh_provider
 
 
@@ -31,6 +31,8 @@ def image_mode(page, size: str, count: str):
 def test_two_images_are_made_shown_kept_after_a_reload_and_exported(width, height, theme, signed_in, alice, painter,
                                                                    openai_fake):
     page = signed_in(alice, viewport={"width": width, "height": height}, color_scheme=theme)
+    expect(page.locator("#model-caps")).to_contain_text("image generation")
+    expect(page.locator("#model-price")).to_contain_text("$0.04 per image")
     image_mode(page, "512x512", "2")
     assert axe_violations(page) == []
     message = page.get_by_label("Message", exact=True)
@@ -56,6 +58,8 @@ def test_two_images_are_made_shown_kept_after_a_reload_and_exported(width, heigh
 
     exported = page.request.get(page.locator("#export-json").get_attribute("href")).json()
     made = exported["messages"][1]
+    assert made["cost"] == 0.08
+    expect(page.locator("article.msg-assistant .msg-meta")).to_contain_text("$0.08")
     assert made["mode"] == "image" and [(i["width"], i["height"]) for i in made["images"]] == [(512, 512)] * 2
     assert page.console_errors == []
 
