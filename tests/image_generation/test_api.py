@@ -160,3 +160,14 @@ def test_a_wire_format_that_makes_no_images_says_so_on_the_reply(alice, db):
     assert response.status_code == 502
     assert response.json()["error"].startswith("The Claude API does not make images here")
     assert response.json()["messages"][1]["status"] == "error" and not fake.requests
+
+
+def test_a_fork_keeps_the_generated_images_as_its_own_copies(alice, bob, painter):
+    made = generate(signed_in(alice), visibility="team").json()
+    response = signed_in(bob).post(f"/api/conversations/{made['conversation']['id']}/fork", {},
+                                   content_type="application/json")
+    assert response.status_code == 201, response.content
+    reply = response.json()["messages"][1]
+    assert reply["mode"] == "image" and len(reply["images"]) == 2
+    assert {i["id"] for i in reply["images"]}.isdisjoint({i["id"] for i in made["messages"][1]["images"]})
+    assert all(Attachment.objects.get(pk=i["id"]).owner == bob for i in reply["images"])
