@@ -3,7 +3,8 @@
 Everything in the file is checked before anything is stored; a problem raises
 ApiError(400) naming it. HTML is rendered again from the text (a file's HTML is
 never trusted), replies left streaming become `interrupted`, and the
-conversation gets the importer's default visibility. A file is known by a
+conversation gets the importer's default visibility. Images are references: those
+the importer may see on this playground are copied, others left out. A file is known by a
 fingerprint of its contents: importing it again is refused unless a copy is
 asked for.
 """
@@ -12,19 +13,20 @@ import json
 
 from django.db import transaction
 
-from chat import export
+from chat import export, images
 from chat.errors import ApiError
-from chat.models import Conversation, Message
+from chat.models import Attachment, Conversation, Message
 from chat.models.preferences import default_visibility
 from chat.rendering import render_markdown
 
 ROLES = {role for role, _ in Message.ROLES}
+MODES = {mode for mode, _ in Message.MODES}
 STATUSES = {status for status, _ in Message.STATUSES} - {Message.STREAMING}
 MAX_MESSAGES = 10_000
 TEXT = {"content": str, "tool_call_id": str, "name": str, "finish_reason": str, "provider": str, "model": str,
         "reasoning": str}
-DATA = {"tool_calls": list, "usage": dict, "metrics": dict, "structured": dict, "request": dict, "logprobs": list}
-MODES = {mode for mode, _ in Message.MODES}
+DATA = {"tool_calls": list, "usage": dict, "metrics": dict, "structured": dict, "request": dict, "logprobs": list,
+        "images": list}
 
 
 def fingerprint(document: dict) -> str:
@@ -80,7 +82,23 @@ def _row(message: dict, conversation: Conversation, parent_id: int | None) -> Me
         request=message.get("request"), cost=message["cost"] if isinstance(message.get("cost"), (int, float)) else None,
         error_code=str(error.get("code") or "")[:30], error_message=str(error.get("message") or ""),
         mode=message["mode"] if message.get("mode") in MODES else Message.CHAT, logprobs=message.get("logprobs"),
+        images=[{"id": i["id"]} for i in message.get("images") or () if isinstance(i, dict) and _is_id(i.get("id"))],
     )
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _keep_readable_images(user, conversation: Conversation, rows: list[Message]) -> None:
+    """A file holds references to images, not their bytes: those the importer may see here are copied into the
+    new conversation (as a fork copies them); the others are left out, the message's text kept."""
+    ids = {reference["id"] for row in rows for reference in row.images}
+    readable = {a.pk for a in Attachment.objects.select_related("conversation").filter(pk__in=ids)
+                if a.can_read(user)}
+    for row in rows:
+        row.images = [reference for reference in row.images if reference["id"] in readable]
+    images.copy_into(conversation, user, rows)
 
 
 @transaction.atomic
@@ -97,9 +115,11 @@ def import_conversation(user, document, copy: bool = False) -> tuple[Conversatio
         owner=user, title=f"{title} (copy)" if earlier else title, visibility=default_visibility(user),
         settings=export.known_settings(conversation.get("settings") if isinstance(conversation.get("settings"), dict)
                                        else None), imported_from=mark)
+    rows = [_row(message, new, None) for message in messages]
+    _keep_readable_images(user, new, rows)
     new_ids: dict[int, int] = {}
-    for message in messages:
-        row = _row(message, new, new_ids.get(message.get("parent_id")))
+    for message, row in zip(messages, rows):
+        row.parent_id = new_ids.get(message.get("parent_id"))
         row.save()
         new_ids[message["id"]] = row.pk
     return new, earlier is not None

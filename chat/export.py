@@ -2,7 +2,8 @@
 
 Both carry the settings a person would need to repeat the chat (system prompt,
 params, tools, tool_choice, response format) and every tool call and tool
-result; neither carries anything about a provider's key.
+result; neither carries anything about a provider's key. Images are references
+(id, url, width, height), never their bytes: links in Markdown, never inline.
 """
 import json
 
@@ -11,11 +12,12 @@ from django.utils.text import slugify
 from chat.frames import SETTING_NAMES
 from chat.history import branch
 from chat.models import Conversation, Message
+from chat.models.attachments import image_url
 
 FORMAT_VERSION = 1
 MESSAGE_FIELDS = ("id", "parent_id", "role", "content", "reasoning", "tool_calls", "tool_call_id", "name", "status",
                   "finish_reason", "usage", "metrics", "cost", "structured", "provider", "model", "error",
-                  "created", "mode", "logprobs")
+                  "created", "mode", "logprobs", "images")
 
 
 def filename(conversation: Conversation, extension: str) -> str:
@@ -33,6 +35,8 @@ def _message(message: Message) -> dict:
     summary = message.summary()
     data = {name: summary[name] for name in MESSAGE_FIELDS}
     data["request"] = known_settings(message.request)
+    if message.mode == Message.IMAGE and (message.request or {}).get("image"):
+        data["request"]["image"] = message.request["image"]  # size and count asked for
     return data
 
 
@@ -87,7 +91,7 @@ def _settings_markdown(settings: dict) -> list[str]:
     return out
 
 
-def _message_markdown(message: Message) -> list[str]:
+def _message_markdown(message: Message, site: str = "") -> list[str]:
     heading = {"user": "User", "assistant": "Assistant", "tool": "Tool", "system": "System"}[message.role]
     completion = message.mode == Message.COMPLETION
     if completion:  # raw text, not Markdown: fenced as is
@@ -102,6 +106,10 @@ def _message_markdown(message: Message) -> list[str]:
         out += ["**Reasoning**", "", quoted, ""]
     if message.content:
         out += [_fence(message.content) if message.role == Message.TOOL or completion else message.content, ""]
+    for number, image in enumerate(message.images or (), 1):
+        out += [f"- [Image {number} ({image['width']}×{image['height']})]({site}{image_url(image['id'])})"]
+    if message.images:
+        out.append("")
     for call in message.tool_calls or ():
         out += [f"**Tool call** `{call.get('name')}` ({call.get('id')}):", "", _fence(call.get("arguments") or "", "json"), ""]
     if message.status not in (Message.COMPLETE, Message.STREAMING):
@@ -111,11 +119,12 @@ def _message_markdown(message: Message) -> list[str]:
     return out
 
 
-def as_markdown(conversation: Conversation) -> str:
+def as_markdown(conversation: Conversation, site: str = "") -> str:
+    """The current branch; images as links to `site` (the playground's address, as the reader reaches it)."""
     out = [f"# {conversation.title or 'Conversation'}", "",
            f"_Exported from the team playground · {conversation.owner.get_username()} · "
            f"{conversation.visibility} · {conversation.updated:%Y-%m-%d %H:%M} UTC_", ""]
     out += _settings_markdown(known_settings(conversation.settings))
     for message in branch(conversation.pk, conversation.latest_message_id()):
-        out += _message_markdown(message)
+        out += _message_markdown(message, site)
     return "\n".join(out).rstrip() + "\n"

@@ -305,8 +305,8 @@ def _results(raw, name: str) -> list:
 MAX_IMAGES = 10  # images attached to one message
 
 
-def _image_ids(raw, name: str) -> list[int]:
-    """Extension: the ids of uploaded images (POST /api/images) a `chat.send` attaches."""
+def image_ids(raw, name: str) -> list[int]:
+    """Extension: the ids of uploaded images (POST /api/images) a `chat.send` (or an experiment) attaches."""
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_IMAGES or len(set(map(str, raw))) != len(raw):
@@ -337,7 +337,7 @@ def _send(frame: dict) -> dict:
     check_field(frame, "root", _flag)  # extension: a new root message (editing the first one)
     check_field(frame, "compare", _compare)
     check_field(frame, "visibility", _visibility)
-    frame["images"] = check_field(frame, "images", _image_ids)
+    frame["images"] = check_field(frame, "images", image_ids)
     frame["settings"] = settings_from(frame)
     return frame
 

@@ -75,7 +75,8 @@ def branch(conversation_id: int, leaf_id: int | None) -> list[Message]:
 
 
 def neutral_messages(path: list, system: str | None) -> list[types.Message]:
-    """What a provider is sent for a branch: the system prompt, then every turn (images read from storage)."""
+    """What a provider is sent for a branch: the system prompt, then every turn (the images people attached read
+    from storage; images an image-mode reply made stay out, its text says what was made)."""
     out = [types.Message("system", system)] if system else []
     for m in path:
         if m.role == Message.ASSISTANT and not m.content and not m.tool_calls:
@@ -83,5 +84,6 @@ def neutral_messages(path: list, system: str | None) -> list[types.Message]:
         calls = tuple(types.ToolCall(c["id"], c["name"], c.get("arguments") or "", c.get("extra"))
                       for c in m.tool_calls or ())
         out.append(types.Message(m.role, m.content, calls, m.tool_call_id or None, m.name or None,
-                                 m.reasoning or "", m.reasoning_extra, neutral_images(m.images)))
+                                 m.reasoning or "", m.reasoning_extra,
+                                 neutral_images(m.images) if m.role == Message.USER else ()))
     return out

@@ -1,11 +1,13 @@
-"""POST /api/images (upload an image to attach) and GET /api/images/<id> (the image, to those who may read it)."""
+"""POST /api/images (upload an image to attach), GET /api/images/<id> (the image, to those who may read it) and
+POST /api/images/generations (image mode: images made from a prompt, stored in a conversation)."""
 from django.conf import settings
 from django.http import FileResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from chat import images
+from chat import image_generation, images
+from chat.db import db
 from chat.errors import ApiError
-from chat.json_views import api, found
+from chat.json_views import api, found, json_object
 from chat.models import Attachment
 
 
@@ -38,3 +40,14 @@ def image(request, attachment_id: int):
     response["Cache-Control"] = "private, max-age=86400"
     response["Content-Disposition"] = "inline"
     return response
+
+
+@require_POST
+@api
+async def generate(request):
+    """{conversation_id?, parent_id?, provider, model, prompt, size, n, visibility?}: the prompt and the reply with its
+    images, 201; a provider's failure answers its error (429, 504 or 502) with both messages, the prompt kept."""
+    ask = image_generation.parse(json_object(request))
+    turn = await db(image_generation.start)(await request.auser(), ask)
+    data, status = image_generation.answer(turn, *await image_generation.run(turn))
+    return JsonResponse(data, status=status)

@@ -78,10 +78,14 @@ def validated(data: bytes, declared: str | None) -> tuple[bytes, str, int, int]:
 
 def store(owner, data: bytes, declared: str | None) -> Attachment:
     """Validate an upload and store it as an Attachment of `owner`; nothing is stored when it is refused."""
-    clean, content_type, width, height = validated(data, declared)
+    return save(owner, *validated(data, declared))
+
+
+def save(owner, clean: bytes, content_type: str, width: int, height: int, conversation=None) -> Attachment:
+    """Store an image `validated` returned, as an Attachment of `owner` (used in `conversation`, when given)."""
     digest = hashlib.sha256(clean).hexdigest()
     attachment = Attachment(owner=owner, content_type=content_type, size=len(clean), width=width, height=height,
-                            sha256=digest)
+                            sha256=digest, conversation=conversation)
     extension = content_type.removeprefix("image/").replace("jpeg", "jpg")
     attachment.file.save(f"{digest[:32]}.{extension}", ContentFile(clean), save=True)
     return attachment

@@ -42,7 +42,7 @@ def _describe(conversation: Conversation) -> dict:
             "owner": conversation.owner.get_username()}
 
 
-def _open(user, conversation_id: int | None) -> tuple[Conversation | None, Tree]:
+def open_for_write(user, conversation_id: int | None) -> tuple[Conversation | None, Tree]:
     """Authorize the write and load the conversation's messages; refuse while a reply streams."""
     if conversation_id is None:
         return None, Tree.load(None)
@@ -61,7 +61,7 @@ def _columns(frame: dict, settings: Settings) -> list[tuple[str, Settings]]:
             for n, target in enumerate(frame["compare"])]
 
 
-def _parent(frame: dict, tree: Tree) -> int | None:
+def parent_of(frame: dict, tree: Tree) -> int | None:
     if frame.get("root"):
         return None
     parent_id = frame.get("parent_id")
@@ -77,9 +77,9 @@ def _nothing(jobs: list[Job]) -> None:
 
 
 def send(user, frame: dict, opened=_nothing) -> Turn:
-    conversation, tree = _open(user, frame["conversation_id"])
+    conversation, tree = open_for_write(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
-    parent_id = _parent(frame, tree)
+    parent_id = parent_of(frame, tree)
     if settings.completion and frame.get("images"):
         raise Refused("bad_request", "Images do not apply to text completion; remove them or switch to Chat.")
     attached = [a.reference() for a in attachable(user, frame["conversation_id"], frame.get("images") or [])]
@@ -112,7 +112,7 @@ def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tu
 
 
 def tool_results(user, frame: dict, opened=_nothing) -> Turn:
-    conversation, tree = _open(user, frame["conversation_id"])
+    conversation, tree = open_for_write(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings)
     parent, messages = _tool_messages(tree, frame["results"], frame.get("parent_id"))
     job = _job(frame["request_id"], user, settings, tree.path_to(parent) + messages)
@@ -122,7 +122,7 @@ def tool_results(user, frame: dict, opened=_nothing) -> Turn:
 
 
 def regenerate(user, frame: dict, opened=_nothing) -> Turn:
-    conversation, tree = _open(user, frame["conversation_id"])
+    conversation, tree = open_for_write(user, frame["conversation_id"])
     original = tree.get(frame["message_id"])
     if original is None or original.role != Message.ASSISTANT:
         raise Refused("not_found", f"Assistant message {frame['message_id']} is not in this conversation.")

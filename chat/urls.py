@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/providers", views.providers, name="api-providers"),
     path("api/images", image_views.upload, name="api-images"),
     path("api/images/<int:attachment_id>", image_views.image, name="api-image"),
+    path("api/images/generations", image_views.generate, name="api-image-generations"),
     path("api/preferences", preference_views.preferences, name="api-preferences"),
     path("api/conversations/import", collection_views.import_file, name="api-conversations-import"),
     path("api/conversations/delete", collection_views.delete_many, name="api-conversations-delete"),

@@ -81,8 +81,10 @@ def _model_choice(provider: Provider, model) -> dict:
     controls = list(provider.adapter(model).reasoning_controls()) if caps.reasoning else []
     return {"id": model.model_id, "name": model.display_name or model.model_id, "price": price,
             "capabilities": {"tools": caps.tools, "json_schema": caps.json_schema, "reasoning": caps.reasoning,
-                             "reasoning_controls": controls, "vision": caps.vision, "completions": caps.completions},
-            "context_window": model.context_window}
+                             "reasoning_controls": controls, "vision": caps.vision, "completions": caps.completions,
+                             "image_generation": caps.image_generation},
+            "context_window": model.context_window,
+            "image_price": float(model.price_per_image) if model.price_per_image is not None else None}
 
 
 # Helpers ------------------------------------------------------------------------
@@ -257,7 +259,8 @@ def export_json(request, conversation_id: int):
 @require_http_methods(["GET"])
 def export_markdown(request, conversation_id: int):
     conversation = readable(request, conversation_id)
-    response = HttpResponse(export.as_markdown(conversation), content_type="text/markdown; charset=utf-8")
+    response = HttpResponse(export.as_markdown(conversation, request.build_absolute_uri("/").rstrip("/")),
+                            content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename(conversation, "md")}"'
     return response
 

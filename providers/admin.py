@@ -46,7 +46,8 @@ class ProviderModelInline(admin.TabularInline):
     fields = ["model_id", "display_name", "purpose", "enabled", "context_window", "max_output_tokens",
               "input_price_per_mtok", "output_price_per_mtok", "supports_tools", "supports_parallel_tool_calls",
               "supports_json_object", "supports_json_schema", "supports_reasoning", "supports_vision",
-              "supports_completions", "discovered"]
+              "supports_completions",
+              "supports_image_generation", "price_per_image", "discovered"]
     readonly_fields = ["discovered"]
 
 

@@ -222,10 +222,10 @@ async def open_response(
         await response.aclose()
 
 
-async def request_json(config: ProviderConfig, method: str, url: str, **kwargs) -> object:
-    """A whole JSON response (model lists, replies sent without streaming)."""
+async def request_json(config: ProviderConfig, method: str, url: str, limit: int | None = None, **kwargs) -> object:
+    """A whole JSON response (model lists, replies sent without streaming), at most `limit` bytes when given."""
     async with open_response(config, method, url, **kwargs) as body:
-        return await body.json()
+        return await body.json(limit)
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -318,8 +318,15 @@ class Body:
             watch.close()
             await source.aclose()
 
-    async def read(self) -> bytes:
-        return b"".join([chunk async for chunk in self.chunks()])
+    async def read(self, limit: int | None = None) -> bytes:
+        """The whole body; with `limit`, a body longer than that many bytes is refused as it arrives."""
+        parts, size = [], 0
+        async for chunk in self.chunks():
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise bad_body(self.config, f"sent a reply larger than this playground takes ({limit:,} bytes)")
+            parts.append(chunk)
+        return b"".join(parts)
 
     def _decode(self, decoder, data: bytes, final: bool = False) -> str:
         try:
@@ -355,10 +362,10 @@ class Body:
         raise bad_body(self.config, f"answered an HTML page{name}, not {expected}; check the base URL and any "
                                     "proxy in between")
 
-    async def json(self) -> object:
-        """The whole body as one JSON value."""
+    async def json(self, limit: int | None = None) -> object:
+        """The whole body as one JSON value (at most `limit` bytes, when given)."""
         await self._refuse_html("JSON")
-        data = await self.read()
+        data = await self.read(limit)
         text = self._decode(codecs.getincrementaldecoder("utf-8")("strict"), data, final=True)
         if not text.strip():
             raise bad_body(self.config, "answered with an empty body")

@@ -21,6 +21,7 @@ CAPABILITY_FIELDS = {
     "reasoning": "supports_reasoning",
     "vision": "supports_vision",
     "completions": "supports_completions",
+    "image_generation": "supports_image_generation",
 }
 
 
@@ -65,6 +66,8 @@ class Provider(models.Model):
     supports_vision = models.BooleanField(default=True, help_text="Takes images in messages.")
     supports_completions = models.BooleanField(
         default=False, help_text="Serves text completion (/v1/completions: a raw prompt continued).")
+    supports_image_generation = models.BooleanField(
+        default=False, help_text="Makes images from a prompt (POST /images/generations).")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -146,6 +149,10 @@ class ProviderModel(models.Model):
     supports_vision = models.BooleanField(null=True, blank=True, help_text="Takes images. Empty: as the provider.")
     supports_completions = models.BooleanField(null=True, blank=True,
                                                help_text="Serves text completion. Empty: as the provider.")
+    supports_image_generation = models.BooleanField(null=True, blank=True,
+                                                    help_text="Makes images. Empty: as the provider.")
+    price_per_image = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True,
+                                          help_text="USD per generated image.")
     discovered = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -186,3 +193,6 @@ class ProviderModel(models.Model):
 def guessed_purpose(model_id: str) -> str:
     """A model's purpose where its provider does not say: embedding models are named so ("text-embedding-3-small")."""
     return ProviderModel.EMBEDDING if "embed" in model_id.lower() else ProviderModel.CHAT
+    def image_cost(self, images: int) -> float | None:
+        """USD for `images` generated images, or None where no price is known."""
+        return None if self.price_per_image is None else round(images * float(self.price_per_image), 8)

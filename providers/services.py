@@ -18,9 +18,10 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
     Raises ProviderError when the provider cannot be asked. Prices and
     overrides an admin set on existing rows are kept; a model without a price
     gets its preset's list price, where the preset knows one, and a model
-    whose reasoning capability is unset gets what the provider or the preset says (vision: what the provider says;
-    text completion: what the provider or the preset says, where the provider as a whole does not serve it).
-    A new model's purpose (chat or embedding) is what the provider says, else guessed from its name.
+    whose reasoning capability is unset gets what the provider or the preset says (vision and image generation:
+    what the provider says; text completion: what the provider or the preset says, where the provider as a
+    whole does not serve it). A new model's purpose (chat or embedding) is what the provider says, else guessed
+    from its name.
     """
     infos = async_to_sync(provider.adapter().list_models)()
     prices = list_prices(provider.preset) if provider.preset else {}
@@ -54,6 +55,9 @@ def refresh_models(provider: Provider) -> list[ProviderModel]:
             if completes is not None and row.supports_completions is None and completes != provider.supports_completions:
                 row.supports_completions = completes
                 changed.append("supports_completions")
+            if info.image_generation is not None and row.supports_image_generation is None:
+                row.supports_image_generation = info.image_generation
+                changed.append("supports_image_generation")
             if changed:
                 row.save(update_fields=changed)
             rows.append(row)

@@ -121,6 +121,7 @@ class Capabilities:
     reasoning: bool = False  # takes reasoning controls (effort, thinking budget, thinking on/off)
     vision: bool = True  # takes images in user messages
     completions: bool = False  # serves text completion (a raw prompt continued: /v1/completions)
+    image_generation: bool = False  # makes images from a prompt (POST /images/generations)
 
 
 # Stream events ---------------------------------------------------------------
@@ -202,6 +203,7 @@ class ModelInfo:
     vision: bool | None = None  # whether the model takes images, where the provider says
     purpose: str | None = None  # "chat" or "embedding", where the provider says
     completions: bool | None = None  # whether the model serves text completion, where the provider says
+    image_generation: bool | None = None  # whether the model makes images, where the provider (or its id) says
 
 
 # Embeddings --------------------------------------------------------------------
@@ -218,6 +220,24 @@ class EmbeddingRequest:
 class EmbeddingResult:
     vectors: list[list[float]]  # one per text, in the order sent
     prompt_tokens: int | None = None  # where the provider reports it
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenerationRequest:
+    """Images asked for from a prompt."""
+
+    model: str
+    prompt: str
+    n: int = 1
+    size: str = "1024x1024"  # WIDTHxHEIGHT
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenerationResult:
+    """The images made, as bytes (the chat layer validates and stores them like uploads)."""
+
+    images: tuple[Image, ...]
+    revised_prompt: str = ""  # the prompt as the provider rewrote it, where it says
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,24 @@ from dataclasses import replace
 from chat.errors import BadFrame, Refused
 from chat.experiments import workbench
 from chat.experiments.workbench import Invalid
-from chat.frames import settings_from
+from chat.frames import image_ids, settings_from
+from chat.images import attachable, neutral_images
 from chat.models import Experiment
+from chat.models.attachments import image_url
 from chat.requests import Plan, plan
+from providers import types
 
 MAX_TARGETS = 20
 FIELDS = ("name", "system", "prompt", "messages", "tools", "tool_choice", "response_format", "params", "targets",
-          "repeats", "concurrency", "prompt_versions", "dataset", "evaluators", "cost_cap")
+          "repeats", "concurrency", "prompt_versions", "dataset", "evaluators", "cost_cap", "images")
 
 
 def clean(data: dict, current: Experiment | None = None, user=None) -> dict:
     """The model fields for a new experiment (or, with `current`, an edit: unset fields are kept); with `user`,
-    the prompt versions and dataset must be ones that user may read."""
+    the prompt versions and dataset must be ones that user may read.
+
+    `images` (ids of `user`'s uploads) go with the last user message, which each target is sent; a target that
+    does not take images is refused here."""
     if not isinstance(data, dict):
         raise Invalid("Send a JSON object.")
     merged = {**(_fields_of(current) if current else {}), **{k: v for k, v in data.items() if k in FIELDS}}
@@ -28,11 +34,13 @@ def clean(data: dict, current: Experiment | None = None, user=None) -> dict:
         merged.pop("messages", None)
     versions = workbench.versions(merged.get("prompt_versions"), user)
     messages = _messages(merged) if not versions or merged.get("messages") or merged.get("prompt") else []
+    if messages:
+        _attach(messages, data, current, user)
     settings = _settings(merged)
     cleaned = {
         "system": settings.system or "", "messages": messages, "tools": settings.tools,
         "tool_choice": settings.tool_choice, "response_format": settings.response_format,
-        "params": settings.params, "targets": _targets(merged.get("targets"), settings),
+        "params": settings.params, "targets": _targets(merged.get("targets"), settings, _probe(messages)),
         "repeats": _int(merged.get("repeats", 1), "repeats", 1, Experiment.MAX_REPEATS),
         "concurrency": _concurrency(merged.get("concurrency")),
         "prompt_versions": [v.pk for v in versions], "dataset_id": workbench.dataset(merged.get("dataset"), user),
@@ -82,6 +90,28 @@ def _messages(data: dict) -> list[dict]:
     return [{"role": m["role"], "content": m["content"]} for m in raw]
 
 
+def _attach(messages: list[dict], data: dict, current: Experiment | None, user) -> None:
+    """The last message's images: those `data` names (the user's own unused uploads), else those it had."""
+    if "images" in data:
+        try:
+            ids = image_ids(data["images"], "images")
+            references = [{**a.reference(), "url": image_url(a.pk)} for a in attachable(user, None, ids)]
+        except BadFrame as error:
+            raise Invalid(str(error)) from None
+        except Refused as refused:
+            raise Invalid(refused.message) from None
+    else:
+        references = (current.messages[-1].get("images") or []) if current and current.messages else []
+    if references:
+        messages[-1]["images"] = references
+
+
+def _probe(messages: list[dict]) -> list[types.Message]:
+    """What the capability check needs to see: the images of the last message."""
+    references = (messages[-1].get("images") or []) if messages else []
+    return [types.Message("user", "", images=neutral_images(references))] if references else []
+
+
 def _settings(data: dict):
     """The submitted settings parsed like a chat.send frame's; raises Invalid."""
     frame = {name: data.get(name) for name in ("system", "params", "tools", "tool_choice", "response_format")}
@@ -91,7 +121,7 @@ def _settings(data: dict):
         raise Invalid(str(error)) from None
 
 
-def _targets(raw, settings) -> list[dict]:
+def _targets(raw, settings, probe: list = ()) -> list[dict]:
     if not isinstance(raw, list) or not raw:
         raise Invalid("Pick at least one model (targets: [{provider, model}]).")
     if len(raw) > MAX_TARGETS:
@@ -101,7 +131,7 @@ def _targets(raw, settings) -> list[dict]:
         if not isinstance(target, dict) or not isinstance(target.get("provider"), str) \
                 or not isinstance(target.get("model") or "", str):
             raise Invalid("Each target must be {provider: slug, model: id}.")
-        planned = _plan(replace(settings, provider=target["provider"], model=target.get("model")))
+        planned = _plan(replace(settings, provider=target["provider"], model=target.get("model")), probe)
         if (planned.provider_slug, planned.model) in seen:
             raise Invalid(f"{planned.label} is listed twice.")
         seen.add((planned.provider_slug, planned.model))
@@ -109,10 +139,10 @@ def _targets(raw, settings) -> list[dict]:
     return targets
 
 
-def _plan(settings) -> Plan:
-    """The target resolved and checked against its capabilities (with no messages yet)."""
+def _plan(settings, probe: list) -> Plan:
+    """The target resolved and checked against its capabilities (with the images it would be sent)."""
     try:
-        return plan(settings, [])
+        return plan(settings, probe)
     except Refused as refused:
         raise Invalid(refused.message) from None
 

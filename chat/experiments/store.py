@@ -12,6 +12,7 @@ from django.utils import timezone
 from chat.errors import Refused
 from chat.experiments import workbench
 from chat.frames import Settings
+from chat.images import neutral_images
 from chat.models import Experiment, ExperimentBatch, ExperimentRun
 from chat.requests import Plan, plan
 from chat.workbench import evaluators
@@ -56,7 +57,8 @@ def settings_of(spec: dict, provider: str | None = None, model: str | None = Non
 
 def neutral_messages(spec: dict) -> list[types.Message]:
     out = [types.Message("system", spec["system"])] if spec.get("system") else []
-    return out + [types.Message(m["role"], m["content"]) for m in spec["messages"]]
+    return out + [types.Message(m["role"], m["content"], images=neutral_images(m.get("images") or []))
+                  for m in spec["messages"]]
 
 
 def prepare_target(spec: dict, provider_slug: str, model_id: str, user=None) -> Target:

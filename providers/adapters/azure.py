@@ -28,6 +28,8 @@ class AzureOpenAIAdapter(OpenAIAdapter):
 
     def embeddings_url(self, model: str) -> str:
         return f"{self.root()}/deployments/{model}/embeddings"
+    def images_url(self, model: str) -> str:
+        return f"{self.root()}/deployments/{model}/images/generations"
 
     def api_version(self) -> str:
         return self.config.options.get("api_version", DEFAULT_API_VERSION)

@@ -11,7 +11,7 @@ from typing import AsyncIterator
 
 from providers import samples
 from providers.config import ProviderConfig
-from providers.scrubbing import scrub_events, scrub_result
+from providers.scrubbing import scrub, scrub_events, scrub_result
 from providers.streaming import collect
 from providers.types import (
     BAD_REQUEST,
@@ -22,6 +22,8 @@ from providers.types import (
     EmbeddingRequest,
     EmbeddingResult,
     HealthResult,
+    ImageGenerationRequest,
+    ImageGenerationResult,
     ModelInfo,
     ProviderError,
     StreamEvent,
@@ -94,12 +96,22 @@ class Adapter:
                                                 f"for the {request.dimensions} asked.")
         return result
 
+    async def generate_images(self, request: ImageGenerationRequest, max_image_bytes: int) -> ImageGenerationResult:
+        """Images made from a prompt (each at most `max_image_bytes`); raises ProviderError."""
+        result = await self.draw(request, max_image_bytes)
+        return ImageGenerationResult(result.images, scrub(result.revised_prompt, self.config))
+
     # What each wire format implements -------------------------------------------------
 
     async def embed_texts(self, request: EmbeddingRequest) -> EmbeddingResult:
         """Adapters whose API has an embeddings endpoint override this."""
         raise ProviderError(BAD_REQUEST, f"{self.config.name} ({self.config.kind}) has no embeddings API "
                                          "the playground speaks.")
+
+    async def draw(self, request: ImageGenerationRequest, max_image_bytes: int) -> ImageGenerationResult:
+        """Adapters whose API makes images override this."""
+        raise ProviderError(BAD_REQUEST, f"The {self.config.name} API does not make images here; pick a model of an "
+                                         "OpenAI-compatible provider that does.")
 
     def stream_reply(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         raise NotImplementedError

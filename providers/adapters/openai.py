@@ -10,8 +10,11 @@ Reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning`
 at the start of the content (Qwen, DeepSeek-R1 on plain servers). It is never
 sent back: DeepSeek answers 400 to `reasoning_content` in the input.
 """
+import base64
+import binascii
 import hashlib
 import json
+import re
 import string
 from typing import AsyncIterator
 
@@ -28,6 +31,9 @@ from providers.types import (
     EmbeddingRequest,
     EmbeddingResult,
     Finish,
+    Image,
+    ImageGenerationRequest,
+    ImageGenerationResult,
     Message,
     ModelInfo,
     Params,
@@ -44,6 +50,8 @@ FINISH_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"
                   "content_filter": "content_filter", "eos": "stop", "model_length": "length"}
 _ALNUM = string.ascii_letters + string.digits
 NOT_SDK_ARGUMENTS = ("reasoning",)  # body fields the OpenAI SDK takes only through extra_body
+IMAGE_MODELS = re.compile(r"(dall-e-|gpt-image-|chatgpt-image)")  # OpenAI's image models, by id (editable in the admin)
+MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp", b"GIF8": "image/gif"}
 
 
 def _alnum9(call_id: str) -> str:
@@ -73,6 +81,8 @@ class OpenAIAdapter(Adapter):
 
     def embeddings_url(self, model: str) -> str:
         return f"{self.config.base_url.rstrip('/')}/embeddings"
+    def images_url(self, model: str) -> str:
+        return f"{self.config.base_url.rstrip('/')}/images/generations"
 
     def query_params(self) -> dict | None:
         return None
@@ -256,6 +266,39 @@ class OpenAIAdapter(Adapter):
 
     async def whole_completion(self, request: ChatRequest) -> ChatResult:
         return await completions.whole(self, request)
+    async def draw(self, request: ImageGenerationRequest, max_image_bytes: int) -> ImageGenerationResult:
+        """POST /images/generations asking for base64 data (a reply of image URLs is refused, never fetched)."""
+        body = {"prompt": request.prompt, "n": request.n, "size": request.size, "response_format": "b64_json"}
+        if self.include_model_in_body():
+            body["model"] = request.model
+        limit = request.n * (max_image_bytes * 4 // 3 + 4) + 65536
+        data = Fields(await http.request_json(self.config, "POST", self.images_url(request.model), limit=limit,
+                                              json_body=body, headers=self.headers(), params=self.query_params()),
+                      "image reply", self.config.name)
+        self._raise_for_error(data)
+        items = data.objects("data")
+        if not items:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered without any image.")
+        if len(items) > request.n:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent {len(items)} images, {request.n} were asked for.")
+        return ImageGenerationResult(tuple(self._image(item, max_image_bytes) for item in items),
+                                     items[0].text("revised_prompt") or "")
+
+    def _image(self, item: Fields, max_image_bytes: int) -> Image:
+        encoded = item.text("b64_json")
+        if encoded is None:
+            what = "image URLs" if item.has("url") else "no image data"
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} answered with {what} instead of base64 image data "
+                                                "(response_format b64_json); this playground does not fetch URLs.")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent image data that is not valid base64.") from None
+        if len(raw) > max_image_bytes:
+            raise ProviderError(PROVIDER_ERROR, f"{self.config.name} sent an image of {len(raw):,} bytes; this "
+                                                f"playground takes at most {max_image_bytes:,}.")
+        media_type = next((kind for magic, kind in MAGIC.items() if raw.startswith(magic)), "application/octet-stream")
+        return Image(media_type, raw)
 
     def request_sample(self, request: ChatRequest) -> Sample:
         return Sample(self.chat_url(request.model), self.headers(), self.build_body(request, stream=True),
@@ -285,7 +328,8 @@ class OpenAIAdapter(Adapter):
                 models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context,
                                         reasoning=_reasons(item.value("supported_parameters")),
                                         vision=_sees(item.value("architecture")),
-                                        completions=_completes(item.value("capabilities"))))
+                                        completions=_completes(item.value("capabilities")),
+                                        image_generation=_draws(model_id, item.value("architecture"))))
         return models
 
 
@@ -328,6 +372,13 @@ def _completes(capabilities) -> bool | None:
     if isinstance(capabilities, dict) and isinstance(capabilities.get("completion"), bool):
         return capabilities["completion"]
     return None
+def _draws(model_id: str, architecture) -> bool | None:
+    """Whether a model makes images: the `architecture.output_modalities` some servers list (OpenRouter), else
+    OpenAI's image model ids."""
+    modalities = architecture.get("output_modalities") if isinstance(architecture, dict) else None
+    if isinstance(modalities, list):
+        return "image" in modalities
+    return True if IMAGE_MODELS.match(model_id) else None
 
 
 def _reasons(parameters) -> bool | None:

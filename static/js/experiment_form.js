@@ -1,6 +1,7 @@
 // The experiment form (create and edit): reading it into the API's shape, filling it from an
 // experiment, and submitting it with errors shown next to it.
 import { fillWorkbench, readWorkbench, wireEvaluators } from "./evaluator_form.js";
+import { Attachments } from "./attachments.js";
 
 export function showError(node, error) {
   node.textContent = error ? (error.message || String(error)) : "";
@@ -45,6 +46,7 @@ function readForm(form) {
     targets, repeats: number(form, "repeats"), concurrency: number(form, "concurrency"), params,
     response_format: responseFormat, tools: toolsText ? parseJson(toolsText, "Tools") : [],
     tool_choice: form.elements.tool_choice.value || null, ...readWorkbench(form),
+    images: form.attachments ? form.attachments.ids() : [],
   };
 }
 
@@ -67,14 +69,33 @@ export function fillForm(form, experiment) {
   form.elements.tools.value = experiment.tools.length ? JSON.stringify(experiment.tools, null, 1) : "";
   form.elements.tool_choice.value = typeof experiment.tool_choice === "string" ? experiment.tool_choice : "";
   syncSchemaBox(form);
+  if (form.attachments) {
+    form.attachments.images = [...(last && last.images) || []];
+    form.attachments.render();
+  }
 }
 
 function syncSchemaBox(form) {
   form.querySelector("#schema-box").hidden = form.elements.format.value !== "json_schema";
 }
 
+// Images for the user message: the chat's attachments (button, drop, paste; a thumbnail each, removable).
+function wireAttachments(form, error) {
+  const attach = form.querySelector("#exp-attach");
+  if (!attach) return;
+  const prompt = form.elements.prompt;
+  const status = form.querySelector("#exp-attach-status");
+  form.attachments = new Attachments({
+    list: form.querySelector("#exp-attachments"), attach, input: form.querySelector("#exp-attach-input"),
+    dropZone: prompt, pasteTarget: prompt,
+    onChange: () => { form.querySelector('button[type="submit"]').disabled = Boolean(form.attachments?.uploading); },
+    onError: (text) => showError(error, new Error(text)), onAnnounce: (text) => { status.textContent = text; },
+  });
+}
+
 export function wireForm(form, submit) {
   const error = form.querySelector("#form-error");
+  wireAttachments(form, error);
   form.elements.format.addEventListener("change", () => syncSchemaBox(form));
   wireEvaluators(form);
   // An error is about what was submitted: once the form changes, it no longer describes it.

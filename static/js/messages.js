@@ -275,6 +275,7 @@ export class Thread {
     if (message.role === "tool" && message.name) label = `Tool · ${message.name}`;
     label = modeOf(message.mode).labels?.[message.role] || label;
     head.append(el("span", "role", label));
+    if (message.mode === "image") head.append(el("span", "mode-badge", "Image"));
     if (message.status && message.status !== "complete") {
       head.append(el("span", `status status-${message.status}`, message.status));
     }
@@ -318,7 +319,9 @@ export class Thread {
     const text = error.message || (message.status === "interrupted"
       ? "The server stopped while this reply was streaming." : "The provider returned an error.");
     box.append(el("span", "", text));
-    if (this.canWrite && message.role === "assistant") box.append(button("Retry", "retry", { className: "small" }));
+    if (this.canWrite && message.role === "assistant" && message.mode !== "image") {
+      box.append(button("Retry", "retry", { className: "small" }));
+    }
     return box;
   }
 
@@ -326,6 +329,7 @@ export class Thread {
     const bar = el("div", "msg-actions");
     if (message.status === "streaming") return bar;
     bar.append(button("Copy", "copy", { aria: "Copy message" }));
+    if (message.mode === "image") return bar; // made over HTTP (static/js/image_mode.js): no chat regenerate or edit
     if (this.canWrite && message.role === "user") bar.append(button("Edit", "edit"));
     if (message.role === "assistant") {
       if (this.canWrite) bar.append(button("Regenerate", "regenerate"));

@@ -7,11 +7,14 @@ const SHOWN = 60; // options listed at once; more: keep typing
 export function capabilityNames(model) {
   const caps = model.capabilities || {};
   return [caps.tools && "tools", caps.json_schema && "JSON schema", caps.reasoning && "reasoning",
-    caps.vision && "images", caps.completions && "text completion"].filter(Boolean);
+    caps.vision && "images", caps.completions && "text completion",
+    caps.image_generation && "image generation"].filter(Boolean);
 }
 
 export function priceText(model) {
-  return model.price ? `$${model.price.input} in / $${model.price.output} out per million tokens` : "";
+  const tokens = model.price ? `$${model.price.input} in / $${model.price.output} out per million tokens` : "";
+  const image = model.image_price != null ? `$${model.image_price} per image` : "";
+  return [tokens, image].filter(Boolean).join(" · ");
 }
 
 export class ModelPicker {

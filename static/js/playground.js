@@ -20,6 +20,7 @@ import { oversize } from "./frame_size.js";
 import { installPromptTools } from "./save_as_prompt.js";
 import { ModeSwitch, modeOf } from "./modes.js";
 import "./completion.js"; // registers the Completion mode
+import { ImageMode } from "./image_mode.js";
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -69,6 +70,11 @@ const attachments = new Attachments({
   onChange: () => updateButtons(), onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
 });
 const modeSwitch = new ModeSwitch($("mode-switch"), { composer: prompt, onChange: () => updateButtons() });
+const imageMode = new ImageMode({
+  toggle: $("image-mode"), options: $("image-options"), prompt,
+  onChange: () => updateButtons(), onDone: (answer) => showImages(answer),
+  onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
+});
 const compare = new CompareView(thread, {
   onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
   onChange: () => updateButtons(),
@@ -203,9 +209,38 @@ function send(content, parentId, { root = false, images = [] } = {}) {
 
 function submit() {
   const content = prompt.value;
+  if (imageMode.on) return makeImages(content);
   const images = attachments.ids();
   if ((!content.trim() && !images.length) || !state.canWrite || busy()) return;
   send(content, currentId() === null ? null : thread.leafId, { images });
+}
+
+// Image mode (static/js/image_mode.js): the prompt goes over HTTP, and the stored prompt and reply come back.
+function makeImages(content) {
+  const values = settings.values();
+  if (!content.trim() || !state.canWrite || busy()) return undefined;
+  if (!values.provider || !values.model) return showAlert("Pick a provider and a model in the settings first.");
+  if (blockReason()) return showAlert(blockReason());
+  const startedIn = currentId();
+  imageMode.startedIn = startedIn;
+  return imageMode.generate({
+    conversationId: startedIn, parentId: startedIn === null ? null : thread.leafId, provider: values.provider,
+    model: values.model, prompt: content, visibility: visibility.values(startedIn === null),
+  });
+}
+
+function showImages(answer) {
+  if (currentId() !== imageMode.startedIn) return sidebar.refreshSoon(); // the person moved on meanwhile
+  if (answer.created_conversation) {
+    showConversation({ conversation: answer.conversation, can_write: true, messages: [] });
+    thread.canWrite = true;
+    history.pushState({ id: answer.conversation.id }, "", `/c/${answer.conversation.id}/`);
+    watch();
+  }
+  if (prompt.value === answer.messages[0].content) prompt.value = "";
+  answer.messages.forEach((message) => thread.upsert(message));
+  sidebar.refreshSoon();
+  return undefined;
 }
 
 function regenerate(message) {
@@ -252,7 +287,8 @@ function updateButtons() {
 function blockReason() {
   if (modeSwitch.current === "completion") return completionRefused();
   return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
-    || attachments.blockReason() || imagesRefused();
+    || attachments.blockReason() || imagesRefused()
+    || imageMode.blockReason(settings.currentModel(), attachments.ids().length);
 }
 
 // Attached images and a model known not to take them: said before sending (the server refuses it too).

@@ -104,3 +104,39 @@ def test_alice_compares_three_models_stops_one_and_continues_with_another(signed
     assert follow_up.parent_id == chosen.pk
     assert Message.objects.get(parent=follow_up).status == "complete"
     assert page.console_errors == []
+
+
+def test_an_image_attached_to_a_compare_goes_to_each_model_and_a_model_without_vision_is_said(
+        signed_in, alice, provider, openai_fake, tmp_path):
+    from tests.images.pictures import picture
+
+    ProviderModel.objects.create(provider=provider, model_id="fake-model-mini")
+    blind = ProviderModel.objects.create(provider=provider, model_id="fake-model-blind", supports_vision=False)
+    openai_fake.default_reply = Reply.text_of("A red rectangle.")
+    red = tmp_path / "red.png"
+    red.write_bytes(picture("PNG", (40, 30)))
+    page = signed_in(alice)
+    page.get_by_label("Compare models side by side").check()
+    page.get_by_label("Compare model 1").select_option("fake-model")
+    page.get_by_label("Compare model 2").select_option("fake-model-blind")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach image").click()
+    chooser.value.set_files(str(red))
+    expect(page.get_by_role("list", name="Attached images").get_by_role("img")).to_have_count(1)
+    composer(page).fill("What is in this picture?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#alerts")).to_contain_text("fake-model-blind does not take images")
+    assert not openai_fake.chat_requests() and not Message.objects.exists()  # refused before anything is stored
+
+    page.get_by_label("Compare model 2").select_option("fake-model-mini")
+    page.get_by_role("button", name="Send").click()
+    for n in range(2):
+        expect(columns(page).nth(n)).to_have_attribute("data-status", "complete")
+    sent = {r.body["model"]: r.body["messages"][-1]["content"] for r in openai_fake.chat_requests()}
+    assert set(sent) == {"fake-model", "fake-model-mini"}
+    for content in sent.values():
+        assert content[0] == {"type": "text", "text": "What is in this picture?"}
+        assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    question = Message.objects.get(role="user")
+    assert len(question.images) == 1 and blind.model_id not in sent
+    assert page.console_errors == []

@@ -5,8 +5,12 @@ A scripted reply's reasoning goes out the way `reasoning_field` says:
 "think" (inline `<think>` tags in the content, cut across deltas). Like
 DeepSeek, it answers 400 to `reasoning_content` in the input.
 """
+import base64
+import io
 import json
 import time
+
+from PIL import Image
 
 from tests.fakes import completions, embeddings
 from tests.fakes.images import data_url_problem
@@ -22,6 +26,9 @@ class OpenAIFake(FakeServer):
     """Serves /v1/models, /v1/chat/completions (streaming or not), /v1/completions and /v1/embeddings."""
 
     reasoning_field = "reasoning_content"
+    # How /images/generations answers: "b64_json" (as asked), "url" (links only), "not_base64", "not_image"
+    # (base64 of text), "extra" (one image more than asked for).
+    images_as = "b64_json"
     supported_parameters: list | None = None  # listed with each model, as OpenRouter does
     vision_models: set | None = None  # listed with architecture.input_modalities, as OpenRouter does
     completion_models: set | None = None  # listed with a `capabilities` list naming "completion" (or "chat" only)
@@ -39,6 +46,8 @@ class OpenAIFake(FakeServer):
             return self.completion_response(request)
         if request.method == "POST" and request.path.endswith("/embeddings"):
             return self.embeddings_response(request)
+        if request.method == "POST" and request.path.endswith("/images/generations"):
+            return self.images_response(request)
         return JsonResponse(404, {"error": {"message": f"No route {request.path}", "type": "invalid_request_error"}})
 
 
@@ -102,6 +111,32 @@ class OpenAIFake(FakeServer):
         count = embeddings.tokens(texts)
         return JsonResponse(200, {"object": "list", "data": data[::-1], "model": model,
                                   "usage": {"prompt_tokens": count, "total_tokens": count}}, reply=reply)
+
+    def images_response(self, request: Recorded):
+        body = request.body or {}
+        problem = validate_images(body)
+        if problem:
+            return JsonResponse(400, {"error": {"message": problem, "type": "invalid_request_error"}})
+        reply = self.next_reply()
+        failed = self.failure(reply, request)
+        if failed:
+            return failed
+        count = body.get("n", 1) + (1 if self.images_as == "extra" else 0)
+        size = body.get("size") or "1024x1024"
+        items = [self.image_item(size if size != "auto" else "1024x1024", number) for number in range(count)]
+        return JsonResponse(200, {"created": int(time.time()), "data": items}, reply=reply)
+
+    def image_item(self, size: str, number: int) -> dict:
+        if self.images_as == "url":
+            return {"url": f"{self.origin}/files/image-{number}.png"}
+        if self.images_as == "not_base64":
+            return {"b64_json": "this is not base64!"}
+        if self.images_as == "not_image":
+            return {"b64_json": base64.b64encode(b"plain text, not an image").decode()}
+        width, height = (int(side) for side in size.split("x"))
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), ((60 * number) % 256, 120, 200)).save(out, format="PNG")
+        return {"b64_json": base64.b64encode(out.getvalue()).decode(), "revised_prompt": "a revised prompt"}
 
     def sse_events(self, reply: Reply, model: str, include_usage: bool) -> list[bytes]:
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
@@ -193,4 +228,22 @@ def validate(body: dict) -> str | None:
     if reasoning is not None and (not isinstance(reasoning, dict) or set(reasoning) - REASONING_KEYS
                                   or {"effort", "max_tokens"} <= set(reasoning)):
         return "reasoning: an object with effort or max_tokens (not both), enabled and exclude"
+    return None
+
+
+IMAGE_SIZES = {"256x256", "512x512", "1024x1024", "1536x1024", "1024x1536", "1792x1024", "1024x1792", "auto"}
+
+
+def validate_images(body: dict) -> str | None:
+    """What OpenAI's /images/generations answers 400 to."""
+    prompt = body.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        return "'prompt' is a required property"
+    n = body.get("n", 1)
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 10:
+        return f"Invalid 'n': {n!r}; it must be between 1 and 10"
+    if body.get("size", "1024x1024") not in IMAGE_SIZES:
+        return f"Invalid value for 'size': {body.get('size')!r}. Supported values are: {', '.join(sorted(IMAGE_SIZES))}"
+    if body.get("response_format", "url") not in ("url", "b64_json"):
+        return f"Invalid value for 'response_format': {body.get('response_format')!r}"
     return None

@@ -1,0 +1,89 @@
+"""Image mode in a real browser: the Image toggle, a prompt, a size and a count; the images shown in the thread, still
+there after a reload, and in the JSON export; at desktop and phone widths, light and dark, axe clean."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from providers.models import ProviderModel
+from tests.browser.conftest import axe_violations
+from tests.fakes.script import Reply
+from tests.live import RESULTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def painter(fresh_provider):
+    ProviderModel.objects.filter(provider=fresh_provider).update(supports_image_generation=True, price_per_image="0.04")
+    return fresh_provider
+
+
+def image_mode(page, size: str, count: str):
+    toggle = page.get_by_role("button", name="Image", exact=True)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    page.get_by_label("Size", exact=True).select_option(size)
+    page.get_by_label("Images", exact=True).select_option(count)
+
+
+@pytest.mark.parametrize("width,height,theme", [(1600, 1000, "light"), (390, 844, "dark")])
+def test_two_images_are_made_shown_kept_after_a_reload_and_exported(width, height, theme, signed_in, alice, painter,
+                                                                   openai_fake):
+    page = signed_in(alice, viewport={"width": width, "height": height}, color_scheme=theme)
+    expect(page.locator("#model-caps")).to_contain_text("image generation")
+    expect(page.locator("#model-price")).to_contain_text("$0.04 per image")
+    image_mode(page, "512x512", "2")
+    assert axe_violations(page) == []
+    message = page.get_by_label("Message", exact=True)
+    message.fill("A lighthouse at dusk")
+    message.press("Enter")
+    reply = page.locator("article.msg-assistant")
+    images = reply.get_by_role("img")
+    expect(images).to_have_count(2)
+    expect(images.first).to_have_accessible_name("Image 1 of the message (512×512)")
+    expect(message).to_have_value("")
+    page.screenshot(path=str(RESULTS / f"image-mode-{width}-{theme}.png"))
+    sent = openai_fake.chat_requests()[-1]
+    assert sent.path == "/v1/images/generations"
+    assert (sent.body["prompt"], sent.body["size"], sent.body["n"]) == ("A lighthouse at dusk", "512x512", 2)
+    expect(page).to_have_url(re.compile(r"/c/\d+/"))  # the new conversation is open
+
+    page.reload()
+    images = page.locator("article.msg-assistant").get_by_role("img")
+    expect(images).to_have_count(2)
+    assert images.first.evaluate("img => img.complete && img.naturalWidth") == 512  # served back to its owner
+    expect(page.locator("article.msg-user .msg-body")).to_have_text("A lighthouse at dusk")
+    assert axe_violations(page) == []
+
+    exported = page.request.get(page.locator("#export-json").get_attribute("href")).json()
+    made = exported["messages"][1]
+    assert made["cost"] == 0.08
+    expect(page.locator("article.msg-assistant .msg-meta")).to_contain_text("$0.08")
+    assert made["mode"] == "image" and [(i["width"], i["height"]) for i in made["images"]] == [(512, 512)] * 2
+    assert page.console_errors == []
+
+
+def test_a_provider_failure_keeps_the_prompt_and_says_why(signed_in, alice, painter, openai_fake):
+    painter.max_retries = 0
+    painter.save()
+    openai_fake.enqueue(Reply.fail(429, "Slow down"))
+    page = signed_in(alice)
+    image_mode(page, "256x256", "1")
+    message = page.get_by_label("Message", exact=True)
+    message.fill("A red kite")
+    message.press("Enter")
+    expect(page.locator("article.msg-user .msg-body")).to_have_text("A red kite")
+    expect(page.locator("article.msg-assistant .msg-error")).to_contain_text("rate-limiting requests (429): Slow down")
+    expect(page.locator("#alerts")).to_contain_text("Slow down")
+
+
+def test_a_model_that_makes_no_images_is_said_before_sending(signed_in, alice, fresh_provider, openai_fake):
+    page = signed_in(alice)
+    image_mode(page, "256x256", "1")
+    page.get_by_label("Message", exact=True).fill("A red kite")
+    expect(page.locator("#send-blocked")).to_contain_text("does not make images")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    page.get_by_role("button", name="Image", exact=True).click()  # back to chat: sending works again
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    assert not openai_fake.chat_requests()
