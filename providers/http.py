@@ -237,8 +237,9 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 class _ReadWatch:
     """The deadline of each read of a body: the first byte's deadline, then the idle timeout from the read's start.
 
-    One timer for the whole stream, re-armed only when it fires during a read that has not passed its limit,
-    instead of a timeout scope per read (a timer scheduled and cancelled for every delta of every stream: about
+    One timer for the whole stream: armed for the first byte's deadline, brought forward when a read's limit is
+    sooner than it, and re-armed when it fires during a read that has not passed its limit; instead of a timeout
+    scope per read (a timer scheduled and cancelled for every delta of every stream: about
     a tenth of what reading a paced stream cost). When a read passes its limit, the reading task is cancelled, as
     `asyncio.timeout` would, and `expired()` tells that cancel from any other.
     """
@@ -249,10 +250,17 @@ class _ReadWatch:
         self.deadline, self.idle_seconds = deadline, idle
         self.limit: float | None = None  # the current read's limit; None between reads
         self.fired = False
-        self.handle = self.loop.call_at(deadline, self._check)
+        self._arm(deadline)
+
+    def _arm(self, when: float) -> None:
+        self.when = when
+        self.handle = self.loop.call_at(when, self._check)
 
     def reading(self, started: bool) -> None:
         self.limit = self.loop.time() + self.idle_seconds if started else self.deadline
+        if self.limit < self.when:  # only when the limit comes sooner than the timer (the first read after the first byte)
+            self.handle.cancel()
+            self._arm(self.limit)
 
     def idle(self) -> None:
         self.limit = None
@@ -263,7 +271,7 @@ class _ReadWatch:
             self.fired = True
             self.task.cancel()
             return
-        self.handle = self.loop.call_at(self.limit if self.limit is not None else now + self.idle_seconds, self._check)
+        self._arm(self.limit if self.limit is not None else now + self.idle_seconds)
 
     def expired(self) -> bool:
         """Whether this watch cancelled the task (the cancel is then taken back: it was a timeout)."""
