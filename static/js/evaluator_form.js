@@ -47,7 +47,13 @@ export function wireEvaluators(form) {
   const config = form.querySelector("#evaluator-config");
   const error = form.querySelector("#evaluator-error");
   const kinds = new Map(choices().evaluator_kinds.map((k) => [k.kind, k]));
-  const example = () => { config.value = JSON.stringify(kinds.get(kind.value).example, null, 1); };
+  // A judge's provider and model are slugs the form does not show: start from the first model ticked above.
+  const example = () => {
+    const shown = { ...kinds.get(kind.value).example };
+    const target = form.querySelector('input[name="target"]:checked');
+    if (kind.value === "judge" && target && !shown.provider) [shown.provider, shown.model] = target.value.split("|");
+    config.value = JSON.stringify(shown, null, 1);
+  };
   kind.addEventListener("change", example);
   example();
   form.querySelector("#add-evaluator").addEventListener("click", () => {

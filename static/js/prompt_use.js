@@ -25,7 +25,8 @@ export class PromptUse {
     Object.assign(this, { promptId, select, inputs, error });
     this.values = {};
     this.problems = {};
-    select.addEventListener("change", () => this.render());
+    this.picked = false;  // until a person picks one, the picker follows the newest version (a save adds one)
+    select.addEventListener("change", () => { this.picked = true; this.render(); });
     openButton.addEventListener("click", () => this.open());
   }
 
@@ -36,7 +37,7 @@ export class PromptUse {
     this.select.replaceChildren(
       ...detail.labels.map((l) => new Option(`${l.name} (v${l.version})`, `label:${l.name}`)),
       ...[...detail.versions].reverse().map((v) => new Option(`v${v.number}`, `version:${v.number}`)));
-    if ([...this.select.options].some((o) => o.value === chosen)) this.select.value = chosen;
+    if (this.picked && [...this.select.options].some((o) => o.value === chosen)) this.select.value = chosen;
     else this.select.value = `version:${detail.versions.at(-1).number}`;
     this.render();
   }

@@ -129,11 +129,15 @@ export async function openReview({ kind, id, title, rate = true, onRated = null 
   note(parts.status, "");
   parts.node.showModal();
   if (!rate) return parts;
-  parts.up.focus();
+  // Locked until the stored rating is shown: a thumb pressed before would be silently overwritten by it.
+  parts.rating.disabled = true;
   try {
     show(parts, await api("GET", parts.target.url));
   } catch (problem) {
     note(parts.status, problem.message, "bad");
+  } finally {
+    parts.rating.disabled = false;
+    parts.up.focus();
   }
   return parts;
 }

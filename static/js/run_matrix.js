@@ -1,5 +1,6 @@
 // A workbench run set: the matrix (one row per prompt version × model) and every output side by side,
 // one row per dataset row and repeat, one column per cell, each with its verdicts. Outputs are text only.
+import { rateButton } from "./rating.js";
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -46,6 +47,7 @@ function sideCell(run) {
   const reasons = el("div", {}, run.verdicts.map(verdictChip));
   const why = run.verdicts.filter((v) => v.error || v.reason).map((v) => `${v.name}: ${v.error || v.reason}`);
   parts.push(reasons, el("p", { className: "muted small", textContent: why.join(" · ") }));
+  if (run.status !== "pending" && run.status !== "running") parts.push(rateButton(run.id));
   return el("td", { className: "side" }, parts);
 }
 

@@ -24,16 +24,18 @@ class Kind:
     example: dict
 
 
+# The examples leave `value` and `pattern` out so they compare with the row's expected output; an empty "" would be
+# compared as it is (equals "" fails every real output).
 EVALUATORS = [
-    Kind("equals", "Equals", d.check_text, d.evaluate_text, {"value": "", "case_sensitive": True}),
-    Kind("contains", "Contains", d.check_text, d.evaluate_text, {"value": "", "case_sensitive": False}),
-    Kind("not_contains", "Does not contain", d.check_text, d.evaluate_text, {"value": "", "case_sensitive": False}),
-    Kind("starts_with", "Starts with", d.check_text, d.evaluate_text, {"value": "", "case_sensitive": True}),
-    Kind("regex", "Matches a regex", d.check_regex, d.evaluate_regex, {"pattern": "", "case_sensitive": True}),
+    Kind("equals", "Equals", d.check_text, d.evaluate_text, {"case_sensitive": True}),
+    Kind("contains", "Contains", d.check_text, d.evaluate_text, {"case_sensitive": False}),
+    Kind("not_contains", "Does not contain", d.check_text, d.evaluate_text, {"case_sensitive": False}),
+    Kind("starts_with", "Starts with", d.check_text, d.evaluate_text, {"case_sensitive": True}),
+    Kind("regex", "Matches a regex", d.check_regex, d.evaluate_regex, {"case_sensitive": True}),
     Kind("is_json", "Is JSON", d.check_nothing, d.evaluate_is_json, {}),
     Kind("json_schema", "Valid against a JSON schema", d.check_json_schema, d.evaluate_json_schema,
          {"schema": {"type": "object"}}),
-    Kind("json_path", "A JSON path equals", d.check_json_path, d.evaluate_json_path, {"path": "$.answer", "value": ""}),
+    Kind("json_path", "A JSON path equals", d.check_json_path, d.evaluate_json_path, {"path": "$.answer"}),
     Kind("tool_called", "A tool was called (valid arguments)", d.check_tool_called, d.evaluate_tool_called,
          {"tool": ""}),
     Kind("latency", "Latency ≤ (ms)", d.check_limit, d.evaluate_limit, {"max": 5000}),
