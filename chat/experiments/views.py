@@ -13,6 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from chat import pages
 from chat.experiments import export, run_views, runner, spec, stats, store
 from chat.errors import ApiError
 from chat.json_views import afound, api, found, json_object, query, whole_number
@@ -73,7 +74,8 @@ def experiments_page(request):
 def experiment_page(request, experiment_id: int):
     experiment = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
     if experiment is None:
-        return render(request, "chat/experiments_missing.html", {"experiment_id": experiment_id}, status=404)
+        return pages.missing(request, "experiment", "experiments", "Experiments",
+                             f"Experiment {experiment_id} does not exist (it may have been deleted).")
     context = {"experiment": experiment, "can_edit": experiment.can_edit(request.user),
                "providers": provider_choices(request.user), "default_concurrency": runner.default_concurrency(),
                "max_repeats": Experiment.MAX_REPEATS, "workbench": run_views.form_choices(request.user)}

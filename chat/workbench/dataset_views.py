@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
+from chat import pages
 from chat.errors import ApiError
 from chat.views import provider_choices
 from chat.json_views import api, json_object, query, whole_number
@@ -33,7 +34,8 @@ def datasets_page(request):
 def dataset_page(request, dataset_id: int):
     dataset = Dataset.objects.select_related("owner").filter(pk=dataset_id).first()
     if dataset is None or not dataset.can_read(request.user):
-        return render(request, "workbench/datasets_missing.html", {"dataset_id": dataset_id}, status=404)
+        return pages.missing(request, "dataset", "datasets", "Datasets",
+                             f"Dataset {dataset_id} does not exist, or it is private to someone else.")
     return render(request, "workbench/datasets_detail.html",
                   {"dataset": dataset, "can_write": dataset.can_write(request.user),
                    "max_rows": dataset_io.max_rows(), "max_bytes": dataset_io.max_bytes(),

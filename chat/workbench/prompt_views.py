@@ -9,6 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from chat import pages
 from chat.errors import ApiError
 from chat.json_views import api, json_object, one_of, query, whole_number
 from chat.views import provider_choices
@@ -61,7 +62,7 @@ def prompts_page(request):
 def prompt_page(request, prompt_id: int):
     prompt = Prompt.objects.select_related("owner").filter(pk=prompt_id).first()
     if prompt is None or not prompt.can_read(request.user):
-        return render(request, "workbench/prompts_missing.html", {"prompt_id": prompt_id}, status=404)
+        return pages.missing(request, "prompt", "prompts", "Prompts", f"Prompt {prompt_id} does not exist, or it is private.")
     context = {"prompt": prompt, "detail": prompt_detail(prompt, request.user), "pattern": variables.PATTERN.pattern,
                "kinds": variables.KINDS, "providers": provider_choices(request.user)}
     return render(request, "workbench/prompts_detail.html", context)
