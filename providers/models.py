@@ -189,10 +189,11 @@ class ProviderModel(models.Model):
             return None
         return round(tokens * float(self.input_price_per_mtok) / 1_000_000, 8)
 
+    def image_cost(self, images: int) -> float | None:
+        """USD for `images` generated images, or None where no price is known."""
+        return None if self.price_per_image is None else round(images * float(self.price_per_image), 8)
+
 
 def guessed_purpose(model_id: str) -> str:
     """A model's purpose where its provider does not say: embedding models are named so ("text-embedding-3-small")."""
     return ProviderModel.EMBEDDING if "embed" in model_id.lower() else ProviderModel.CHAT
-    def image_cost(self, images: int) -> float | None:
-        """USD for `images` generated images, or None where no price is known."""
-        return None if self.price_per_image is None else round(images * float(self.price_per_image), 8)
