@@ -83,6 +83,8 @@ def test_by_keyboard_then_saved_shared_and_exported(signed_in, new_page, bob, al
     page.keyboard.press("Space")  # the compare box
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")  # the second model: still the large one
+    page.keyboard.press("Tab")  # "From a dataset": left alone (its column and Fill stay off until one is picked)
+    expect(page.get_by_label("Dataset", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.type(TEXTS[0])
     for text in TEXTS[1:]:

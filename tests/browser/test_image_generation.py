@@ -51,6 +51,7 @@ def test_two_images_are_made_shown_kept_after_a_reload_and_exported(width, heigh
     image_mode(page, "512x512", "2")
     expect(page.get_by_role("button", name="Make 2 images")).to_be_enabled()  # Send says what it will do
     expect(page.get_by_role("button", name="Attach image")).to_be_hidden()
+    expect(page.get_by_role("button", name="View code")).to_be_hidden()  # it shows chat and completion requests
     settings_of_image_mode(page)
     assert axe_violations(page) == []
     message = page.get_by_label("Image prompt", exact=True)
