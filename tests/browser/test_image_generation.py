@@ -137,3 +137,23 @@ def test_the_mode_switch_works_by_keyboard(signed_in, alice, painter, openai_fak
     expect(page.locator("#send")).to_have_text("Send")
     expect(page.get_by_label("Size", exact=True)).to_be_hidden()
     assert page.console_errors == []
+
+
+def test_a_conversation_reopens_in_the_mode_of_its_last_message(signed_in, alice, painter, openai_fake):
+    page = signed_in(alice, viewport={"width": 390, "height": 844}, color_scheme="light")
+    image_mode(page, "256x256", "1")
+    page.get_by_label("Image prompt", exact=True).fill("A red kite")
+    page.get_by_label("Image prompt", exact=True).press("Enter")
+    expect(page.locator("article.msg-assistant").get_by_role("img")).to_have_count(1)
+    page.get_by_role("radio", name="Chat").check()  # then a chat turn in the same conversation
+    expect(page.get_by_label("Size", exact=True)).to_be_hidden()
+    expect(page.locator("#send")).to_have_text("Send")
+    page.get_by_label("Message", exact=True).fill("Describe it")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("article.msg-assistant").last).to_have_attribute("data-status", "complete")
+    page.get_by_role("radio", name="Image").check()
+    page.reload()
+    expect(page.get_by_role("radio", name="Chat")).to_be_checked()  # its last message is a chat reply
+    expect(page.get_by_label("Message", exact=True)).to_be_visible()
+    assert axe_violations(page) == []
+    assert page.console_errors == []
