@@ -146,7 +146,7 @@ def test_image_cost_counts_toward_the_spend_quota_and_a_used_up_quota_stores_not
     Quota.objects.create(scope=Quota.USER, user=alice, spend_per_month="0.04")
     assert generate(client, n=1).status_code == 201  # 0.04 USD: the month's spend is used up
     refused = generate(client, n=1)
-    assert refused.status_code == 400 and "USD of spend per month (used 0.04)" in refused.json()["error"]
+    assert refused.status_code == 429 and "USD of spend per month (used 0.04)" in refused.json()["error"]
     assert Message.objects.count() == 2 and len(openai_fake.chat_requests()) == 1
 
 
