@@ -19,7 +19,7 @@ def report(row: EmbeddingResult, user, vectors: bool = False) -> dict:
     runs = [shown_run(run, vectors) for run in row.runs]
     data = {"id": row.pk, "title": row.title, "owner": row.owner.get_username(), "visibility": row.visibility,
             "saved": row.saved, "can_write": row.can_write(user), "created": row.created.isoformat(),
-            "texts": row.texts, "runs": runs}
+            "texts": row.texts, "source": row.source, "runs": runs}
     if len(runs) == 2:
         data["agreement"] = maths.agreement(np.array(runs[0]["similarity"]), np.array(runs[1]["similarity"]))
     return data

@@ -11,11 +11,11 @@ NOT_FOUND = "No such embedding result."
 LISTED = 50
 
 
-def keep(user, texts: list[str], runs: list[dict]) -> EmbeddingResult:
-    """A new draft of `user`; their drafts older than a day go."""
+def keep(user, texts: list[str], runs: list[dict], source: dict | None = None) -> EmbeddingResult:
+    """A new draft of `user` (its texts from `source`, a dataset column, when given); their drafts older than a day go."""
     cutoff = timezone.now() - timedelta(hours=EmbeddingResult.DRAFT_HOURS)
     EmbeddingResult.objects.filter(owner=user, saved=False, created__lt=cutoff).delete()
-    return EmbeddingResult.objects.create(owner=user, texts=texts, runs=runs)
+    return EmbeddingResult.objects.create(owner=user, texts=texts, runs=runs, source=source)
 
 
 def readable(user, result_id: int) -> EmbeddingResult:

@@ -13,9 +13,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chat.embeddings import export, report, runs, store
+from chat.embeddings import export, report, runs, sources, store
 from chat.errors import ApiError
-from chat.json_views import api, json_object, one_of, query
+from chat.json_views import api, json_object, one_of, query, whole_number
 from chat.views import provider_choices
 from providers.models import ProviderModel
 
@@ -38,24 +38,45 @@ def _targets(user, body: dict) -> list[runs.Target]:
     return runs.admitted(user, named)
 
 
-def _kept(user, texts: list[str], results: list[dict]) -> dict:
-    return report.report(store.keep(user, texts, results), user)
+def _kept(user, texts: list[str], results: list[dict], source: dict | None) -> dict:
+    return report.report(store.keep(user, texts, results, source), user)
+
+
+def _texts(user, body: dict) -> tuple[list[str], dict | None]:
+    """The texts typed, or those of a dataset column (`source`), with the record of where they came from."""
+    if body.get("source") is None:
+        return runs.texts_of(body.get("texts")), None
+    texts, source = sources.from_request(user, body["source"])
+    if body.get("texts") is not None and body["texts"] != texts:
+        raise ApiError(400, "texts differ from the dataset column's: send the texts alone, or the source alone.")
+    return runs.texts_of(texts), source
 
 
 @api
 @require_http_methods(["POST"])
 async def embed(request):
-    """{provider, model, texts, compare?: {provider, model}}: the result, kept as a draft (201)."""
+    """{provider, model, texts | source: {dataset, column, version?}, compare?: {provider, model}}: the result,
+    kept as a draft (201)."""
     body = json_object(request)
-    texts = runs.texts_of(body.get("texts"))
     user = await request.auser()
+    texts, source = await database_sync_to_async(_texts)(user, body)
     targets = await database_sync_to_async(_targets)(user, body)
     outcomes = await asyncio.gather(*(runs.run(target, texts, runs.recorder(user)) for target in targets),
                                     return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
-    return JsonResponse(await database_sync_to_async(_kept)(user, texts, list(outcomes)), status=201)
+    return JsonResponse(await database_sync_to_async(_kept)(user, texts, list(outcomes), source), status=201)
+
+
+@api
+@require_http_methods(["GET"])
+def dataset_texts(request):
+    """?dataset=ID&column=NAME&version=N: the texts a dataset column gives (the first 50 non-empty values), and
+    where they came from, for the page to show before running."""
+    texts, source = sources.column_texts(request.user, query(request, "dataset", whole_number),
+                                         query(request, "column"), query(request, "version", whole_number))
+    return JsonResponse({"texts": texts, "source": source})
 
 
 @api

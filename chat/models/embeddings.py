@@ -21,6 +21,8 @@ class EmbeddingResult(models.Model):
     texts = models.JSONField(default=list)
     runs = models.JSONField(default=list, help_text="One or two runs: {provider, model, label, dimensions, tokens, "
                                                     "latency_ms, cost, vectors}.")
+    source = models.JSONField(null=True, blank=True, help_text="Where the texts came from: a dataset column "
+                              "{dataset, name, version, column, values, left_out}, or null (typed).")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

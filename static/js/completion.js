@@ -25,6 +25,11 @@ registerMode("completion", {
     form().elements.echo.checked = Boolean(params.echo);
   },
   body: completionBody,
+  // A model known not to serve text completion: said before sending (the server refuses it too).
+  blockReason({ model }) {
+    if (!model || model.capabilities?.completions !== false) return "";
+    return `${model.name} does not serve text completion: pick a model that does, or switch to Chat.`;
+  },
 });
 
 function percent(logprob) {

@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { el } from "./dom.js";
 import { fixed, heatMap, scatter } from "./embedding_charts.js";
+import { DatasetSource, describe } from "./embedding_source.js";
 
 const main = document.getElementById("embeddings");
 const form = document.getElementById("embed-form");
@@ -11,6 +12,7 @@ const status = document.getElementById("embed-status");
 const compareToggle = document.getElementById("compare-toggle");
 const limits = { min: Number(main.dataset.minTexts), max: Number(main.dataset.maxTexts), chars: Number(main.dataset.maxChars) };
 let current = null;
+let dataset = null; // the "From a dataset" picker (static/js/embedding_source.js)
 
 function texts() {
   return textsInput.value.split("\n").filter((line) => line.trim() !== "");
@@ -112,6 +114,9 @@ function show(data) {
   say(document.getElementById("save-status"), data.saved ? `Saved (${data.visibility === "team" ? "the team sees it" : "only you see it"}).`
     : "Not saved yet: a result you do not save is kept for a day.");
   exports(data.id);
+  const from = document.getElementById("result-source");
+  from.hidden = !data.source;
+  from.textContent = data.source ? `The ${describe(data.source, data.texts.length)}` : "";
   document.getElementById("result").hidden = false;
 }
 
@@ -120,13 +125,14 @@ function show(data) {
 async function embed(event) {
   event.preventDefault();
   const lines = texts();
-  const wrong = problem(lines);
+  const source = dataset && dataset.source();
+  const wrong = source ? "" : problem(lines);
   if (wrong) {
     say(status, wrong, true);
     textsInput.focus();
     return;
   }
-  const body = { ...chosen(document.getElementById("model")), texts: lines };
+  const body = { ...chosen(document.getElementById("model")), ...(source ? { source } : { texts: lines }) };
   if (compareToggle.checked) body.compare = chosen(document.getElementById("compare-model"));
   say(status, "Embedding…");
   document.getElementById("run").disabled = true;
@@ -134,7 +140,7 @@ async function embed(event) {
     const data = await api("POST", "/api/embeddings", body);
     show(data);
     history.replaceState(null, "", `/embeddings/${data.id}/`);
-    say(status, `Embedded ${lines.length} texts.`);
+    say(status, `Embedded ${data.texts.length} texts.`);
   } catch (error) {
     say(status, error.message, true);
   } finally {
@@ -185,6 +191,12 @@ if (form) {
   compareToggle.addEventListener("change", () => {
     document.getElementById("compare-label").hidden = !compareToggle.checked;
   });
+  dataset = new DatasetSource({
+    datasetSelect: document.getElementById("source-dataset"), columnSelect: document.getElementById("source-column"),
+    fill: document.getElementById("source-fill"), status: document.getElementById("source-status"), textarea: textsInput,
+    onFilled: countTexts,
+  });
+  dataset.list();
   const second = document.getElementById("compare-model");
   if (second.options.length > 1) second.selectedIndex = 1;
 }

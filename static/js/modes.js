@@ -6,9 +6,14 @@ const modes = new Map();
 
 // name: the `mode` sent on chat.send and stored on messages. spec: {label, composerLabel, placeholder,
 // frame(values) -> values (what this mode sends), apply(settings) (a conversation's stored settings),
-// body(message, context) -> Node | null (a message's body; context.prompt is its parent's text)}.
+// body(message, context) -> Node | null (a message's body; context.prompt is its parent's text),
+// sendLabel() (what Send says), blockReason({model, attached}) -> why Send is off or "",
+// submit(request, hooks) -> Promise (a mode that does not go over the socket: it stores over HTTP)}.
 export function registerMode(name, spec) {
-  modes.set(name, { name, frame: (values) => values, apply: () => {}, body: null, ...spec });
+  modes.set(name, {
+    name, frame: (values) => values, apply: () => {}, body: null, sendLabel: () => "Send", blockReason: () => "", submit: null,
+    ...spec,
+  });
 }
 
 export function modeOf(name) {
@@ -35,6 +40,10 @@ export class ModeSwitch {
     this.onChange = onChange;
     this.current = "chat";
     this.build();
+    // A mode's own options (its `data-modes` parts) can change what Send says or allows.
+    document.addEventListener("change", (event) => {
+      if (event.target.closest("[data-modes]") && this.onChange) this.onChange(this.current, { user: false });
+    });
   }
 
   build() {
@@ -68,6 +77,16 @@ export class ModeSwitch {
       this.composer.setAttribute("aria-label", mode.composerLabel);
     }
     if (this.onChange) this.onChange(this.current, { user });
+  }
+
+  // A conversation reopens in the mode of the last message on screen.
+  follow(path) {
+    const last = path[path.length - 1];
+    if (last && last.mode) this.set(last.mode);
+  }
+
+  get mode() {
+    return modeOf(this.current);
   }
 
   // What the current mode sends with a frame (the settings panel's values in, the frame's fields out).

@@ -20,7 +20,7 @@ import { oversize } from "./frame_size.js";
 import { installPromptTools } from "./save_as_prompt.js";
 import { ModeSwitch, modeOf } from "./modes.js";
 import "./completion.js"; // registers the Completion mode
-import { ImageMode } from "./image_mode.js";
+import "./image_mode.js"; // registers the Image mode
 
 const $ = (id) => document.getElementById(id);
 const data = (id) => JSON.parse($(id).textContent);
@@ -70,11 +70,6 @@ const attachments = new Attachments({
   onChange: () => updateButtons(), onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
 });
 const modeSwitch = new ModeSwitch($("mode-switch"), { composer: prompt, onChange: () => updateButtons() });
-const imageMode = new ImageMode({
-  toggle: $("image-mode"), options: $("image-options"), prompt,
-  onChange: () => updateButtons(), onDone: (answer) => showImages(answer),
-  onError: (text) => showAlert(text), onAnnounce: (text) => announce(text),
-});
 const compare = new CompareView(thread, {
   onCancel: (requestId) => socket.send({ type: "chat.cancel", request_id: requestId, conversation_id: currentId() }),
   onChange: () => updateButtons(),
@@ -141,6 +136,7 @@ async function openConversation(id, { push = true } = {}) {
   if (push) history.pushState({ id }, "", `/c/${id}/`);
   const leaf = push ? null : leafInUrl(detail);
   thread.load(leaf ? { ...detail, current_leaf_id: leaf } : detail);
+  modeSwitch.follow(thread.path());
   compare.restore({ chosen: Boolean(leaf) });
   watch();
   updateButtons();
@@ -209,28 +205,26 @@ function send(content, parentId, { root = false, images = [] } = {}) {
 
 function submit() {
   const content = prompt.value;
-  if (imageMode.on) return makeImages(content);
   const images = attachments.ids();
   if ((!content.trim() && !images.length) || !state.canWrite || busy()) return;
-  send(content, currentId() === null ? null : thread.leafId, { images });
+  if (modeSwitch.mode.submit) submitOver(content);
+  else send(content, currentId() === null ? null : thread.leafId, { images });
 }
 
-// Image mode (static/js/image_mode.js): the prompt goes over HTTP, and the stored prompt and reply come back.
-function makeImages(content) {
+// A mode that stores over HTTP (Image, static/js/image_mode.js): the stored prompt and reply come back.
+function submitOver(content) {
   const values = settings.values();
-  if (!content.trim() || !state.canWrite || busy()) return undefined;
   if (!values.provider || !values.model) return showAlert("Pick a provider and a model in the settings first.");
   if (blockReason()) return showAlert(blockReason());
   const startedIn = currentId();
-  imageMode.startedIn = startedIn;
-  return imageMode.generate({
+  return modeSwitch.mode.submit({
     conversationId: startedIn, parentId: startedIn === null ? null : thread.leafId, provider: values.provider,
     model: values.model, prompt: content, visibility: visibility.values(startedIn === null),
-  });
+  }, { onChange: updateButtons, onDone: (answer) => showStored(answer, startedIn), onError: showAlert, onAnnounce: announce });
 }
 
-function showImages(answer) {
-  if (currentId() !== imageMode.startedIn) return sidebar.refreshSoon(); // the person moved on meanwhile
+function showStored(answer, startedIn) {
+  if (currentId() !== startedIn) return sidebar.refreshSoon(); // the person moved on meanwhile
   if (answer.created_conversation) {
     showConversation({ conversation: answer.conversation, can_write: true, messages: [] });
     thread.canWrite = true;
@@ -279,30 +273,24 @@ function updateButtons() {
   $("send").hidden = streaming;
   const blocked = blockReason();
   $("send").disabled = busy() || Boolean(blocked);
+  $("send").textContent = modeSwitch.mode.sendLabel();
   $("send-blocked").textContent = busy() ? "" : blocked;
   toolResults.update();
 }
 
-// Why Send is off (a schema to fix, a compared reply to pick), or "".
+// Why Send is off (a schema to fix, a compared reply to pick, a model the mode cannot use), or "".
 function blockReason() {
-  if (modeSwitch.current === "completion") return completionRefused();
-  return format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
-    || attachments.blockReason() || imagesRefused()
-    || imageMode.blockReason(settings.currentModel(), attachments.ids().length);
+  const model = settings.currentModel();
+  const own = modeSwitch.mode.blockReason({ model, attached: attachments.ids().length });
+  if (modeSwitch.current !== "chat") return own;
+  return own || format.blockReason() || tools.problem() || comparePicker.blockReason() || compare.blockReason()
+    || attachments.blockReason() || imagesRefused(model);
 }
 
 // Attached images and a model known not to take them: said before sending (the server refuses it too).
-function imagesRefused() {
-  const model = settings.currentModel();
+function imagesRefused(model) {
   if (!attachments.ids().length || !model || model.capabilities?.vision !== false) return "";
   return `${model.name} does not take images: remove them or pick another model.`;
-}
-
-// A model known not to serve text completion: said before sending (the server refuses it too).
-function completionRefused() {
-  const model = settings.currentModel();
-  if (!model || model.capabilities?.completions !== false) return "";
-  return `${model.name} does not serve text completion: pick a model that does, or switch to Chat.`;
 }
 
 function messageAction(action, { message, content }) {

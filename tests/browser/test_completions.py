@@ -31,9 +31,10 @@ def test_a_raw_prompt_is_continued_with_each_tokens_alternatives_and_kept(width,
     openai_fake.enqueue(Reply.text_of(" there lived a fox.", pieces=3, delay=0.4))
     page = signed_in(alice, viewport={"width": width, "height": height}, color_scheme=scheme)
     page.get_by_role("radio", name="Completion").check()
-    prompt = page.get_by_label("Prompt", exact=True)
+    prompt = page.get_by_role("textbox", name="Prompt", exact=True)
     expect(prompt).to_be_visible()
     expect(page.get_by_role("button", name="Attach image")).to_be_hidden()
+    expect(page.get_by_label("Size", exact=True)).to_be_hidden()  # the Image mode's options
     open_settings(page)
     expect(page.get_by_label("System prompt")).to_be_hidden()  # a completion sends only its prompt
     page.get_by_label("Logprobs").fill("3")
@@ -93,7 +94,7 @@ def test_a_raw_prompt_is_continued_with_each_tokens_alternatives_and_kept(width,
 def test_a_model_without_text_completion_is_refused_before_sending(signed_in, alice, fresh_provider, openai_fake):
     page = signed_in(alice, viewport={"width": 1280, "height": 800})
     page.get_by_role("radio", name="Completion").check()
-    page.get_by_label("Prompt", exact=True).fill(PROMPT)
+    page.get_by_role("textbox", name="Prompt", exact=True).fill(PROMPT)
     expect(page.locator("#send-blocked")).to_contain_text("does not serve text completion")
     expect(page.get_by_role("button", name="Send")).to_be_disabled()
     page.get_by_role("radio", name="Chat").check()  # back to Chat: the same model answers

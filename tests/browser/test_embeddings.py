@@ -5,8 +5,10 @@ At phone, laptop and desktop widths, light and dark, with axe; the main flow by 
 import csv
 import io
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
 from tests.fakes.script import Reply
@@ -81,6 +83,8 @@ def test_by_keyboard_then_saved_shared_and_exported(signed_in, new_page, bob, al
     page.keyboard.press("Space")  # the compare box
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")  # the second model: still the large one
+    page.keyboard.press("Tab")  # "From a dataset": left alone (its column and Fill stay off until one is picked)
+    expect(page.get_by_label("Dataset", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.type(TEXTS[0])
     for text in TEXTS[1:]:
@@ -125,3 +129,42 @@ def test_mistakes_and_provider_failures_are_said_on_the_page(signed_in, bob, emb
     page.get_by_role("button", name="Embed").click()
     page.wait_for_selector("#embed-status.bad >> text=rejected the key")
     assert page.locator("#result").is_hidden()
+
+
+def test_texts_from_a_dataset_column_are_embedded_and_remembered(signed_in, bob, alice, embedders, openai_fake):
+    from chat.workbench import datasets
+    from chat.workbench.models import Dataset
+
+    reviews = Dataset.objects.create(owner=alice, name="Reviews", visibility=Dataset.TEAM)
+    rows = [{"values": {"review": "" if n == 5 else f"Review number {n}"}, "expected": f"label {n}"} for n in range(52)]
+    datasets.add_rows(reviews, [datasets.clean_row(row) for row in rows])
+    Dataset.objects.create(owner=alice, name="Alice's notes", visibility=Dataset.PRIVATE)  # private: not offered to bob
+    page = open_page(signed_in, bob, "laptop")
+    picker = page.get_by_label("Dataset", exact=True)
+    expect(picker.locator("option", has_text="Reviews")).to_have_count(1)
+    expect(picker.locator("option", has_text="Alice's notes")).to_have_count(0)
+    picker.select_option(label="Reviews (52 rows, v2, alice)")
+    page.get_by_label("Column", exact=True).select_option("review")
+    page.get_by_role("button", name="Fill the texts").click()
+    expect(page.locator("#source-status")).to_have_text(
+        "50 texts from Reviews (version 2), column review; 1 more non-empty value was left out.")
+    expect(page.locator("#text-count")).to_have_text("50 texts")
+    assert page.get_by_label("One text per line").input_value().split("\n")[:2] == ["Review number 0", "Review number 1"]
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Embed").click()
+    expect(page.locator("#result-source")).to_have_text(
+        "The 50 texts from Reviews (version 2), column review; 1 more non-empty value was left out.")
+    assert len(openai_fake.chat_requests()[-1].body["input"]) == 50
+    expect(page).to_have_url(re.compile(r"/embeddings/\d+/$"))
+    from_dataset = page.url
+
+    page.get_by_label("One text per line").fill("Edited one\nEdited two")  # edited: typed texts again
+    expect(page.locator("#source-status")).to_contain_text("now count as typed")
+    page.get_by_role("button", name="Embed").click()
+    expect(page.locator("#embed-status")).to_have_text("Embedded 2 texts.")
+    expect(page.locator("#result-source")).to_be_hidden()
+    assert openai_fake.chat_requests()[-1].body["input"] == ["Edited one", "Edited two"]
+
+    page.goto(from_dataset)  # the result's own record of where its texts came from
+    expect(page.locator("#result-source")).to_contain_text("from Reviews (version 2), column review")
+    assert page.console_errors == []
