@@ -83,10 +83,11 @@ class ExperimentBatch(models.Model):
 
 
 class ExperimentRun(models.Model):
-    """One request: created `pending` with its batch, written once when it ends."""
+    """One request (a cell): created `pending` with its batch, `running` once a process claims it, written once when it ends."""
 
-    PENDING, COMPLETE, ERROR, CANCELLED, INTERRUPTED = "pending", "complete", "error", "cancelled", "interrupted"
-    STATUSES = [(s, s) for s in (PENDING, COMPLETE, ERROR, CANCELLED, INTERRUPTED)]
+    PENDING, RUNNING, COMPLETE, ERROR, CANCELLED, INTERRUPTED = (
+        "pending", "running", "complete", "error", "cancelled", "interrupted")
+    STATUSES = [(s, s) for s in (PENDING, RUNNING, COMPLETE, ERROR, CANCELLED, INTERRUPTED)]
 
     batch = models.ForeignKey(ExperimentBatch, on_delete=models.CASCADE, related_name="runs")
     provider = models.CharField(max_length=60)
@@ -120,7 +121,8 @@ class ExperimentRun(models.Model):
 
     class Meta:
         ordering = ["batch", "id"]
-        indexes = [models.Index(fields=["batch", "provider", "model"], name="run_batch_model")]
+        indexes = [models.Index(fields=["batch", "provider", "model"], name="run_batch_model"),
+                   models.Index(fields=["batch", "status", "provider"], name="run_batch_status")]
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model} #{self.repeat}"
