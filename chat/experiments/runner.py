@@ -92,6 +92,7 @@ class BatchRunner:
         self.semaphores: dict[str, asyncio.Semaphore] = {}
         self.streams: dict[int, asyncio.Task] = {}
         self.cancelled = self.draining = False
+        self.ran = 0  # cells this runner claimed and stored
         self.reason = ""  # why it stopped early, when it did (the cost cap)
         self.began, self.done_at_start, self.synced = time.monotonic(), self.done, timezone.now()
         self._publishing = asyncio.Lock()
@@ -130,8 +131,9 @@ class BatchRunner:
         watcher = asyncio.get_running_loop().create_task(self._watch_cancel())
         try:
             plan_cell = await db(cells.planner)(self.spec)
+            # twice as many lanes as slots: while one lane judges and stores its cell, another streams
             lanes = [asyncio.get_running_loop().create_task(self._lane(provider, plan_cell))
-                     for provider in await db(cells.providers)(self.batch.pk) for _ in range(self.limit)]
+                     for provider in await db(cells.providers)(self.batch.pk) for _ in range(2 * self.limit)]
             for result in await asyncio.gather(*lanes, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.error("Experiment run failed unexpectedly", exc_info=result)
@@ -216,6 +218,7 @@ class BatchRunner:
         if job is not None and self.spec.get("evaluators"):
             fields.update(await self._judge(job, fields))
         await db(store.finish_run)(run.pk, fields)
+        self.ran += 1
         for name, value in fields.items():
             setattr(run, name, value)
         row = run.as_row()

@@ -16,8 +16,9 @@ from chat.experiments.runner import BatchRunner, poll_seconds
 log = logging.getLogger(__name__)
 
 
-async def serve(stop: asyncio.Event, drain_seconds: float = 30.0) -> None:
-    """Run cells until `stop` is set; then claim nothing more and let running cells end (at most `drain_seconds`)."""
+async def serve(stop: asyncio.Event, report=log.info, drain_seconds: float = 30.0) -> None:
+    """Run cells until `stop` is set; then claim nothing more and let running cells end (at most `drain_seconds`).
+    `report` gets a line for each run set this worker helped with."""
     layer, runners = get_channel_layer(), {}
     while not stop.is_set():
         try:
@@ -28,7 +29,7 @@ async def serve(stop: asyncio.Event, drain_seconds: float = 30.0) -> None:
         except Exception:  # the database went away for a moment: look again next time
             log.exception("Looking for experiment cells failed")
         for batch_id in [b for b, runner in runners.items() if runner.task.done()]:
-            runners.pop(batch_id)
+            report(f"Ran {runners.pop(batch_id).ran} cells of run set {batch_id}.")
         try:
             await asyncio.wait_for(stop.wait(), poll_seconds())
         except TimeoutError:
@@ -41,3 +42,5 @@ async def serve(stop: asyncio.Event, drain_seconds: float = 30.0) -> None:
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+    for batch_id, runner in runners.items():
+        report(f"Ran {runner.ran} cells of run set {batch_id}.")

@@ -24,5 +24,5 @@ class Command(BaseCommand):
             loop.add_signal_handler(sig, stop.set)
         self.stdout.write("Experiment worker ready.", ending="\n")
         self.stdout.flush()
-        await workers.serve(stop)
+        await workers.serve(stop, report=self.stdout.write)
         self.stdout.write("Experiment worker stopped.")

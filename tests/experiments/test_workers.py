@@ -1,0 +1,99 @@
+"""Experiment workers: one run set spread over two real `manage.py experimentworker` processes
+(PostgreSQL claims, Redis frames), each cell run exactly once, progress reaching the page's group, cancel reaching them."""
+import asyncio
+import json
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings as django_settings
+from django.db import connection
+
+from chat.experiments import runner, store
+from chat.models import ExperimentBatch, ExperimentRun
+from tests.experiments.conftest import make_experiment
+from tests.fakes.script import Reply
+from tests.live import experiment_worker, server_env
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not (django_settings.REDIS_URL and "postgresql" in django_settings.DATABASES["default"]["ENGINE"]),
+                       reason="needs PostgreSQL and REDIS_URL: runs in make test's PostgreSQL + Redis pass"),
+]
+
+
+def _second_model(provider):
+    from providers.models import ProviderModel
+
+    ProviderModel.objects.create(provider=provider, model_id="fake-model-mini")
+
+
+def _env():
+    return server_env(dict(connection.settings_dict), PLAYGROUND_EXPERIMENT_WORKERS="1",
+                      PLAYGROUND_EXPERIMENT_POLL_SECONDS="0.2")
+
+
+async def _frames_until_end(channel: str, timeout: float = 60) -> list[dict]:
+    layer, frames = get_channel_layer(), []
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads((await layer.receive(channel))["text"])
+            frames.append(frame)
+            if frame["type"] == "experiment.progress" and frame["status"] != "running":
+                return frames
+
+
+def _ran(log) -> int:
+    return sum(int(n) for n in re.findall(rb"Ran (\d+) cells", log.read_bytes()))
+
+
+def test_two_workers_run_every_cell_exactly_once_and_the_page_sees_it_end(alice, provider, openai_fake, settings):
+    settings.PLAYGROUND_EXPERIMENT_WORKERS = True
+    _second_model(provider)
+    openai_fake.default_reply = Reply.text_of("a reply in pieces", pieces=4, delay=0.02)
+    experiment = make_experiment(alice, [("loopback", "fake-model"), ("loopback", "fake-model-mini")],
+                                 repeats=15, concurrency=3)
+
+    async def scenario() -> tuple[list[dict], int]:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(runner.group_name(experiment.pk), channel)
+        started = await runner.launch(experiment.pk, alice)
+        assert started.task is None  # nothing runs in this (server) process
+        return await _frames_until_end(channel), started.batch.pk
+
+    with experiment_worker(_env(), "worker-a") as log_a, experiment_worker(_env(), "worker-b") as log_b:
+        frames, batch_id = asyncio.run(scenario())
+    batch = ExperimentBatch.objects.get(pk=batch_id)
+    runs = list(batch.runs.all())
+    assert batch.status == "complete" and len(runs) == 30
+    assert all(run.status == "complete" and run.output == "a reply in pieces" for run in runs)
+    assert len(openai_fake.chat_requests()) == 30  # every cell sent once: none twice, none missed
+    assert openai_fake.max_open <= 3  # the per-provider limit held across both workers
+    assert _ran(log_a) > 0 and _ran(log_b) > 0 and _ran(log_a) + _ran(log_b) == 30
+    progress = [f for f in frames if f["type"] == "experiment.progress"]
+    assert progress[-1]["done"] == progress[-1]["total"] == 30 and progress[-1]["stats"][0]["runs"] == 15
+    assert sum(1 for f in frames if f["type"] == "experiment.run") == 30
+
+
+def test_a_cancel_reaches_the_cells_running_in_workers(alice, provider, openai_fake, settings):
+    settings.PLAYGROUND_EXPERIMENT_WORKERS = True
+    openai_fake.default_reply = Reply.text_of("x" * 100, pieces=100, delay=0.05)
+    experiment = make_experiment(alice, [("loopback", "fake-model")], repeats=8, concurrency=2)
+
+    async def scenario() -> int:
+        started = await runner.launch(experiment.pk, alice)
+        assert await asyncio.to_thread(openai_fake.wait_for, lambda: openai_fake.open_now == 2, 20)
+        await database_sync_to_async(store.request_cancel)(started.batch.pk)
+        return started.batch.pk
+
+    with experiment_worker(_env(), "worker-a"), experiment_worker(_env(), "worker-b"):
+        batch_id = asyncio.run(scenario())
+        assert openai_fake.wait_for(lambda: ExperimentBatch.objects.get(pk=batch_id).status != "running", 20)
+    batch = ExperimentBatch.objects.get(pk=batch_id)
+    assert batch.status == "cancelled"
+    assert openai_fake.wait_for(lambda: openai_fake.disconnects == 2, 5)  # upstream streams closed
+    runs = list(batch.runs.all())
+    assert all(run.status == ExperimentRun.CANCELLED for run in runs) and len(openai_fake.chat_requests()) == 2
+    assert sum(1 for run in runs if run.error_message == "Cancelled before it started.") == 6
