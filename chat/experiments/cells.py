@@ -108,8 +108,7 @@ def stop(batch_id: int, reason: str) -> None:
 
 def finished_since(batch_id: int, since) -> list[dict]:
     """Rows of the runs that ended at or after `since` (those another process stored, for progress frames)."""
-    runs = ExperimentRun.objects.filter(batch_id=batch_id, status__in=ENDED, finished__gte=since)
-    return [run.as_row() for run in runs]
+    return ExperimentRun.rows_of(ExperimentRun.objects.filter(batch_id=batch_id, status__in=ENDED, finished__gte=since))
 
 
 def open_batches() -> list[int]:

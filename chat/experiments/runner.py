@@ -77,7 +77,7 @@ async def _begin(batch_id: int) -> "BatchRunner":
 
 def _load(batch_id: int) -> tuple[ExperimentBatch, list[dict]]:
     batch = ExperimentBatch.objects.select_related("started_by").get(pk=batch_id)
-    return batch, [run.as_row() for run in batch.runs.order_by("id")]
+    return batch, ExperimentRun.rows_of(batch.runs.order_by("id"))
 
 
 class BatchRunner:

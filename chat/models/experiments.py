@@ -127,6 +127,19 @@ class ExperimentRun(models.Model):
     def __str__(self) -> str:
         return f"{self.provider}/{self.model} #{self.repeat}"
 
+    @classmethod
+    def rows_of(cls, runs: "models.QuerySet") -> list[dict]:
+        """as_row() of every run of a queryset, read as plain values (no model instance per run: a results
+        page of thousands of runs opens several times faster)."""
+        names = [f.attname for f in cls._meta.concrete_fields]
+        rows = []
+        for values in runs.values(*names):
+            values["prompt_version"], values["row"] = values.pop("prompt_version_id"), values.pop("row_id")
+            for stamp in ("started", "finished"):
+                values[stamp] = values[stamp].isoformat() if values[stamp] else None
+            rows.append(values)
+        return rows
+
     def as_row(self) -> dict:
         """The run as frames, tables and exports show it."""
         return {
