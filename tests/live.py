@@ -89,7 +89,8 @@ def daphne(env: dict, name: str = "daphne"):
 
 @contextmanager
 def experiment_worker(env: dict, name: str = "worker", timeout: float = 30.0):
-    """A `manage.py experimentworker` process on the test database; yields its log path, stops it (SIGTERM) after."""
+    """A `manage.py experimentworker` process on the test database; yields it (its log path as `.log`), stops it
+    (SIGTERM) after."""
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / f"{name}.log"
     with open(log, "wb") as out:
@@ -102,7 +103,8 @@ def experiment_worker(env: dict, name: str = "worker", timeout: float = 30.0):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"The worker did not start ({process.poll()}):\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
-        yield log
+        process.log = log
+        yield process
     finally:
         process.terminate()
         try:

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 _by_experiment: dict[int, "BatchRunner"] = {}
 SYNC_SLACK = datetime.timedelta(seconds=2)  # rows another process stored are read again this far back
+# A progress frame (its table and matrix are over every run) follows each run up to this many runs; in larger
+# run sets, at most one every PROGRESS_SECONDS: otherwise the frames alone grow with the square of the runs.
+PROGRESS_EVERY_RUN, PROGRESS_SECONDS = 200, 0.5
 
 
 def group_name(experiment_id: int) -> str:
@@ -95,6 +98,7 @@ class BatchRunner:
         self.ran = 0  # cells this runner claimed and stored
         self.reason = ""  # why it stopped early, when it did (the cost cap)
         self.began, self.done_at_start, self.synced = time.monotonic(), self.done, timezone.now()
+        self.progressed = 0.0  # when the last progress frame went out
         self._publishing = asyncio.Lock()
         self.task: asyncio.Task | None = None
 
@@ -231,7 +235,8 @@ class BatchRunner:
                 await db(cells.stop)(self.batch.pk, reason)
                 self.cancel(reason)
             await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
-            await self.publish_progress(ExperimentBatch.RUNNING)
+            if self.batch.total <= PROGRESS_EVERY_RUN or time.monotonic() - self.progressed >= PROGRESS_SECONDS:
+                await self.publish_progress(ExperimentBatch.RUNNING)
 
     async def _judge(self, job: store.RunJob, fields: dict) -> dict:
         """The evaluators' verdicts on a finished run; a judge waits for a slot of its own provider."""
@@ -269,6 +274,7 @@ class BatchRunner:
         await self.layer.group_send(group_name(self.experiment_id), {"type": "chat.frame", "text": json.dumps(frame)})
 
     async def publish_progress(self, status: str) -> None:
+        self.progressed = time.monotonic()
         frame = {"type": "experiment.progress", "batch_id": self.batch.pk, "batch": self.batch.number,
                  "done": self.done, "total": self.batch.total, "running": len(self.streams),
                  "status": status, "stats": self.stats()}

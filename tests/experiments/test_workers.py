@@ -10,6 +10,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 from django.db import connection
 
+from chat import recovery
 from chat.experiments import runner, store
 from chat.models import ExperimentBatch, ExperimentRun
 from tests.experiments.conftest import make_experiment
@@ -63,8 +64,9 @@ def test_two_workers_run_every_cell_exactly_once_and_the_page_sees_it_end(alice,
         assert started.task is None  # nothing runs in this (server) process
         return await _frames_until_end(channel), started.batch.pk
 
-    with experiment_worker(_env(), "worker-a") as log_a, experiment_worker(_env(), "worker-b") as log_b:
+    with experiment_worker(_env(), "worker-a") as worker_a, experiment_worker(_env(), "worker-b") as worker_b:
         frames, batch_id = asyncio.run(scenario())
+    log_a, log_b = worker_a.log, worker_b.log
     batch = ExperimentBatch.objects.get(pk=batch_id)
     runs = list(batch.runs.all())
     assert batch.status == "complete" and len(runs) == 30
@@ -97,3 +99,27 @@ def test_a_cancel_reaches_the_cells_running_in_workers(alice, provider, openai_f
     runs = list(batch.runs.all())
     assert all(run.status == ExperimentRun.CANCELLED for run in runs) and len(openai_fake.chat_requests()) == 2
     assert sum(1 for run in runs if run.error_message == "Cancelled before it started.") == 6
+
+
+def test_a_run_set_survives_a_worker_killed_mid_run_and_a_restart(alice, provider, openai_fake, settings):
+    settings.PLAYGROUND_EXPERIMENT_WORKERS = True
+    openai_fake.default_reply = Reply.text_of("slow " * 10, pieces=10, delay=0.05)
+    experiment = make_experiment(alice, [("loopback", "fake-model")], repeats=12, concurrency=2)
+    batch_id = asyncio.run(runner.launch(experiment.pk, alice)).batch.pk
+    assert ExperimentRun.objects.filter(batch_id=batch_id, status="pending").count() == 12  # stored, waiting
+    with experiment_worker(_env(), "worker-killed") as doomed:
+        assert openai_fake.wait_for(lambda: ExperimentRun.objects.filter(batch_id=batch_id, status="complete").exists()
+                                    and openai_fake.open_now == 2, 20)
+        doomed.kill()  # no goodbye: its two cells stay `running`
+        doomed.wait(5)
+    finished_before = set(ExperimentRun.objects.filter(batch_id=batch_id, status="complete").values_list("pk", "output"))
+    assert ExperimentRun.objects.filter(batch_id=batch_id, status="running").count() == 2
+    assert recovery.mark_interrupted_runs() == 2  # the whole deployment's restart: bootstrap before the processes
+    assert ExperimentBatch.objects.get(pk=batch_id).status == "running"
+    with experiment_worker(_env(), "worker-after"):
+        assert openai_fake.wait_for(lambda: ExperimentBatch.objects.get(pk=batch_id).status != "running", 30)
+    runs = ExperimentRun.objects.filter(batch_id=batch_id)
+    assert ExperimentBatch.objects.get(pk=batch_id).status == "complete"
+    assert runs.count() == runs.filter(status="complete", output="slow " * 10).count() == 12
+    assert finished_before <= set(runs.values_list("pk", "output"))  # finished cells were not run again
+    assert len(openai_fake.chat_requests()) == 12 + 2  # only the two cut off were sent again
