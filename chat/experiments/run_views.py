@@ -57,7 +57,7 @@ def compare(request, experiment_id: int):
 @api
 @require_http_methods(["POST"])
 async def resume_batch(request, experiment_id: int, number: int):
-    """Run the unfinished runs of an interrupted or cancelled run set again, in this process; 202."""
+    """Run the unfinished runs of an interrupted or cancelled run set again (here, or in the workers); 202."""
     await afound(Experiment.objects, "No such experiment.", pk=experiment_id)
     try:
         started = await runner.resume(experiment_id, number, await request.auser())

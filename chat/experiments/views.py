@@ -3,8 +3,9 @@
 Experiments are shared with the team: everyone signed in sees and runs them;
 only the owner edits or deletes one. A run set may be cancelled by the
 experiment's owner, the person who started it, or an admin. Running and
-cancelling are async views: the run set is a task of this process's event loop
-and outlives the request.
+cancelling are async views: the run set's cells are claimed by a task of this
+process's event loop (or, with PLAYGROUND_EXPERIMENT_WORKERS, by the workers)
+and outlive the request.
 """
 from channels.db import database_sync_to_async
 from django.contrib.auth.decorators import login_required
@@ -167,7 +168,7 @@ def export_json(request, experiment_id: int):
 @api
 @require_http_methods(["POST"])
 async def run(request, experiment_id: int):
-    """A new run set, started in this process; 202 with the batch at once."""
+    """A new run set, started in this process (or left to the workers); 202 with the batch at once."""
     await afound(Experiment.objects, NO_EXPERIMENT, pk=experiment_id)
     try:
         started = await runner.launch(experiment_id, await request.auser())
