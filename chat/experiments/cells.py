@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chat.errors import Refused
 from chat.experiments import store, workbench
+from chat.experiments.resume import FRESH
 from chat.models import ExperimentBatch, ExperimentRun
 from chat.workbench.models import DatasetRow, PromptVersion
 
@@ -92,6 +93,12 @@ def finalize(batch_id: int, cancelled: bool, reason: str) -> tuple[str, str] | N
             status = ExperimentBatch.BUDGET if reason else ExperimentBatch.CANCELLED
         store.finish_batch(batch_id, status, reason)
     return status, reason
+
+
+def release(run_ids) -> int:
+    """Cells a stopping worker claimed but could not finish go back to pending, for another worker."""
+    return ExperimentRun.objects.filter(pk__in=list(run_ids), status=ExperimentRun.RUNNING).update(
+        status=ExperimentRun.PENDING, **FRESH)
 
 
 def spent(batch_id: int) -> float:

@@ -95,7 +95,7 @@ class BatchRunner:
         self.semaphores: dict[str, asyncio.Semaphore] = {}
         self.streams: dict[int, asyncio.Task] = {}
         self.cancelled = self.draining = False
-        self.ran = 0  # cells this runner claimed and stored
+        self.ran, self.claimed = 0, set()  # cells this runner stored; cells it claimed and has not stored yet
         self.reason = ""  # why it stopped early, when it did (the cost cap)
         self.began, self.done_at_start, self.synced = time.monotonic(), self.done, timezone.now()
         self.progressed = 0.0  # when the last progress frame went out
@@ -189,6 +189,7 @@ class BatchRunner:
                     return
                 run = await db(cells.claim)(self.batch.pk, provider, None if self.alone else self.limit)
                 if isinstance(run, ExperimentRun):
+                    self.claimed.add(run.pk)
                     cell = await db(plan_cell)(run)
                     if cell.error is not None:
                         fields = outcome.unplanned_fields(cell, self.spec)
@@ -223,6 +224,7 @@ class BatchRunner:
             fields.update(await self._judge(job, fields))
         await db(store.finish_run)(run.pk, fields)
         self.ran += 1
+        self.claimed.discard(run.pk)
         for name, value in fields.items():
             setattr(run, name, value)
         row = run.as_row()

@@ -42,5 +42,8 @@ async def serve(stop: asyncio.Event, report=log.info, drain_seconds: float = 30.
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+        for runner in runners.values():
+            if runner.claimed:  # cut off mid-run: let another worker run them again
+                await db(cells.release)(runner.claimed)
     for batch_id, runner in runners.items():
         report(f"Ran {runner.ran} cells of run set {batch_id}.")

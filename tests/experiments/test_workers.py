@@ -123,3 +123,22 @@ def test_a_run_set_survives_a_worker_killed_mid_run_and_a_restart(alice, provide
     assert runs.count() == runs.filter(status="complete", output="slow " * 10).count() == 12
     assert finished_before <= set(runs.values_list("pk", "output"))  # finished cells were not run again
     assert len(openai_fake.chat_requests()) == 12 + 2  # only the two cut off were sent again
+
+
+def test_a_worker_stopped_with_sigterm_finishes_its_running_cells_and_another_runs_the_rest(
+        alice, provider, openai_fake, settings):
+    settings.PLAYGROUND_EXPERIMENT_WORKERS = True
+    openai_fake.default_reply = Reply.text_of("steady " * 10, pieces=10, delay=0.1)
+    experiment = make_experiment(alice, [("loopback", "fake-model")], repeats=8, concurrency=2)
+    batch_id = asyncio.run(runner.launch(experiment.pk, alice)).batch.pk
+    with experiment_worker(_env(), "worker-stopping") as stopping:
+        assert openai_fake.wait_for(lambda: openai_fake.open_now == 2, 20)
+        stopping.terminate()
+        assert stopping.wait(20) == 0
+    runs = ExperimentRun.objects.filter(batch_id=batch_id)
+    assert runs.filter(status="running").count() == 0  # nothing left half-done
+    assert runs.filter(status="complete").count() >= 2 and runs.filter(status="pending").exists()
+    with experiment_worker(_env(), "worker-taking-over"):
+        assert openai_fake.wait_for(lambda: ExperimentBatch.objects.get(pk=batch_id).status != "running", 30)
+    assert runs.filter(status="complete", output="steady " * 10).count() == 8
+    assert len(openai_fake.chat_requests()) == 8  # none sent twice
