@@ -67,4 +67,4 @@ async def resume_batch(request, experiment_id: int, number: int):
         raise ApiError(409, "This experiment is running already; cancel it or wait for it to finish.") from None
     except resume.NotResumable:
         raise ApiError(409, "Only an interrupted or cancelled run set can be resumed; run the experiment again.") from None
-    return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)
+    return JsonResponse({"batch": store.batch_summary(started.batch)}, status=202)

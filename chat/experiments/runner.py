@@ -267,7 +267,7 @@ class BatchRunner:
 
     async def announce(self) -> None:
         """The run set's first frames: its runs as stored, and progress at nought."""
-        await self.publish({"type": "experiment.batch", "batch": batch_summary(self.batch),
+        await self.publish({"type": "experiment.batch", "batch": store.batch_summary(self.batch),
                             "runs": list(self.rows.values()), "stats": self.stats()})
         await self.publish_progress(ExperimentBatch.RUNNING)
 
@@ -300,10 +300,3 @@ class BatchRunner:
 def _report_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("Experiment %s failed", task.get_name(), exc_info=task.exception())
-
-
-def batch_summary(batch: ExperimentBatch) -> dict:
-    started_by = batch.started_by.get_username() if batch.started_by_id and batch.started_by else None
-    return {"id": batch.pk, "number": batch.number, "status": batch.status, "total": batch.total,
-            "started_by": started_by, "created": batch.created.isoformat() if batch.created else None,
-            "finished": batch.finished.isoformat() if batch.finished else None, "reason": batch.reason}

@@ -34,7 +34,7 @@ def item(experiment: Experiment) -> dict:
     last = batches[0] if batches else experiment.batches.order_by("-number").first()
     return {"id": experiment.pk, "name": experiment.name, "owner": experiment.owner.get_username(),
             "targets": experiment.targets, "repeats": experiment.repeats, "updated": experiment.updated.isoformat(),
-            "last_batch": runner.batch_summary(last) if last else None}
+            "last_batch": store.batch_summary(last) if last else None}
 
 
 def _preview(row: dict) -> dict:
@@ -49,8 +49,8 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
     rows = export.ordered_rows(chosen) if chosen else []
     return {
         "experiment": {**export.definition(experiment), "can_edit": experiment.can_edit(user)},
-        "batches": [runner.batch_summary(b) for b in batches],
-        "batch": runner.batch_summary(chosen) if chosen else None,
+        "batches": [store.batch_summary(b) for b in batches],
+        "batch": store.batch_summary(chosen) if chosen else None,
         "stats": stats.table(rows, chosen.spec if chosen else experiment.spec()),
         "matrix": stats.matrix(rows, chosen.spec if chosen else experiment.spec()),
         "labels": run_views.labels(chosen.spec if chosen else experiment.spec()),
@@ -128,7 +128,7 @@ def cell_runs(request, experiment_id: int, number: int):
     version = query(request, "version", whole_number)
     if version is not None:
         runs = runs.filter(prompt_version_id=version)
-    return JsonResponse({"batch": runner.batch_summary(batch),
+    return JsonResponse({"batch": store.batch_summary(batch),
                          "runs": [r.as_row() for r in runs.order_by("repeat", "id")]})
 
 
@@ -174,7 +174,7 @@ async def run(request, experiment_id: int):
         started = await runner.launch(experiment_id, await request.auser())
     except store.Busy:
         raise ApiError(409, "This experiment is running already; cancel it or wait for it to finish.") from None
-    return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)
+    return JsonResponse({"batch": store.batch_summary(started.batch)}, status=202)
 
 
 def _cancellable(user, experiment_id: int) -> ExperimentBatch:
