@@ -142,3 +142,19 @@ def test_a_worker_stopped_with_sigterm_finishes_its_running_cells_and_another_ru
         assert openai_fake.wait_for(lambda: ExperimentBatch.objects.get(pk=batch_id).status != "running", 30)
     assert runs.filter(status="complete", output="steady " * 10).count() == 8
     assert len(openai_fake.chat_requests()) == 8  # none sent twice
+
+
+def test_the_cost_cap_stops_the_run_set_across_workers(alice, provider, openai_fake, settings):
+    settings.PLAYGROUND_EXPERIMENT_WORKERS = True
+    cost = 12 * 1 / 1e6 + 5 * 2 / 1e6  # usage (12, 5) at $1 / $2 per million tokens
+    openai_fake.default_reply = Reply.text_of("priced " * 5, pieces=10, delay=0.1)
+    experiment = make_experiment(alice, [("loopback", "fake-model")], repeats=20, concurrency=1, cost_cap=3.5 * cost)
+    batch_id = asyncio.run(runner.launch(experiment.pk, alice)).batch.pk
+    with experiment_worker(_env(), "worker-a"), experiment_worker(_env(), "worker-b"):
+        assert openai_fake.wait_for(lambda: ExperimentBatch.objects.get(pk=batch_id).status != "running", 30)
+    batch = ExperimentBatch.objects.get(pk=batch_id)
+    assert batch.status == "budget" and batch.reason.startswith("Stopped at the cost cap: $0.0001 spent of $")
+    runs = ExperimentRun.objects.filter(batch_id=batch_id)
+    assert runs.filter(status="complete").count() == 4  # one provider slot across both workers: the 4th reached it
+    assert runs.filter(status="cancelled", error_message=batch.reason).count() >= 15
+    assert len(openai_fake.chat_requests()) <= 5
