@@ -5,6 +5,9 @@ PostgreSQL + Redis with two Daphne processes (skipped when they do not answer
 on 127.0.0.1:5432 / 6379). Results: bench/results/results.json, results.md, *.png
 (QUICK: bench/results/quick/). Re-render a report: `python -m bench.report [dir]`.
 
+BENCH_WORKBENCH=1 (or QUICK, with 200 cells) also runs the experiments scale target (bench/workbench.py):
+a run set of 2,000 cells, by the server on SQLite and by two experiment workers on PostgreSQL + Redis.
+
 PEER=litellm also measures LiteLLM's proxy in front of the same provider, and the playground's own
 gateway (`/v1/chat/completions`) beside it, with the same client and levels (bench/peer.py).
 """
@@ -17,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from bench import peer, report, scenarios, server
+from bench import peer, report, scenarios, server, workbench
 from bench.client_cost import client_cost
 from bench.profile import PySpy
 from bench.provider import model_name
@@ -41,7 +44,10 @@ CONFIG = {
 }[QUICK]
 if os.environ.get("BENCH_LEVELS"):  # e.g. BENCH_LEVELS=1,10,100,250 to bound a run on a small machine
     CONFIG["levels"] = CONFIG["pg_levels"] = [int(n) for n in os.environ["BENCH_LEVELS"].split(",")]
-MODELS = [model_name(4, 20), model_name(64, 20), model_name(50, 20), model_name(75, 20), model_name(150, 20), model_name(250, 20),
+WORKBENCH_CELLS = int(os.environ.get("BENCH_WORKBENCH_CELLS") or (200 if QUICK else 2000))
+WORKBENCH = QUICK or os.environ.get("BENCH_WORKBENCH", "") == "1"
+MODELS = [*workbench.MODELS,
+          model_name(4, 20), model_name(64, 20), model_name(50, 20), model_name(75, 20), model_name(150, 20), model_name(250, 20),
           model_name(2000, 0), model_name(5000, 0), model_name(20000, 0)]
 
 
@@ -223,6 +229,14 @@ def run_history(backend: Backend, out: dict) -> None:
     log("   ", {k: (v["status"], v["p50_ms"], v["p95_ms"]) for k, v in endpoints.items()})
 
 
+def run_workbench(backend: Backend, out: dict, workers: int) -> None:
+    if not WORKBENCH:
+        return
+    log(f"[{backend.name}] 6. experiments: a run set of {WORKBENCH_CELLS} cells, then its results page")
+    out["workbench"] = workbench.run(backend, WORKBENCH_CELLS, workers)
+    log("   ", {k: out["workbench"][k] for k in ("status", "stored", "seconds", "detail_api", "page")})
+
+
 def main() -> int:
     peers = peer.wanted()
     started = time.monotonic()
@@ -245,6 +259,7 @@ def main() -> int:
         if CONFIG["persistence"]:
             run_persistence(sqlite, out)
         run_history(sqlite, out)
+        run_workbench(sqlite, out, workers=0)
         if not CONFIG["postgres"]:
             log("QUICK: the PostgreSQL + Redis backend runs in the full benchmark (or with BENCH_PG=1)")
         elif answers(5432) and answers(6379):
@@ -253,6 +268,7 @@ def main() -> int:
             run_backend(pg, CONFIG["pg_levels"], out)
             run_persistence(pg, out)
             run_history(pg, out)
+            run_workbench(pg, out, workers=2)
         else:
             log("PostgreSQL or Redis does not answer on 127.0.0.1: skipping that backend")
     finally:

@@ -3,6 +3,7 @@ benchmark's environment (its DATABASE_URL). Prints one JSON line.
 
     setup --provider-url URL --models m1,m2 [--users N]   users, signed-in sessions, the provider
     seed --conversations N --messages M                   history in bulk (COPY / one executemany)
+    experiment --cells N --models m1,m2                   a workbench experiment of N cells (bench/workbench.py)
 """
 import argparse
 import json
@@ -174,6 +175,31 @@ def seed(args) -> dict:
             "rare_word": RARE_WORD, "common_word": COMMON_WORD}
 
 
+def experiment(args) -> dict:
+    """2 prompt versions × the models × N / (2 × models) dataset rows, judged by a `contains` evaluator."""
+    from django.contrib.auth import get_user_model
+
+    from chat.experiments import spec
+    from chat.models import Experiment
+    from chat.workbench.models import Dataset, DatasetRow, Prompt, PromptVersion
+
+    me = get_user_model().objects.get(username=BENCH_USER)
+    models = [m for m in args.models.split(",") if m]
+    prompt = Prompt.objects.create(owner=me, name="bench prompt")
+    versions = [PromptVersion.objects.create(prompt=prompt, number=n, author=me, variables={"topic": "text"},
+                                             messages=[{"role": "user", "content": f"v{n}: say something about {{{{topic}}}}"}])
+                for n in (1, 2)]
+    dataset = Dataset.objects.create(owner=me, name="bench rows", columns=["topic"])
+    rows = max(1, args.cells // (len(versions) * len(models)))
+    DatasetRow.objects.bulk_create([DatasetRow(dataset=dataset, values={"topic": f"topic {n}"}, expected="w000",
+                                               added=1, position=n) for n in range(rows)])
+    data = {"name": "bench workbench", "prompt": "unused", "repeats": 1, "concurrency": args.concurrency,
+            "targets": [{"provider": "bench", "model": m} for m in models], "prompt_versions": [v.pk for v in versions],
+            "dataset": dataset.pk, "evaluators": [{"kind": "contains"}]}
+    made = Experiment.objects.create(owner=me, **spec.clean(data, user=me))
+    return {"experiment": made.pk, "cells": rows * len(versions) * len(models)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -185,9 +211,13 @@ def main(argv=None):
     d.add_argument("--conversations", type=int, required=True)
     d.add_argument("--messages", type=int, required=True)
     d.add_argument("--long", type=int, default=1000)
+    e = sub.add_parser("experiment")
+    e.add_argument("--cells", type=int, required=True)
+    e.add_argument("--models", required=True)
+    e.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args(argv)
     django.setup()
-    result = setup(args) if args.cmd == "setup" else seed(args)
+    result = {"setup": setup, "seed": seed, "experiment": experiment}[args.cmd](args)
     print(json.dumps(result))
     return 0
 

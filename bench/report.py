@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from bench import peer_report
+from bench import peer_report, workbench
 
 TARGETS = [
     # (key, description, getter, comparison, limit)
@@ -168,6 +168,7 @@ def markdown(results: dict) -> str:
             out += [f"- {r['pct']} % {r['frame']}" for r in prof.get("top_total", [])[:20]]
             out.append("")
     out += peer_report.markdown(results, _fmt)
+    out += workbench.markdown(results)
     return "\n".join(out) + "\n"
 
 

@@ -1,6 +1,8 @@
 """Start-up recovery: replies left `streaming`, and experiment runs left running, by a process that died."""
+from django.conf import settings
 from django.utils import timezone
 
+from chat.experiments.resume import FRESH
 from chat.models import ExperimentBatch, ExperimentRun, Message
 
 
@@ -21,10 +23,16 @@ def mark_interrupted_replies() -> int:
 
 
 def mark_interrupted_runs() -> int:
-    """Mark run sets still `running` as `interrupted`, and their unfinished runs; returns the runs marked."""
+    """Run sets left `running`: with workers, their cells left running go back to pending and the workers carry
+    on (nothing to press); in the embedded server, they are marked `interrupted` with their unfinished runs, to
+    be resumed with the page's button. Returns the runs marked."""
     now = timezone.now()
     batches = ExperimentBatch.objects.filter(status=ExperimentBatch.RUNNING)
-    runs = ExperimentRun.objects.filter(batch__in=batches, status=ExperimentRun.PENDING).update(
+    if settings.PLAYGROUND_EXPERIMENT_WORKERS:
+        return ExperimentRun.objects.filter(batch__in=batches, status=ExperimentRun.RUNNING).update(
+            status=ExperimentRun.PENDING, **FRESH)
+    runs = ExperimentRun.objects.filter(
+        batch__in=batches, status__in=(ExperimentRun.PENDING, ExperimentRun.RUNNING)).update(
         status=ExperimentRun.INTERRUPTED, error_code="interrupted", finished=now,
         error_message="The server stopped before this run finished.")
     batches.update(status=ExperimentBatch.INTERRUPTED, finished=now)

@@ -194,6 +194,11 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "playground.channel_layer.LocalChannelLayer", "CONFIG": {"capacity": 1000}}}
+# Experiments: cells run in worker processes (`manage.py experimentworker`) instead of the Daphne process
+# that got the "run" request. Workers claim cells in PostgreSQL and send progress through Redis.
+PLAYGROUND_EXPERIMENT_WORKERS = _strict_bool("PLAYGROUND_EXPERIMENT_WORKERS", False)
+if PLAYGROUND_EXPERIMENT_WORKERS and not (REDIS_URL and DATABASES["default"]["ENGINE"].endswith("postgresql")):
+    raise ImproperlyConfigured("PLAYGROUND_EXPERIMENT_WORKERS needs REDIS_URL and a PostgreSQL DATABASE_URL.")
 
 AUTHENTICATION_BACKENDS = ["playground.login_throttle.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
 # Single sign-on with OpenID Connect (chat/gateway/oidc.py), on when OIDC_RP_CLIENT_ID is set: the endpoints are the

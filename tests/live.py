@@ -85,3 +85,29 @@ def daphne(env: dict, name: str = "daphne"):
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def experiment_worker(env: dict, name: str = "worker", timeout: float = 30.0):
+    """A `manage.py experimentworker` process on the test database; yields it (its log path as `.log`), stops it
+    (SIGTERM) after."""
+    RESULTS.mkdir(exist_ok=True)
+    log = RESULTS / f"{name}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "manage.py", "experimentworker"], cwd=ROOT,
+                                   env={**env, "PYTHONUNBUFFERED": "1"},
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while b"Experiment worker ready." not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"The worker did not start ({process.poll()}):\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        process.log = log
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_VARIABLES = ("DEBUG", "SECRET_KEY", "PLAYGROUND_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL",
-                      "DJANGO_SETTINGS_MODULE")
+                      "DJANGO_SETTINGS_MODULE", "PLAYGROUND_EXPERIMENT_WORKERS")
 
 
 def check(**variables) -> subprocess.CompletedProcess:
@@ -78,3 +78,15 @@ def test_debug_is_off_unless_set_and_make_run_is_what_sets_it():
     run = subprocess.run(["make", "--dry-run", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
     daphne = next(line for line in run.splitlines() if "daphne" in line)
     assert daphne.startswith("DEBUG=${DEBUG:-True} ")  # on for development, unless the shell says DEBUG=False
+
+
+def test_experiment_workers_without_postgresql_and_redis_stop_start_up_saying_what_they_need():
+    done = check(PLAYGROUND_EXPERIMENT_WORKERS="1")
+    assert done.returncode != 0
+    assert "PLAYGROUND_EXPERIMENT_WORKERS needs REDIS_URL and a PostgreSQL DATABASE_URL" in done.stderr
+
+
+def test_the_worker_command_without_workers_on_says_how_to_turn_them_on():
+    done = subprocess.run([sys.executable, "manage.py", "experimentworker"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES})
+    assert done.returncode != 0 and "Set PLAYGROUND_EXPERIMENT_WORKERS=1" in done.stderr

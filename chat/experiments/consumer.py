@@ -2,12 +2,12 @@
 
 Client frames: `experiment.watch` {experiment_id} and `experiment.unwatch`.
 On watch the client gets `experiment.state` (the newest run set as stored, plus
-what this process knows live), then the runner's frames: `experiment.batch`,
+what is running, from the database: whichever process runs it), then the runner's frames: `experiment.batch`,
 `experiment.run`, `experiment.progress`. Runs never depend on a socket.
 """
 from chat import frames
 from chat.db import db
-from chat.experiments import runner, views
+from chat.experiments import cells, runner, views
 from chat.models import Experiment
 from chat.errors import Refused
 from chat.sockets import PlaygroundSocket
@@ -15,7 +15,9 @@ from chat.sockets import PlaygroundSocket
 
 def _state(user, experiment_id: int) -> dict | None:
     experiment = Experiment.objects.select_related("owner").filter(pk=experiment_id).first()
-    return views.detail(experiment, user) if experiment else None
+    if experiment is None:
+        return None
+    return {**views.detail(experiment, user), "live": cells.live(experiment_id)}
 
 
 def _experiment(frame: dict) -> dict:
@@ -40,8 +42,7 @@ class ExperimentConsumer(PlaygroundSocket):
         if state is None:
             await self.unwatch(experiment_id)
             raise Refused("not_found", f"Experiment {experiment_id} does not exist.")
-        live = runner.running(experiment_id)
-        state.update(type="experiment.state", experiment_id=experiment_id, live=live.snapshot() if live else None)
+        state.update(type="experiment.state", experiment_id=experiment_id)
         await self.send_frame(state)
 
     async def on_unwatch(self, frame: dict):

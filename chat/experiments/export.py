@@ -8,7 +8,7 @@ import io
 from django.utils.text import slugify
 
 from chat.experiments import stats
-from chat.models import Experiment, ExperimentBatch
+from chat.models import Experiment, ExperimentBatch, ExperimentRun
 
 CSV_COLUMNS = ("experiment", "batch", "provider", "model", "repeat", "status", "valid", "errors",
                "tool_calls_valid", "prompt_tokens", "completion_tokens", "ttft_ms", "duration_ms", "cost", "error",
@@ -80,7 +80,7 @@ def workbench_cells(row: dict) -> list[str]:
 def ordered_rows(batch: ExperimentBatch) -> list[dict]:
     """A run set's runs model by model (in the order the experiment lists them), then by repeat."""
     order = {(t["provider"], t["model"]): n for n, t in enumerate(batch.spec.get("targets", []))}
-    rows = [run.as_row() for run in batch.runs.all()]
+    rows = ExperimentRun.rows_of(batch.runs.all())
     return sorted(rows, key=lambda r: (order.get((r["provider"], r["model"]), len(order)), r["provider"],
                                        r["model"], r["repeat"], r["id"]))
 

@@ -57,7 +57,7 @@ def compare(request, experiment_id: int):
 @api
 @require_http_methods(["POST"])
 async def resume_batch(request, experiment_id: int, number: int):
-    """Run the unfinished runs of an interrupted or cancelled run set again, in this process; 202."""
+    """Run the unfinished runs of an interrupted or cancelled run set again (here, or in the workers); 202."""
     await afound(Experiment.objects, "No such experiment.", pk=experiment_id)
     try:
         started = await runner.resume(experiment_id, number, await request.auser())
@@ -67,4 +67,4 @@ async def resume_batch(request, experiment_id: int, number: int):
         raise ApiError(409, "This experiment is running already; cancel it or wait for it to finish.") from None
     except resume.NotResumable:
         raise ApiError(409, "Only an interrupted or cancelled run set can be resumed; run the experiment again.") from None
-    return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)
+    return JsonResponse({"batch": store.batch_summary(started.batch)}, status=202)

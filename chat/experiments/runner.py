@@ -1,13 +1,14 @@
-"""Running a run set: every request a task of this process, at most N open per provider.
+"""Running a run set: its cells claimed from the database and run as tasks of this process, at most N per provider.
 
-A BatchRunner is owned by the process that received the "run" request and
-does not depend on any page staying open. Each run streams through the
-adapter (so TTFT is measured), is validated, and is written once when it ends;
-frames go to the experiment's group (`exp.<id>`), pre-encoded, for every
-watching socket. Cancel stops it at once: runs waiting for a slot never start,
-running ones are cancelled, which closes their upstream HTTP streams.
+The same BatchRunner runs cells wherever they run: in the Daphne process that got the "run" request
+(the embedded default, `alone`), or in every worker process (`manage.py experimentworker`) when
+PLAYGROUND_EXPERIMENT_WORKERS is on. A runner claims one pending cell at a time (chat/experiments/cells.py),
+streams it through the adapter (so TTFT is measured), judges it, and writes it once when it ends; frames go
+to the experiment's group (`exp.<id>`), from any process. Cancel stops it: no cell is claimed any more,
+running ones are cancelled, which closes their upstream HTTP streams. The last runner out ends the run set.
 """
 import asyncio
+import datetime
 import json
 import logging
 import time
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from chat import engine
 from chat.db import db
-from chat.experiments import backoff, stats, store
+from chat.experiments import backoff, cells, outcome, stats, store
 from chat.experiments import resume as resuming
 from chat.models import ExperimentBatch, ExperimentRun
 from chat.workbench import evaluators
@@ -27,6 +28,10 @@ from providers.streaming import ReplyState
 log = logging.getLogger(__name__)
 
 _by_experiment: dict[int, "BatchRunner"] = {}
+SYNC_SLACK = datetime.timedelta(seconds=2)  # rows another process stored are read again this far back
+# A progress frame (its table and matrix are over every run) follows each run up to this many runs; in larger
+# run sets, at most one every PROGRESS_SECONDS: otherwise the frames alone grow with the square of the runs.
+PROGRESS_EVERY_RUN, PROGRESS_SECONDS = 200, 0.5
 
 
 def group_name(experiment_id: int) -> str:
@@ -43,46 +48,64 @@ def default_concurrency() -> int:
 
 
 def poll_seconds() -> float:
-    """How often a runner looks for a cancel asked through another process."""
+    """How often a runner looks for a cancel asked through another process (and for cells others stored)."""
     return settings.PLAYGROUND_EXPERIMENT_POLL_SECONDS
 
 
+def in_workers() -> bool:
+    """Cells run in worker processes (`manage.py experimentworker`), not in the server that got the request."""
+    return settings.PLAYGROUND_EXPERIMENT_WORKERS
+
+
 async def launch(experiment_id: int, user) -> "BatchRunner":
-    """Store a new run set and start it here; raises store.Busy if one is going already."""
-    batch, jobs, failed = await db(store.start_batch)(experiment_id, user)
-    runner = BatchRunner(batch, jobs, failed, get_channel_layer())
-    runner.start()
-    return runner
+    """Store a new run set and start it (here, or in the workers); raises store.Busy if one is going already."""
+    batch, _, _ = await db(store.start_batch)(experiment_id, user)
+    return await _begin(batch.pk)
 
 
 async def resume(experiment_id: int, number: int, user) -> "BatchRunner":
-    """Run the unfinished runs of an interrupted or cancelled run set here; raises store.Busy,
+    """Run the unfinished runs of an interrupted or cancelled run set again; raises store.Busy,
     resume.NotResumable or ExperimentBatch.DoesNotExist."""
-    batch, jobs, done = await db(resuming.resume_batch)(experiment_id, number, user)
-    runner = BatchRunner(batch, jobs, done, get_channel_layer())
-    runner.start()
+    batch = await db(resuming.resume_batch)(experiment_id, number, user)
+    return await _begin(batch.pk)
+
+
+async def _begin(batch_id: int) -> "BatchRunner":
+    runner = await BatchRunner.load(batch_id, get_channel_layer(), alone=not in_workers())
+    await runner.announce()
+    if runner.alone:
+        runner.start()
     return runner
 
 
+def _load(batch_id: int) -> tuple[ExperimentBatch, list[dict]]:
+    batch = ExperimentBatch.objects.select_related("started_by").get(pk=batch_id)
+    return batch, ExperimentRun.rows_of(batch.runs.order_by("id"))
+
+
 class BatchRunner:
-    def __init__(self, batch: ExperimentBatch, jobs: list[store.RunJob], failed: list[dict], layer):
+    def __init__(self, batch: ExperimentBatch, rows: list[dict], layer, alone: bool = True):
         self.experiment_id = batch.experiment_id
         self.batch = batch
         self.spec = batch.spec
-        self.jobs = jobs
         self.layer = layer
+        self.alone = alone  # the only process running this run set: no limit to share with others
         self.limit = batch.spec.get("concurrency") or default_concurrency()
-        self.rows: dict[int, dict] = {row["id"]: row for row in failed}
-        for job in jobs:
-            self.rows[job.run_id] = _run_of(batch.pk, job).as_row()
+        self.rows: dict[int, dict] = {row["id"]: row for row in rows}
         self.semaphores: dict[str, asyncio.Semaphore] = {}
         self.streams: dict[int, asyncio.Task] = {}
-        self.cancelled = False
+        self.cancelled = self.draining = False
+        self.ran, self.claimed = 0, set()  # cells this runner stored; cells it claimed and has not stored yet
         self.reason = ""  # why it stopped early, when it did (the cost cap)
-        self.spent = sum((row["cost"] or 0) + (row["judge_cost"] or 0) for row in failed)
-        self.began = time.monotonic()
+        self.began, self.done_at_start, self.synced = time.monotonic(), self.done, timezone.now()
+        self.progressed = 0.0  # when the last progress frame went out
         self._publishing = asyncio.Lock()
         self.task: asyncio.Task | None = None
+
+    @classmethod
+    async def load(cls, batch_id: int, layer, alone: bool = True) -> "BatchRunner":
+        batch, rows = await db(_load)(batch_id)
+        return cls(batch, rows, layer, alone)
 
     # Lifecycle ----------------------------------------------------------------------
 
@@ -92,7 +115,7 @@ class BatchRunner:
         self.task.add_done_callback(_report_failure)
 
     def cancel(self, reason: str = "") -> bool:
-        """Stop now: waiting runs never start, running ones are cancelled (their streams closed)."""
+        """Stop now: no cell is claimed any more, running ones are cancelled (their streams closed)."""
         if self.cancelled or self.task is None or self.task.done():
             return False
         self.cancelled, self.reason = True, reason
@@ -100,22 +123,22 @@ class BatchRunner:
             stream.cancel()
         return True
 
+    def drain(self) -> None:
+        """Claim nothing more, let the running cells end (a worker shutting down); others carry on."""
+        self.draining = True
+
     @property
     def done(self) -> int:
-        return sum(1 for row in self.rows.values() if row["status"] not in ("pending", "running"))
-
-    def snapshot(self) -> dict:
-        return {"batch_id": self.batch.pk, "running": sorted(self.streams), "done": self.done,
-                "total": self.batch.total}
+        return sum(1 for row in self.rows.values() if row["status"] in cells.ENDED)
 
     async def run(self) -> None:
         watcher = asyncio.get_running_loop().create_task(self._watch_cancel())
         try:
-            await self.publish({"type": "experiment.batch", "batch": batch_summary(self.batch),
-                                "runs": list(self.rows.values()), "stats": self.stats()})
-            await self.publish_progress(ExperimentBatch.RUNNING)
-            workers = [asyncio.get_running_loop().create_task(self._one(job)) for job in self.jobs]
-            for result in await asyncio.gather(*workers, return_exceptions=True):
+            plan_cell = await db(cells.planner)(self.spec)
+            # twice as many lanes as slots: while one lane judges and stores its cell, another streams
+            lanes = [asyncio.get_running_loop().create_task(self._lane(provider, plan_cell))
+                     for provider in await db(cells.providers)(self.batch.pk) for _ in range(2 * self.limit)]
+            for result in await asyncio.gather(*lanes, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.error("Experiment run failed unexpectedly", exc_info=result)
         finally:
@@ -123,16 +146,17 @@ class BatchRunner:
             await self._finish()
 
     async def _finish(self) -> None:
-        status = ExperimentBatch.COMPLETE
-        if self.cancelled:
-            status = ExperimentBatch.BUDGET if self.reason else ExperimentBatch.CANCELLED
         try:
-            await db(store.finish_batch)(self.batch.pk, status, self.reason)
+            ended = await db(cells.finalize)(self.batch.pk, self.cancelled, self.reason)
         finally:
             if _by_experiment.get(self.experiment_id) is self:
                 _by_experiment.pop(self.experiment_id, None)
+        if ended is None:  # another process still runs cells of it: the last one out ends it
+            return
+        status, self.reason = ended
+        await self._sync()
         for row in self.rows.values():
-            if row["status"] == "pending":
+            if row["status"] == ExperimentRun.PENDING:
                 row.update(status=ExperimentRun.CANCELLED, error_code="cancelled",
                            error_message=self.reason or "Cancelled before it started.")
         self.batch.status, self.batch.reason = status, self.reason
@@ -144,43 +168,77 @@ class BatchRunner:
             await asyncio.sleep(poll_seconds())
             if await db(store.cancel_requested)(self.batch.pk):
                 self.cancel()
+            await self._sync()
 
-    # One run -------------------------------------------------------------------------------
+    async def _sync(self) -> None:
+        """Take in the runs other processes stored, so frames count them."""
+        if self.alone:
+            return
+        since, self.synced = self.synced - SYNC_SLACK, timezone.now()
+        for row in await db(cells.finished_since)(self.batch.pk, since):
+            self.rows[row["id"]] = row
 
-    async def _one(self, job: store.RunJob) -> None:
-        semaphore = self.semaphores.setdefault(job.provider, asyncio.Semaphore(self.limit))
-        async with semaphore:
-            if self.cancelled:
+    # One cell -------------------------------------------------------------------------------
+
+    async def _lane(self, provider: str, plan_cell) -> None:
+        """Claim this provider's cells one after another and run them, until none is left."""
+        while not (self.cancelled or self.draining):
+            fields, job = None, None
+            async with self._slot(provider):
+                if self.cancelled or self.draining:
+                    return
+                run = await db(cells.claim)(self.batch.pk, provider, None if self.alone else self.limit)
+                if isinstance(run, ExperimentRun):
+                    self.claimed.add(run.pk)
+                    cell = await db(plan_cell)(run)
+                    if cell.error is not None:
+                        fields = outcome.unplanned_fields(cell, self.spec)
+                    else:
+                        job = store.RunJob(run_id=run.pk, repeat=run.repeat, plan=cell.plan,
+                                           version_id=cell.version_id, row_id=cell.row_id, case=cell.case)
+                        fields = outcome.final_fields(job, await self._stream(job))
+            if run is None:
                 return
-            stream = asyncio.get_running_loop().create_task(self._stream(job), name=f"experiment run {job.run_id}")
-            self.streams[job.run_id] = stream
-            self.rows[job.run_id]["status"] = "running"
-            try:
-                result = await stream
-            except asyncio.CancelledError:  # cancelled before it began streaming
-                if asyncio.current_task().cancelling():
-                    raise
-                result = ReplyState(), engine.Ending(engine.CANCELLED), timezone.now()
-            finally:
-                self.streams.pop(job.run_id, None)
-        fields = final_fields(job, result)
-        if self.spec.get("evaluators"):
-            fields.update(await self._judge(job, fields))
-        await db(store.finish_run)(job.run_id, fields)
-        row = _run_of(self.batch.pk, job, **fields).as_row()
-        self.spent += (row["cost"] or 0) + (row["judge_cost"] or 0)
-        cap = self.spec.get("cost_cap")
-        if cap and self.spent >= cap:
-            self.cancel(f"Stopped at the cost cap: ${self.spent:.4f} spent of ${cap:g}.")
-        async with self._publishing:  # frames in the order runs finished: `done` only grows
-            self.rows[job.run_id] = row
-            await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
-            await self.publish_progress(ExperimentBatch.RUNNING)
+            if run == cells.WAIT:  # the provider's limit is taken by cells of other processes
+                await asyncio.sleep(poll_seconds() / 4)
+                continue
+            await self._store(run, job, fields)
 
     async def _stream(self, job: store.RunJob) -> tuple[ReplyState, engine.Ending, object]:
         started = timezone.now()
-        state, ending, _ = await backoff.run(job.plan)  # a 429 waits and retries, holding its slot
+        stream = asyncio.get_running_loop().create_task(backoff.run(job.plan), name=f"experiment run {job.run_id}")
+        self.streams[job.run_id] = stream
+        self.rows[job.run_id]["status"] = ExperimentRun.RUNNING
+        try:
+            state, ending, _ = await stream  # a 429 waits and retries, holding its slot
+        except asyncio.CancelledError:  # cancelled before it began streaming
+            if asyncio.current_task().cancelling():
+                raise
+            state, ending = ReplyState(), engine.Ending(engine.CANCELLED)
+        finally:
+            self.streams.pop(job.run_id, None)
         return state, ending, started
+
+    async def _store(self, run: ExperimentRun, job: store.RunJob | None, fields: dict) -> None:
+        if job is not None and self.spec.get("evaluators"):
+            fields.update(await self._judge(job, fields))
+        await db(store.finish_run)(run.pk, fields)
+        self.ran += 1
+        self.claimed.discard(run.pk)
+        for name, value in fields.items():
+            setattr(run, name, value)
+        row = run.as_row()
+        cap = self.spec.get("cost_cap")
+        async with self._publishing:  # frames in the order runs finished: `done` only grows
+            self.rows[run.pk] = row
+            spent = self.spent if self.alone or not cap else await db(cells.spent)(self.batch.pk)
+            if cap and spent >= cap and not self.cancelled:
+                reason = f"Stopped at the cost cap: ${spent:.4f} spent of ${cap:g}."
+                await db(cells.stop)(self.batch.pk, reason)
+                self.cancel(reason)
+            await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
+            if self.batch.total <= PROGRESS_EVERY_RUN or time.monotonic() - self.progressed >= PROGRESS_SECONDS:
+                await self.publish_progress(ExperimentBatch.RUNNING)
 
     async def _judge(self, job: store.RunJob, fields: dict) -> dict:
         """The evaluators' verdicts on a finished run; a judge waits for a slot of its own provider."""
@@ -200,14 +258,25 @@ class BatchRunner:
 
     # Frames ------------------------------------------------------------------------------------
 
+    @property
+    def spent(self) -> float:
+        return sum((row["cost"] or 0) + (row["judge_cost"] or 0) for row in self.rows.values())
+
     def stats(self) -> list[dict]:
         return stats.table(list(self.rows.values()), self.spec)
+
+    async def announce(self) -> None:
+        """The run set's first frames: its runs as stored, and progress at nought."""
+        await self.publish({"type": "experiment.batch", "batch": store.batch_summary(self.batch),
+                            "runs": list(self.rows.values()), "stats": self.stats()})
+        await self.publish_progress(ExperimentBatch.RUNNING)
 
     async def publish(self, frame: dict) -> None:
         frame["experiment_id"] = self.experiment_id
         await self.layer.group_send(group_name(self.experiment_id), {"type": "chat.frame", "text": json.dumps(frame)})
 
     async def publish_progress(self, status: str) -> None:
+        self.progressed = time.monotonic()
         frame = {"type": "experiment.progress", "batch_id": self.batch.pk, "batch": self.batch.number,
                  "done": self.done, "total": self.batch.total, "running": len(self.streams),
                  "status": status, "stats": self.stats()}
@@ -217,11 +286,11 @@ class BatchRunner:
 
     def so_far(self, status: str) -> dict:
         """Pass rate and spend so far, the time left at the pace so far, and why it stopped early."""
-        rows = [r for r in self.rows.values() if r["status"] not in ("pending", "running")]
+        rows = [r for r in self.rows.values() if r["status"] in cells.ENDED]
         verdicts = [v for r in rows for v in r.get("verdicts") or []]
         passed = sum(1 for v in verdicts if v["passed"])
-        left = self.batch.total - self.done
-        pace = (time.monotonic() - self.began) / self.done if self.done else None
+        left, here = self.batch.total - self.done, self.done - self.done_at_start
+        pace = (time.monotonic() - self.began) / here if here > 0 else None
         return {"pass_pct": stats.percent(passed, len(verdicts)), "spent": round(self.spent, 8),
                 "matrix": stats.matrix(list(self.rows.values()), self.spec),
                 "eta_seconds": round(pace * left, 1) if pace is not None and status == "running" else None,
@@ -231,43 +300,3 @@ class BatchRunner:
 def _report_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("Experiment %s failed", task.get_name(), exc_info=task.exception())
-
-
-def _run_of(batch_id: int, job: store.RunJob, **fields) -> ExperimentRun:
-    return ExperimentRun(pk=job.run_id, batch_id=batch_id, provider=job.provider, model=job.model, repeat=job.repeat,
-                         prompt_version_id=job.version_id, row_id=job.row_id, **fields)
-
-
-def final_fields(job: store.RunJob, result: tuple[ReplyState, engine.Ending, object]) -> dict:
-    """The run's stored fields: output, verdicts, usage, timings, cost, error."""
-    state, ending, started = result
-    judged = engine.verdicts(state, job.plan, ending)
-    complete = ending.status == ExperimentRun.COMPLETE
-    structured, usage, error = judged["structured"], judged["usage"] or {}, ending.error
-    if usage.get("estimated"):  # run statistics compare reported figures only
-        usage, judged["cost"] = {}, None
-    return {
-        "status": ending.status, "output": judged["content"], "reasoning": judged["reasoning"],
-        "finish_reason": judged["finish_reason"],
-        "valid": structured["valid"] if structured else None,
-        "validation_errors": structured["errors"] if structured else [], "tool_calls": judged["tool_calls"],
-        "tool_calls_valid": _tool_verdict(job, judged["tool_calls"]) if complete else None,
-        "prompt_tokens": usage.get("prompt_tokens"), "completion_tokens": usage.get("completion_tokens"),
-        "ttft_ms": judged["metrics"]["ttft_ms"], "duration_ms": judged["metrics"]["duration_ms"],
-        "cost": judged["cost"], "fallback": job.plan.fallback or "", "error_code": error.code if error else "",
-        "error_message": error.message if error else "", "started": started, "finished": timezone.now(),
-    }
-
-
-def _tool_verdict(job: store.RunJob, calls: list[dict]) -> bool | None:
-    """None without tools; else True when at least one call was made and every call is valid."""
-    if not job.plan.tools or job.plan.tool_choice == "none":
-        return None
-    return bool(calls) and all(call["validation"]["valid"] for call in calls)
-
-
-def batch_summary(batch: ExperimentBatch) -> dict:
-    started_by = batch.started_by.get_username() if batch.started_by_id and batch.started_by else None
-    return {"id": batch.pk, "number": batch.number, "status": batch.status, "total": batch.total,
-            "started_by": started_by, "created": batch.created.isoformat() if batch.created else None,
-            "finished": batch.finished.isoformat() if batch.finished else None, "reason": batch.reason}

@@ -219,3 +219,9 @@ def cancel_requested(batch_id: int) -> bool:
 def request_cancel(batch_id: int) -> None:
     ExperimentBatch.objects.filter(pk=batch_id, status=ExperimentBatch.RUNNING).update(cancel_requested=True)
 
+
+def batch_summary(batch: ExperimentBatch) -> dict:
+    started_by = batch.started_by.get_username() if batch.started_by_id and batch.started_by else None
+    return {"id": batch.pk, "number": batch.number, "status": batch.status, "total": batch.total,
+            "started_by": started_by, "created": batch.created.isoformat() if batch.created else None,
+            "finished": batch.finished.isoformat() if batch.finished else None, "reason": batch.reason}

@@ -3,8 +3,9 @@
 Experiments are shared with the team: everyone signed in sees and runs them;
 only the owner edits or deletes one. A run set may be cancelled by the
 experiment's owner, the person who started it, or an admin. Running and
-cancelling are async views: the run set is a task of this process's event loop
-and outlives the request.
+cancelling are async views: the run set's cells are claimed by a task of this
+process's event loop (or, with PLAYGROUND_EXPERIMENT_WORKERS, by the workers)
+and outlive the request.
 """
 from channels.db import database_sync_to_async
 from django.contrib.auth.decorators import login_required
@@ -34,7 +35,7 @@ def item(experiment: Experiment) -> dict:
     last = batches[0] if batches else experiment.batches.order_by("-number").first()
     return {"id": experiment.pk, "name": experiment.name, "owner": experiment.owner.get_username(),
             "targets": experiment.targets, "repeats": experiment.repeats, "updated": experiment.updated.isoformat(),
-            "last_batch": runner.batch_summary(last) if last else None}
+            "last_batch": store.batch_summary(last) if last else None}
 
 
 def _preview(row: dict) -> dict:
@@ -49,8 +50,8 @@ def detail(experiment: Experiment, user, number: int | None = None) -> dict:
     rows = export.ordered_rows(chosen) if chosen else []
     return {
         "experiment": {**export.definition(experiment), "can_edit": experiment.can_edit(user)},
-        "batches": [runner.batch_summary(b) for b in batches],
-        "batch": runner.batch_summary(chosen) if chosen else None,
+        "batches": [store.batch_summary(b) for b in batches],
+        "batch": store.batch_summary(chosen) if chosen else None,
         "stats": stats.table(rows, chosen.spec if chosen else experiment.spec()),
         "matrix": stats.matrix(rows, chosen.spec if chosen else experiment.spec()),
         "labels": run_views.labels(chosen.spec if chosen else experiment.spec()),
@@ -129,7 +130,7 @@ def cell_runs(request, experiment_id: int, number: int):
     version = query(request, "version", whole_number)
     if version is not None:
         runs = runs.filter(prompt_version_id=version)
-    return JsonResponse({"batch": runner.batch_summary(batch),
+    return JsonResponse({"batch": store.batch_summary(batch),
                          "runs": [r.as_row() for r in runs.order_by("repeat", "id")]})
 
 
@@ -169,13 +170,13 @@ def export_json(request, experiment_id: int):
 @api
 @require_http_methods(["POST"])
 async def run(request, experiment_id: int):
-    """A new run set, started in this process; 202 with the batch at once."""
+    """A new run set, started in this process (or left to the workers); 202 with the batch at once."""
     await afound(Experiment.objects, NO_EXPERIMENT, pk=experiment_id)
     try:
         started = await runner.launch(experiment_id, await request.auser())
     except store.Busy:
         raise ApiError(409, "This experiment is running already; cancel it or wait for it to finish.") from None
-    return JsonResponse({"batch": runner.batch_summary(started.batch)}, status=202)
+    return JsonResponse({"batch": store.batch_summary(started.batch)}, status=202)
 
 
 def _cancellable(user, experiment_id: int) -> ExperimentBatch:

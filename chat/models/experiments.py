@@ -83,10 +83,11 @@ class ExperimentBatch(models.Model):
 
 
 class ExperimentRun(models.Model):
-    """One request: created `pending` with its batch, written once when it ends."""
+    """One request (a cell): created `pending` with its batch, `running` once a process claims it, written once when it ends."""
 
-    PENDING, COMPLETE, ERROR, CANCELLED, INTERRUPTED = "pending", "complete", "error", "cancelled", "interrupted"
-    STATUSES = [(s, s) for s in (PENDING, COMPLETE, ERROR, CANCELLED, INTERRUPTED)]
+    PENDING, RUNNING, COMPLETE, ERROR, CANCELLED, INTERRUPTED = (
+        "pending", "running", "complete", "error", "cancelled", "interrupted")
+    STATUSES = [(s, s) for s in (PENDING, RUNNING, COMPLETE, ERROR, CANCELLED, INTERRUPTED)]
 
     batch = models.ForeignKey(ExperimentBatch, on_delete=models.CASCADE, related_name="runs")
     provider = models.CharField(max_length=60)
@@ -120,10 +121,24 @@ class ExperimentRun(models.Model):
 
     class Meta:
         ordering = ["batch", "id"]
-        indexes = [models.Index(fields=["batch", "provider", "model"], name="run_batch_model")]
+        indexes = [models.Index(fields=["batch", "provider", "model"], name="run_batch_model"),
+                   models.Index(fields=["batch", "status", "provider"], name="run_batch_status")]
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model} #{self.repeat}"
+
+    @classmethod
+    def rows_of(cls, runs: "models.QuerySet") -> list[dict]:
+        """as_row() of every run of a queryset, read as plain values (no model instance per run: a results
+        page of thousands of runs opens several times faster)."""
+        names = [f.attname for f in cls._meta.concrete_fields]
+        rows = []
+        for values in runs.values(*names):
+            values["prompt_version"], values["row"] = values.pop("prompt_version_id"), values.pop("row_id")
+            for stamp in ("started", "finished"):
+                values[stamp] = values[stamp].isoformat() if values[stamp] else None
+            rows.append(values)
+        return rows
 
     def as_row(self) -> dict:
         """The run as frames, tables and exports show it."""
