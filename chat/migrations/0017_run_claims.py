@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0015_message_logprobs'),
+        ('chat', '0016_embedding_result_source'),
         ('workbench', '0002_ratings_and_row_order'),
     ]
 
