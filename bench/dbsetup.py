@@ -70,8 +70,7 @@ def _column_defaults(model) -> dict:
     """Each column's default as the database stores it, for the columns a seeder does not set itself."""
     from django.db import connection
 
-    return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in model._meta.concrete_fields
-            if f.has_default()}
+    return {f.column: f.get_db_prep_save(f.get_default(), connection) for f in model._meta.concrete_fields}
 
 
 def _insert(table: str, columns) -> str:
