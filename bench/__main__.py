@@ -44,6 +44,8 @@ CONFIG = {
 }[QUICK]
 if os.environ.get("BENCH_LEVELS"):  # e.g. BENCH_LEVELS=1,10,100,250 to bound a run on a small machine
     CONFIG["levels"] = CONFIG["pg_levels"] = [int(n) for n in os.environ["BENCH_LEVELS"].split(",")]
+if os.environ.get("BENCH_PROFILE"):  # e.g. BENCH_PROFILE=500: py-spy on Daphne at that many streams, QUICK too
+    CONFIG["profile_level"] = int(os.environ["BENCH_PROFILE"])
 WORKBENCH_CELLS = int(os.environ.get("BENCH_WORKBENCH_CELLS") or (200 if QUICK else 2000))
 WORKBENCH = QUICK or os.environ.get("BENCH_WORKBENCH", "") == "1"
 MODELS = [*workbench.MODELS,
