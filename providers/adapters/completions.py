@@ -16,25 +16,12 @@ from providers.types import PROVIDER_ERROR, ChatRequest, ChatResult, Finish, Log
     TextDelta, Usage
 
 FINISH_REASONS = {"stop": "stop", "length": "length", "eos": "stop", "content_filter": "content_filter"}
-SAMPLED = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
 
 
 def body(adapter, request: ChatRequest, stream: bool) -> dict:
     """The /completions body: the prompt as is, the sampling params, logprobs (top N) and echo where asked."""
-    wire: dict = {"prompt": request.prompt}
-    if adapter.include_model_in_body():
-        wire["model"] = request.model
-    if stream:
-        wire["stream"] = True
-        if adapter.config.capabilities.stream_usage:
-            wire["stream_options"] = {"include_usage": True}
+    wire: dict = {"prompt": request.prompt, **adapter.sampled_body(request, stream)}
     p = request.params
-    for name in SAMPLED:
-        value = getattr(p, name)
-        if value is not None:
-            wire[name] = value
-    if p.stop:
-        wire["stop"] = list(p.stop)
     if p.logprobs is not None:
         wire["logprobs"] = p.logprobs
     if p.echo:

@@ -126,8 +126,9 @@ class OpenAIAdapter(Adapter):
             return self.config.options.get("tool_choice_required", "required")
         return choice.mode
 
-    def build_body(self, request: ChatRequest, stream: bool) -> dict:
-        body: dict = {"messages": [self.wire_message(m) for m in request.messages]}
+    def sampled_body(self, request: ChatRequest, stream: bool) -> dict:
+        """What /chat/completions and /completions bodies share: model, streaming and usage, sampling, stop."""
+        body: dict = {}
         if self.include_model_in_body():
             body["model"] = request.model
         if stream:
@@ -141,6 +142,11 @@ class OpenAIAdapter(Adapter):
                 body[name] = value
         if p.stop:
             body["stop"] = list(p.stop)
+        return body
+
+    def build_body(self, request: ChatRequest, stream: bool) -> dict:
+        body: dict = {"messages": [self.wire_message(m) for m in request.messages], **self.sampled_body(request, stream)}
+        p = request.params
         if self.config.capabilities.reasoning:
             body.update(self.reasoning_fields(p))
         if request.tools:
