@@ -58,17 +58,16 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.regenerate, frame)
 
     async def _start(self, prepare, frame, claimed=False):
-        """Plan and store the turn off the loop; each reply's upstream request opens as soon as it is planned,
-        while the turn is stored, and nothing of it is relayed before the turn is committed."""
-        loop, replies = asyncio.get_running_loop(), []
-
-        def opened(jobs):  # in the ORM thread, between planning and storing
-            loop.call_soon_threadsafe(self._open, jobs, replies)
-
+        """Plan the turn off the loop, open each reply's upstream request, then store the turn off the loop;
+        nothing of a reply is relayed before the turn is committed."""
         held = contextlib.nullcontext() if claimed else running.claim(frame.get("conversation_id"))
         with held, running.preparing(self.user.pk, frame["request_id"]) as cancels:
+            planned = await db(prepare)(self.user, frame)
+            replies = [generation.Generation(job, self.channel_layer) for job in planned.jobs]
+            for reply in replies:
+                reply.open()
             try:
-                turn = await db(prepare)(self.user, frame, opened)
+                turn = await db(planned.commit)()
             except BaseException:
                 for reply in replies:
                     reply.abandon()  # nothing was stored: the upstream requests are closed
@@ -77,12 +76,6 @@ class ChatConsumer(PlaygroundSocket):
             for reply in replies:  # stopped before it could be found: it ends now, cancelled, with its row
                 if {frame["request_id"], reply.request_id} & cancels:
                     reply.cancel()
-
-    def _open(self, jobs, replies: list) -> None:
-        for job in jobs:
-            reply = generation.Generation(job, self.channel_layer)
-            reply.open()
-            replies.append(reply)
 
     async def _begin(self, turn, request_id: str, replies: list):
         conversation_id = turn.conversation["id"]

@@ -101,6 +101,8 @@ def summary(attachment: Attachment) -> dict:
 
 def attachable(user, conversation_id: int | None, ids: list[int]) -> list[Attachment]:
     """The attachments `ids` names, in order: each the user's own, unused or already used in this conversation."""
+    if not ids:
+        return []
     rows = {a.pk: a for a in Attachment.objects.filter(pk__in=ids, owner=user)}
     for attachment_id in ids:
         row = rows.get(attachment_id)

@@ -6,15 +6,13 @@ ChatRequest, applies the model's capabilities (refusal or a declared
 fallback), and carries what judging the reply needs: the tools, the schema
 and the price.
 """
-import time
 from dataclasses import dataclass, field
 
-from django.conf import settings as django_settings
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from chat import capabilities
 from chat.errors import Refused
+from chat.config_cache import BriefCache
 from chat.frames import Settings
 from chat.gateway import quotas
 from chat.mcp import catalog as mcp_catalog
@@ -94,13 +92,8 @@ def plan(settings: Settings, messages: list[types.Message], user=None, requests:
 
 # Resolving a model ---------------------------------------------------------------------------
 
-_models: dict[tuple, tuple[float, tuple]] = {}
-
-
-@receiver([post_save, post_delete], sender=Provider)
-@receiver([post_save, post_delete], sender=ProviderModel)
-def _forget_models(**kwargs) -> None:
-    _models.clear()
+_models = BriefCache().clear_on(*((signal, sender) for signal in (post_save, post_delete)
+                                  for sender in (Provider, ProviderModel)))
 
 
 def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:
@@ -108,13 +101,7 @@ def resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Prov
 
     Cached for a few seconds: it is on the path to every first token.
     """
-    key = (provider_slug, model_id)
-    cached = _models.get(key)
-    if cached and time.monotonic() - cached[0] < django_settings.PLAYGROUND_MODEL_CACHE_SECONDS:
-        return cached[1]
-    resolved = _resolve_model(provider_slug, model_id)
-    _models[key] = (time.monotonic(), resolved)
-    return resolved
+    return _models.get((provider_slug, model_id), lambda: _resolve_model(provider_slug, model_id))
 
 
 def _resolve_model(provider_slug: str | None, model_id: str | None) -> tuple[Provider, ProviderModel | None, str]:

@@ -1,11 +1,12 @@
 """Turning an authorized chat frame into stored messages and generation Jobs.
 
 Everything here is synchronous ORM work; the consumer runs it off the event
-loop. It sits on the path to the first token, so it reads the conversation
-once (`Tree`) and plans each reply once (models cached in `chat.requests`).
-Once the replies are planned, `opened(jobs)` lets the caller open their
-upstream requests while the turn is being stored.
+loop, in two steps. Planning sits on the path to the first token, so it reads
+the conversation once (`Tree`), plans each reply once (models and quota limits
+cached) and writes nothing: it returns a `Planned` turn whose replies the
+caller opens upstream before it runs `commit()`, which stores the turn.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from chat import store
@@ -26,6 +27,14 @@ class Turn:
     conversation: dict  # id, title, visibility, owner
     created_conversation: bool = False
     messages: list[dict] = field(default_factory=list)  # summaries of the stored user/tool messages
+
+
+@dataclass
+class Planned:
+    """A turn planned (anything refused is refused by now) and not yet stored."""
+
+    jobs: list[Job]
+    commit: Callable[[], Turn]  # stores the turn in one transaction and gives the jobs their ids
 
 
 def _job(request_id: str, user, settings: Settings, path: list) -> Job:
@@ -72,11 +81,7 @@ def parent_of(frame: dict, tree: Tree) -> int | None:
     return parent_id
 
 
-def _nothing(jobs: list[Job]) -> None:
-    pass
-
-
-def send(user, frame: dict, opened=_nothing) -> Turn:
+def send(user, frame: dict) -> Planned:
     conversation, tree = open_for_write(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings if conversation else {})
     parent_id = parent_of(frame, tree)
@@ -89,12 +94,14 @@ def send(user, frame: dict, opened=_nothing) -> Turn:
     if frame.get("compare"):
         for job in jobs:
             job.compare_set = frame["request_id"]
-    opened(jobs)
-    created = conversation is None
-    conversation, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
-                                             frame.get("visibility"), attached,
-                                             Message.COMPLETION if settings.completion else Message.CHAT)
-    return Turn(jobs, _describe(conversation), created, [message.summary()])
+
+    def commit() -> Turn:
+        stored, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
+                                           frame.get("visibility"), attached,
+                                           Message.COMPLETION if settings.completion else Message.CHAT)
+        return Turn(jobs, _describe(stored), conversation is None, [message.summary()])
+
+    return Planned(jobs, commit)
 
 
 def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tuple[int | None, list[Message]]:
@@ -111,17 +118,20 @@ def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tu
     return parent_id, messages
 
 
-def tool_results(user, frame: dict, opened=_nothing) -> Turn:
+def tool_results(user, frame: dict) -> Planned:
     conversation, tree = open_for_write(user, frame["conversation_id"])
     settings = frame["settings"].merged_over(conversation.settings)
     parent, messages = _tool_messages(tree, frame["results"], frame.get("parent_id"))
     job = _job(frame["request_id"], user, settings, tree.path_to(parent) + messages)
-    opened([job])
-    store.add_tool_results(user, conversation, parent, messages, settings.as_dict(), [job])
-    return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
+
+    def commit() -> Turn:
+        store.add_tool_results(user, conversation, parent, messages, settings.as_dict(), [job])
+        return Turn([job], _describe(conversation), False, [m.summary() for m in messages])
+
+    return Planned([job], commit)
 
 
-def regenerate(user, frame: dict, opened=_nothing) -> Turn:
+def regenerate(user, frame: dict) -> Planned:
     conversation, tree = open_for_write(user, frame["conversation_id"])
     original = tree.get(frame["message_id"])
     if original is None or original.role != Message.ASSISTANT:
@@ -129,9 +139,12 @@ def regenerate(user, frame: dict, opened=_nothing) -> Turn:
     asked = Message.objects.filter(pk=original.id).values_list("request", flat=True).first() or {}
     settings = frame["settings"].merged_over({**conversation.settings, **asked})
     job = _job(frame["request_id"], user, settings, tree.path_to(original.parent_id))
-    opened([job])
-    store.add_reply(conversation, original.parent_id, [job])
-    return Turn([job], _describe(conversation))
+
+    def commit() -> Turn:
+        store.add_reply(conversation, original.parent_id, [job])
+        return Turn([job], _describe(conversation))
+
+    return Planned([job], commit)
 
 
 def watch_state(user, conversation_id: int) -> list[dict]:

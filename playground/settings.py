@@ -92,7 +92,9 @@ PLAYGROUND_COALESCE_STREAMS = env.int("PLAYGROUND_COALESCE_STREAMS", default=25)
 PLAYGROUND_COALESCE_MAX_SECONDS = env.float("PLAYGROUND_COALESCE_MAX_SECONDS", default=0.06)
 # How long a provider or model looked up for a reply is reused before it is read again: an admin's
 # change shows here at once, in other server processes after at most this many seconds.
-PLAYGROUND_MODEL_CACHE_SECONDS = env.float("PLAYGROUND_MODEL_CACHE_SECONDS", default=5.0)
+# How long a process keeps providers, models and quota limits (chat.config_cache); the old name still works.
+PLAYGROUND_CONFIG_CACHE_SECONDS = env.float("PLAYGROUND_CONFIG_CACHE_SECONDS",
+                                            default=env.float("PLAYGROUND_MODEL_CACHE_SECONDS", default=5.0))
 # Experiments: requests open at once per provider (default for a new experiment), and how often a
 # running experiment looks for a cancel sent to another process, in seconds.
 PLAYGROUND_EXPERIMENT_CONCURRENCY = env.int("PLAYGROUND_EXPERIMENT_CONCURRENCY", default=4)

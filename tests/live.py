@@ -43,7 +43,7 @@ def server_env(db: dict, **extra) -> dict:
         "PLAYGROUND_ENCRYPTION_KEYS": ",".join(settings.PLAYGROUND_ENCRYPTION_KEYS),
         "DJANGO_SETTINGS_MODULE": "playground.settings", "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # each test points its provider at a new loopback port, saved from the test process
-        "PLAYGROUND_MODEL_CACHE_SECONDS": "0",
+        "PLAYGROUND_CONFIG_CACHE_SECONDS": "0",
     })
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL

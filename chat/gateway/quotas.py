@@ -7,17 +7,22 @@ two processes cannot both take the last request of a minute. Tokens and spend
 are what the user's finished replies recorded (chat messages, experiment runs,
 gateway requests, embedding runs of the page or the gateway); a request is
 admitted while they are under the limit.
-A user without any quota costs one read here and no write.
+The limits themselves are admin-set and read for every reply, so each process keeps them briefly
+(`chat.config_cache`); a user without any quota costs no read and no write.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import F, IntegerField, Q, Sum
 from django.db.models.fields.json import KT
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from chat.config_cache import BriefCache
 from chat.errors import Refused
 from chat.gateway.models import ApiRequest, Quota, QuotaCounter
 
@@ -41,8 +46,16 @@ def _amount(limit: str, value) -> str:
     return f"{float(value):.2f}" if limit == "spend_per_month" else str(int(value))
 
 
+_limits = BriefCache().clear_on((post_save, Quota), (post_delete, Quota), (post_delete, Group),
+                                (post_save, get_user_model()), (m2m_changed, get_user_model().groups.through))
+
+
 def limits_for(user) -> dict:
     """The tightest of each limit among the quotas for `user`, their groups and everyone (None: no limit)."""
+    return _limits.get(user.pk, lambda: _tightest(user))
+
+
+def _tightest(user) -> dict:
     rows = Quota.objects.filter(Q(scope=Quota.EVERYONE) | Q(scope=Quota.USER, user=user)
                                 | Q(scope=Quota.GROUP, group__in=user.groups.all())).values_list(*LIMITS)
     limits = dict.fromkeys(LIMITS)

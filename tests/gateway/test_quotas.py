@@ -34,6 +34,29 @@ async def test_the_websocket_says_which_limit_and_when_it_resets_and_stores_noth
     assert await Message.objects.acount() == stored and len(openai_fake.chat_requests()) == 1
 
 
+async def test_a_quota_applies_to_the_next_request_once_an_admin_sets_it(bob, provider, openai_fake):
+    """Quota limits are kept briefly for the path to the first token; a change made here applies at once."""
+    ws = await connect(bob)
+    first = send_frame("one")
+    await ws.send_json_to(first)
+    ended = await frames_until_end(ws, first["request_id"])
+    assert of_type(ended, "stream.end")[0]["status"] == "complete"
+    testers = await Group.objects.acreate(name="testers")
+    await Quota.objects.acreate(scope=Quota.GROUP, group=testers, tokens_per_day=1)
+    await bob.groups.aadd(testers)  # the quota is the group's: bob is in it now
+    second = send_frame("two", conversation_id=ended[0]["conversation_id"])
+    await ws.send_json_to(second)
+    error = await ws.receive_json_from(timeout=10)
+    await bob.groups.aremove(testers)
+    third = send_frame("three", conversation_id=ended[0]["conversation_id"])
+    await ws.send_json_to(third)
+    answered = await frames_until_end(ws, third["request_id"])
+    await ws.disconnect()
+    assert (error["type"], error["code"], error["request_id"]) == ("error", "quota_exceeded", second["request_id"])
+    assert of_type(answered, "stream.end")[0]["status"] == "complete"
+    assert len(openai_fake.chat_requests()) == 2
+
+
 def test_the_tightest_limit_applies_and_only_to_whom_it_is_for(alice, bob, provider, openai_fake, personal_token,
                                                                client_for):
     import openai
