@@ -8,7 +8,7 @@ import contextlib
 
 from chat import frames, generation, running, turns
 from chat.access import readable_conversation
-from chat.db import db
+from chat.db import db, grouped
 from chat.errors import Refused
 from chat.mcp import runs as mcp_runs
 from chat.sockets import PlaygroundSocket
@@ -67,7 +67,7 @@ class ChatConsumer(PlaygroundSocket):
             for reply in replies:
                 reply.open()
             try:
-                turn = await db(planned.commit)()
+                turn = await grouped(planned.commit)
             except BaseException:
                 for reply in replies:
                     reply.abandon()  # nothing was stored: the upstream requests are closed
