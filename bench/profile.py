@@ -39,8 +39,32 @@ def _short(frame: str) -> str:
     return f"{name} ({'/'.join(parts[-3:])})"
 
 
+# Where a sample's time goes: the first of these found walking its stack up from the leaf to the event
+# loop's callback (py-spy's raw frames name files by their last path parts: "h11/_readers.py").
+AREAS = [
+    ("storing turns and replies (database thread)", ("django/db/", "sqlite3", "psycopg", "chat/store.py", "chat/turns.py",
+                                                     "chat/db.py")),
+    ("reading provider streams (httpcore, h11, adapters)", ("httpcore/", "h11/", "httpx/", "providers/", "anyio/")),
+    ("websocket writes (Daphne, autobahn, Twisted)", ("daphne/", "autobahn/", "twisted/", "txaio/")),
+    ("relay (coalescing, frames, channel layer)", ("chat/generation.py", "chat/engine.py", "channel_layer.py",
+                                                   "channels/", "chat/sockets.py", "chat/consumers.py")),
+]
+OTHER = "the event loop itself and the rest"
+LOOP_CALLBACK = "Handle._run (asyncio/events.py"
+
+
+def _area(raw_frames: list[str]) -> str:
+    calls = [i for i, frame in enumerate(raw_frames) if frame.startswith(LOOP_CALLBACK)]
+    below = raw_frames[calls[-1] + 1:] if calls else raw_frames  # not Daphne's and Twisted's frames running the loop
+    for frame in reversed(below):
+        for name, markers in AREAS:
+            if any(marker in frame for marker in markers):
+                return name
+    return OTHER
+
+
 def summarize(raw: str, top: int = 20) -> dict:
-    self_counts, total_counts = collections.Counter(), collections.Counter()
+    self_counts, total_counts, areas = collections.Counter(), collections.Counter(), collections.Counter()
     samples = 0
     idle = 0
     for line in raw.splitlines():
@@ -48,13 +72,17 @@ def summarize(raw: str, top: int = 20) -> dict:
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = [_short(f) for f in stack.split(";") if f and not f.startswith("process ") and not f.startswith("thread ")]
+        raw_frames = [f for f in stack.split(";") if f and not f.startswith("process ") and not f.startswith("thread ")]
+        frames = [_short(f) for f in raw_frames]
         if not frames:
             continue
         samples += n
         leaf = frames[-1]
         if leaf.startswith(("select (", "poll (", "epoll", "_worker (", "wait (")) or "selectors.py" in leaf and "select" in leaf:
             idle += n
+            areas["idle"] += n
+        else:
+            areas[_area(raw_frames)] += n
         self_counts[leaf] += n
         for f in set(frames):
             total_counts[f] += n
@@ -63,4 +91,5 @@ def summarize(raw: str, top: int = 20) -> dict:
         return [{"frame": f, "pct": round(100 * c / samples, 1)} for f, c in counter.most_common(top)]
 
     return {"samples": samples, "idle_pct": round(100 * idle / samples, 1) if samples else None,
+            "areas": [{"area": a, "pct": round(100 * c / samples, 1)} for a, c in areas.most_common()],
             "top_self": table(self_counts), "top_total": table(total_counts)}

@@ -162,7 +162,10 @@ def markdown(results: dict) -> str:
         if b.get("profile", {}).get("profile"):
             prof = b["profile"]["profile"]
             out += [f"### Profile: py-spy on Daphne during {b['profile']['streams']} streams", "",
-                    f"{prof.get('samples')} samples, idle {prof.get('idle_pct')} %. Top frames by own time:", ""]
+                    f"{prof.get('samples')} samples, idle {prof.get('idle_pct')} %. Where the time goes (each sample "
+                    "counted where its stack first enters one of these, walking up from the leaf):", ""]
+            out += [f"- {r['pct']} % {r['area']}" for r in prof.get("areas", [])]
+            out += ["", "Top frames by own time:", ""]
             out += [f"- {r['pct']} % {r['frame']}" for r in prof.get("top_self", [])[:15]]
             out += ["", "Top frames including callees:", ""]
             out += [f"- {r['pct']} % {r['frame']}" for r in prof.get("top_total", [])[:20]]
