@@ -8,10 +8,11 @@ On SQLite they use one thread of their own instead: SQLite lets one writer in at
 and makes the others sleep in its busy handler (1, 2, 5 … 100 ms), so
 several writer threads only add those sleeps to every turn and checkpoint.
 
-Turns are stored with a group commit (`grouped`): what arrives while a batch
-is being stored waits for the next batch, and each batch is one trip to the
-thread and one transaction, where storing a turn alone paid a trip and a
-commit (a third of its cost on SQLite, an fsync on PostgreSQL).
+Turns, checkpoints and finished replies are stored with a group commit
+(`grouped`): what arrives while a batch is being stored waits for the next
+batch, and each batch is one trip to the thread and one transaction, where
+each write alone paid a trip and a commit (a third of a turn's cost on
+SQLite, an fsync on PostgreSQL).
 """
 import asyncio
 import weakref

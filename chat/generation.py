@@ -8,6 +8,7 @@ depend on any socket staying open, and whatever fails, the reply ends in a
 final status and its watchers get `stream.end`.
 """
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from chat import engine, running, store
-from chat.db import db
+from chat.db import db, grouped
 from chat.requests import Plan
 from providers.streaming import ReplyState
 from providers.types import PROVIDER_ERROR, ProviderError, TextDelta, ToolCallDelta
@@ -281,9 +282,9 @@ class Generation:
         if self._checkpoint_task is not None and not self._checkpoint_task.done():
             return
         self._last_checkpoint = now
-        self._checkpoint_task = asyncio.get_running_loop().create_task(
-            db(store.checkpoint_reply)(self.message_id, self.state.content, self.state.tool_calls(),
-                                       self.state.reasoning_text))
+        self._checkpoint_task = asyncio.get_running_loop().create_task(grouped(functools.partial(
+            store.checkpoint_reply, self.message_id, self.state.content, self.state.tool_calls(),
+            self.state.reasoning_text)))
 
     async def _finish(self, ending: engine.Ending) -> None:
         if self._timer is not None:
@@ -294,7 +295,8 @@ class Generation:
             if self._checkpoint_task is not None:
                 await asyncio.gather(self._checkpoint_task, return_exceptions=True)
             fields = self._final_fields(ending)
-            summary = await db(store.finalize_reply)(self.message_id, self.job.conversation_id, **fields)
+            summary = await grouped(functools.partial(store.finalize_reply, self.message_id, self.job.conversation_id,
+                                                      **fields))
         except Exception:
             log.exception("Reply %s failed while finishing", self.message_id)
             ending = engine.Ending(engine.ERROR, ProviderError(
