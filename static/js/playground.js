@@ -1,6 +1,6 @@
 // The playground page: builds its parts and wires them together. The conversation on screen is
 // conversation_view.js; what this tab asks of the server is sending.js (and pending_requests.js, what it is
-// waiting on).
+// waiting on); what the socket says back is chat_frames.js.
 import { api, copyText } from "./api.js";
 import { Thread } from "./messages.js";
 import { SettingsPanel } from "./settings.js";
@@ -24,6 +24,7 @@ import { RequestSettings } from "./request_settings.js";
 import { PendingRequests } from "./pending_requests.js";
 import { ConversationView } from "./conversation_view.js";
 import { Sender } from "./sending.js";
+import { ChatFrames } from "./chat_frames.js";
 import "./completion.js"; // registers the Completion mode
 import "./image_mode.js"; // registers the Image mode
 
@@ -81,6 +82,7 @@ const view = new ConversationView({
 const sender = new Sender({
   socket, pending, view, thread, sidebar, compare, panels, comparePicker, attachments, visibility, toolResults, composer: prompt,
 });
+new ChatFrames(socket, { pending, view, sender, thread, compare, sidebar, toolResults, attachments, composer: prompt });
 
 function updateButtons() {
   sender.updateButtons();
@@ -96,159 +98,6 @@ function messageAction(action, { message, content }) {
   if (action === "code") return showCode(message.id);
   return undefined; // "leaf": switching branches is a view; every send names its parent
 }
-
-// Frames ---------------------------------------------------------------------------------
-
-function mine(frame) {
-  return pending.mine(frame);
-}
-
-function here(frame) {
-  return frame.conversation_id === undefined || frame.conversation_id === view.id;
-}
-
-socket.on("conversation.created", (frame) => {
-  const waiting = mine(frame);
-  if (!waiting) return;
-  waiting.conversationId = frame.conversation.id;
-  view.adopt(frame.conversation);
-  sidebar.refreshSoon();
-});
-
-socket.on("message.created", (frame) => {
-  const waiting = mine(frame);
-  if (waiting) {
-    waiting.conversationId = frame.conversation_id;
-    if (waiting.kind === "send" && frame.message.role === "user" && prompt.value === waiting.content) prompt.value = "";
-    if (waiting.kind === "send" && frame.message.role === "user" && waiting.images?.length) attachments.clear();
-  }
-  if (here(frame)) thread.upsert(frame.message);
-  sidebar.refreshSoon();
-});
-
-socket.on("stream.start", (frame) => {
-  if (compare.owns(frame) && !pending.has(frame.request_id)) {
-    // A compared reply: each column is a request of its own (`<request_id>:N`), stoppable alone.
-    pending.delete(frame.request_id.replace(/:\d+$/, ""));
-    pending.set(frame.request_id, { kind: "compare" });
-  }
-  const waiting = mine(frame);
-  if (waiting) {
-    waiting.streamId = frame.message_id;
-    waiting.conversationId = frame.conversation_id;
-  }
-  if (here(frame) && !compare.start(frame)) thread.startStream(frame);
-  if (here(frame)) announce(`${frame.model || "The assistant"} is replying.`);
-  updateButtons();
-});
-
-socket.on("stream.delta", (frame) => thread.delta(frame));
-socket.on("stream.reasoning", (frame) => thread.reasoning(frame));
-socket.on("stream.tool_call", (frame) => thread.toolCallDelta(frame));
-
-socket.on("stream.end", (frame) => {
-  if (here(frame)) {
-    thread.endStream(frame);
-    if (frame.content_omitted) fetchLongReply(frame);
-    else announceEnd(thread.messages.get(frame.message_id) || frame);
-  }
-  const waiting = mine(frame);
-  if (waiting && frame.status !== "error") pending.delete(frame.request_id);
-  updateButtons();
-  toolResults.ended(frame, Boolean(waiting) && here(frame)); // auto-reply with mocks
-  sidebar.refreshSoon();
-});
-
-// A reply too long to repeat in stream.end: its stored text and sanitized html come over HTTP.
-async function fetchLongReply(frame) {
-  const detail = await api("GET", `/api/conversations/${frame.conversation_id}`);
-  const stored = detail.messages.find((m) => m.id === frame.message_id);
-  if (stored && here(frame)) {
-    thread.upsert(stored, { follow: false });
-    announceEnd(stored);
-  }
-}
-
-// Screen readers hear a reply once, when it is final (the thread itself is aria-live="off": no token by token).
-function announceEnd(message) {
-  const who = message.model || "The assistant";
-  if (message.status === "complete") announce(`${who} replied: ${(message.content || "").slice(0, 600)}`);
-  else if (message.status === "cancelled") announce(`${who}'s reply was stopped.`);
-  else announce(`${who}'s reply failed.`);
-}
-
-socket.on("conversation.state", (frame) => {
-  if (!here(frame)) return;
-  const streaming = frame.streaming || [];
-  if (view.canWrite) {
-    // Our own replies started elsewhere (another tab, or before a reconnect) can be stopped from here.
-    for (const entry of streaming) {
-      if (entry.request_id && !pending.has(entry.request_id)) {
-        pending.set(entry.request_id, { kind: "watch", streamId: entry.message_id, conversationId: view.id });
-      }
-    }
-    updateButtons();
-  }
-  const unknown = streaming.some((s) => !thread.messages.has(s.message_id));
-  if (!unknown) return thread.resume(streaming);
-  // A reply began between loading the conversation and watching it: load again.
-  return api("GET", `/api/conversations/${view.id}`).then((detail) => {
-    thread.load(detail);
-    thread.resume(streaming);
-  });
-});
-
-// The conversation was deleted (by its owner, maybe in another tab): what of it was waiting is dropped, and the
-// page moves to a new conversation with a notice saying why.
-socket.on("conversation.deleted", (frame) => {
-  pending.dropConversation(frame.conversation_id);
-  sidebar.refreshSoon();
-  if (frame.conversation_id !== view.id || frame.conversation_id === view.deleting) return;
-  const who = view.canWrite ? "This conversation was deleted (in another tab or window)"
-    : `${view.conversation.owner} deleted this conversation`;
-  view.conversation = null; // nothing to unwatch: it is gone
-  view.startNew();
-  showAlert(`${who}. You are in a new conversation now.`);
-});
-
-socket.on("error", (frame) => {
-  if (!frame.request_id) frame = { ...frame, request_id: pending.unanswered() };
-  const waiting = mine(frame);
-  // Another person's reply failed: its message shows that (stream.end); no banner for a watcher.
-  if (frame.request_id && !waiting) return;
-  pending.delete(frame.request_id);
-  updateButtons();
-  const error = { code: frame.code, message: frame.message };
-  if (waiting && waiting.streamId !== undefined) {
-    thread.setError(waiting.streamId, error);
-    return;
-  }
-  const retry = waiting && waiting.kind === "send" ? () => sender.send(waiting.content, waiting.parentId, { root: waiting.root }) : null;
-  const again = waiting && waiting.kind === "regenerate" ? () => sender.regenerate(thread.messages.get(waiting.messageId)) : retry;
-  showAlert(frame.message || frame.code, again);
-});
-
-let connectedBefore = false;
-socket.onopen = () => {
-  if (connectedBefore && view.id !== null) {
-    // Frames were missed while offline: load the stored state again, then watch (conversation.state resumes).
-    pending.clear();
-    view.open(view.id, { push: false });
-  } else {
-    view.watch();
-  }
-  connectedBefore = true;
-};
-socket.onstate = (value) => {
-  const node = $("connection");
-  node.dataset.state = value;
-  node.textContent = { online: "connected", offline: "reconnecting…", connecting: "connecting…" }[value];
-  if (value === "offline") {
-    // Replies in flight are resumed by the re-watch; nothing of ours is waiting on this socket any more.
-    pending.dropUnstarted();
-    updateButtons();
-  }
-};
 
 // Conversation actions ---------------------------------------------------------------------
 
