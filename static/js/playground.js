@@ -1,7 +1,7 @@
 // The playground page: builds its parts and wires them together. The conversation on screen is
-// conversation_view.js; what this tab asks of the server is sending.js (and pending_requests.js, what it is
-// waiting on); what the socket says back is chat_frames.js.
-import { api, copyText } from "./api.js";
+// conversation_view.js, what is done to it conversation_actions.js; what this tab asks of the server is
+// sending.js (and pending_requests.js, what it is waiting on); what the socket says back is chat_frames.js.
+import { api } from "./api.js";
 import { Thread } from "./messages.js";
 import { SettingsPanel } from "./settings.js";
 import { Sidebar } from "./sidebar.js";
@@ -24,6 +24,7 @@ import { RequestSettings } from "./request_settings.js";
 import { PendingRequests } from "./pending_requests.js";
 import { ConversationView } from "./conversation_view.js";
 import { Sender } from "./sending.js";
+import { ConversationActions } from "./conversation_actions.js";
 import { ChatFrames } from "./chat_frames.js";
 import "./completion.js"; // registers the Completion mode
 import "./image_mode.js"; // registers the Image mode
@@ -82,6 +83,7 @@ const view = new ConversationView({
 const sender = new Sender({
   socket, pending, view, thread, sidebar, compare, panels, comparePicker, attachments, visibility, toolResults, composer: prompt,
 });
+const actions = new ConversationActions({ view, thread, sidebar, layout, sender, panels, codeDialog, composer: prompt });
 new ChatFrames(socket, { pending, view, sender, thread, compare, sidebar, toolResults, attachments, composer: prompt });
 
 function updateButtons() {
@@ -95,74 +97,8 @@ function messageAction(action, { message, content }) {
     const images = (message.images || []).map((image) => image.id); // an edited message keeps its images
     return sender.send(content, message.parent_id ?? null, { root: message.parent_id == null, images });
   }
-  if (action === "code") return showCode(message.id);
+  if (action === "code") return actions.showCode(message.id);
   return undefined; // "leaf": switching branches is a view; every send names its parent
-}
-
-// Conversation actions ---------------------------------------------------------------------
-
-async function patch(changes) {
-  try {
-    const detail = await api("PATCH", `/api/conversations/${view.id}`, changes);
-    view.changed(detail.conversation);
-    sidebar.refreshSoon();
-  } catch (error) {
-    showAlert(error.message);
-  }
-}
-
-function startRename() {
-  $("rename-input").value = view.conversation.title;
-  $("rename-form").hidden = false;
-  $("conversation-title").hidden = true;
-  $("rename-input").focus();
-}
-
-function endRename() {
-  $("rename-form").hidden = true;
-  $("conversation-title").hidden = false;
-}
-
-async function fork() {
-  try {
-    const detail = await api("POST", `/api/conversations/${view.id}/fork`, { message_id: thread.leafId });
-    await view.open(detail.conversation.id);
-    sidebar.refreshSoon();
-  } catch (error) {
-    showAlert(error.message);
-  }
-}
-
-// A reply's own request, or (no messageId) the one Send would make now: the settings panel as it is, and the composer.
-function showCode(messageId) {
-  if (messageId) return codeDialog.show(() => api("GET", `/api/conversations/${view.id}/code?message_id=${messageId}`));
-  const request = { conversation_id: view.id, content: prompt.value, ...panels.frame() };
-  return codeDialog.show(() => api("POST", "/api/code", request));
-}
-
-// Keyboard shortcuts (static/js/shortcuts.js) ------------------------------------------------
-
-function lastReply() {
-  return thread.path().reverse().find((m) => m.role === "assistant" && m.status !== "streaming");
-}
-
-function focusComposer() {
-  layout.closeOverlays();
-  if ($("composer").hidden) $("fork-readonly").focus();
-  else prompt.focus();
-}
-
-function regenerateLast() {
-  const message = lastReply();
-  if (!message || !view.canWrite) return announce("There is no reply here to regenerate.");
-  if (sender.busy()) return announce("Wait for the reply to finish, or stop it first.");
-  return sender.regenerate(message);
-}
-
-async function copyLast() {
-  const message = lastReply();
-  if (!message) return announce("There is no reply here to copy.");
-  return announce(await copyText(message.content) ? "Copied the last reply." : "The browser did not allow copying.");
 }
 
 // Providers and models change while the page is open (an admin adds one): asked again when the page is back in
@@ -194,40 +130,15 @@ function bind() {
   $("shortcuts-button").addEventListener("click", () => $("shortcuts-dialog").showModal());
   bindShortcuts({
     new: () => view.startNew(),
-    composer: () => focusComposer(),
+    composer: () => actions.focusComposer(),
     sidebar: () => layout.toggle("sidebar"),
     settings: () => layout.toggle("settings"),
-    regenerate: () => regenerateLast(),
-    copy: () => copyLast(),
+    regenerate: () => actions.regenerateLast(),
+    copy: () => actions.copyLast(),
     help: () => $("shortcuts-dialog").showModal(),
   });
   $("stop").addEventListener("click", () => sender.stop());
   $("new-conversation").addEventListener("click", () => view.startNew());
-  $("rename").addEventListener("click", startRename);
-  $("rename-cancel").addEventListener("click", endRename);
-  $("rename-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    patch({ title: $("rename-input").value });
-    endRename();
-  });
-  $("visibility").addEventListener("change", () => patch({ visibility: $("visibility").value }));
-  $("fork").addEventListener("click", fork);
-  $("fork-readonly").addEventListener("click", fork);
-  $("fork-settings").addEventListener("click", fork);
-  $("view-code").addEventListener("click", () => showCode(null));
-  $("delete").addEventListener("click", () => $("delete-dialog").showModal());
-  $("delete-confirm").addEventListener("click", async () => {
-    $("delete-dialog").close();
-    view.deleting = view.id; // its conversation.deleted is no news to this tab
-    try {
-      await api("DELETE", `/api/conversations/${view.id}`);
-    } catch (error) {
-      showAlert(error.message);
-      return;
-    }
-    view.startNew();
-    sidebar.refresh();
-  });
   document.querySelectorAll("dialog [data-close]").forEach((node) => {
     node.addEventListener("click", () => node.closest("dialog").close());
   });
