@@ -74,12 +74,13 @@ _groups: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupCommit]" = 
 
 
 def _together(functions: list) -> list[tuple[bool, object]]:
-    """Run each function in its own savepoint of one transaction: one failing rolls back only itself."""
+    """Run each function in its own savepoint of one transaction (one alone needs none): one failing rolls back
+    only itself."""
     outcomes = []
     with transaction.atomic():
         for function in functions:
             try:
-                with transaction.atomic():
+                with transaction.atomic(savepoint=len(functions) > 1):
                     outcomes.append((True, function()))
             except Exception as error:
                 outcomes.append((False, error))

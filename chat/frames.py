@@ -258,8 +258,8 @@ class Settings:
 
     def merged_over(self, previous: dict) -> "Settings":
         """These settings, falling back to `previous` (a stored as_dict()) where the frame said nothing."""
-        data = {**previous, **self.as_dict()}
-        return Settings(**{k: data.get(k, getattr(Settings(), k)) for k in SETTING_NAMES})
+        data, blank = {**previous, **self.as_dict()}, Settings()
+        return Settings(**{k: data.get(k, getattr(blank, k)) for k in SETTING_NAMES})
 
     @property
     def completion(self) -> bool:

@@ -1,4 +1,8 @@
-"""Persistence of turns and replies (synchronous ORM; callers run it off the event loop)."""
+"""Persistence of turns and replies (synchronous ORM; callers run it off the event loop).
+
+A turn's writes are one transaction, or join their caller's without a savepoint of their own: the group
+commit (`chat.db.grouped`) already gives each write in a batch its own.
+"""
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +29,7 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
         job.conversation_id, job.parent_id, job.message_id = conversation.pk, parent_id, row.pk
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def start_turn(user, conversation: Conversation | None, parent_id: int | None, content: str, settings: dict,
                jobs: list, visibility: str | None = None, images: list | None = None,
                mode: str = Message.CHAT) -> tuple[Conversation, Message]:
@@ -60,7 +64,7 @@ def _use_images(conversation: Conversation, ids: list[int]) -> None:
         raise Refused("bad_request", "An attached image was just used in another conversation; attach it again.")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def add_tool_results(user, conversation: Conversation, parent_id: int | None, messages: list[Message],
                      settings: dict, jobs: list) -> None:
     """Store tool messages chained after the message that made the calls, then the reply's row."""
@@ -72,7 +76,7 @@ def add_tool_results(user, conversation: Conversation, parent_id: int | None, me
     Conversation.objects.filter(pk=conversation.pk).update(settings=settings, updated=timezone.now())
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def add_reply(conversation: Conversation, parent_id: int | None, jobs: list) -> None:
     _reply_rows(conversation, parent_id, jobs)
     Conversation.objects.filter(pk=conversation.pk).update(updated=timezone.now())
