@@ -127,14 +127,16 @@ def markdown(results: dict) -> str:
                     f"in one stream, the direct client reads {_fmt(f['direct_tokens_per_s'])} tokens/s: ratio {_fmt(f['relayed_over_direct'])}.", ""]
         if b.get("capacity"):
             out += ["### 3. Capacity: concurrent streams at 50 tokens/s", "",
-                    "| streams | completed | stalled streams | max gap ms | delivered/offered (steady / incl. wait) | relayed TTFT p50/p99 ms | direct TTFT p50/p99 ms | added TTFT p50/p99 ms | added gap p99 ms | server CPU avg/peak % | server RSS MiB | RSS/stream KiB | provider CPU % | load gen CPU % |",
-                    "| " + " | ".join(["---"] * 14) + " |"]
+                    "| streams | completed | stalled streams | max gap ms | delivered/offered (steady / incl. wait) | relayed TTFT p50/p99 ms | direct TTFT p50/p99 ms | added TTFT p50/p99 ms | added gap p99 ms | server CPU avg/peak % | CPU µs/token (share off the loop thread) | server RSS MiB | RSS/stream KiB | provider CPU % | load gen CPU % |",
+                    "| " + " | ".join(["---"] * 15) + " |"]
             for level in b["capacity"]:
                 out.append(f"| {level['streams']} | {level['completed']} | {level['stalled_streams']} | {_fmt(level['max_gap_ms'])} | "
                            f"{_fmt(level['delivered_over_offered'])} / {_fmt(level.get('wall_delivered_over_offered'))} | {_fmt(level['relayed_ttft_p50_ms'])} / {_fmt(level['relayed_ttft_p99_ms'])} | "
                            f"{_fmt(level['direct_ttft_p50_ms'])} / {_fmt(level['direct_ttft_p99_ms'])} | "
                            f"{_fmt(level['added_ttft_p50_ms'])} / {_fmt(level['added_ttft_p99_ms'])} | {_fmt(level['added_gap_p99_ms'])} | "
-                           f"{_fmt(level['server_cpu_avg_pct'])} / {_fmt(level['server_cpu_peak_pct'])} | {_fmt(level['server_rss_peak_mib'])} | "
+                           f"{_fmt(level['server_cpu_avg_pct'])} / {_fmt(level['server_cpu_peak_pct'])} | "
+                           f"{_fmt(level.get('server_cpu_us_per_token'))} ({_fmt(level.get('server_other_threads_cpu_share'))}) | "
+                           f"{_fmt(level['server_rss_peak_mib'])} | "
                            f"{_fmt(level['rss_per_stream_kib'])} | {_fmt(level['provider_cpu_avg_pct'])} | {_fmt(level['load_generator_cpu_avg_pct'])} |")
             errors = sorted({e for level in b["capacity"] for e in level.get("errors", [])})
             out += ["", f"Largest N with no stall: {_largest_stall_free(b)}." + (f" Errors seen: {errors}" if errors else ""), ""]

@@ -46,6 +46,16 @@ class Sampler:
                 pass
         return total
 
+    def _loop_thread_cpu(self, procs):
+        """CPU seconds of each process's main thread: Daphne's event loop (the rest: ORM and other threads)."""
+        total = 0.0
+        for p in procs:
+            try:
+                total += sum(t.user_time + t.system_time for t in p.threads() if t.id == p.pid)
+            except psutil.Error:
+                pass
+        return total
+
     def _rss(self, procs):
         total = 0
         for p in procs:
@@ -58,6 +68,7 @@ class Sampler:
     def __enter__(self):
         self.t0 = time.monotonic()
         self.cpu0 = {n: self._cpu(p) for n, p in self.procs.items()}
+        self.loop0 = {n: self._loop_thread_cpu(p) for n, p in self.procs.items()}
         self.rss0 = {n: self._rss(p) for n, p in self.procs.items()}
         self._thread.start()
         return self
@@ -72,6 +83,7 @@ class Sampler:
         self._thread.join()
         self.t1 = time.monotonic()
         self.cpu1 = {n: self._cpu(p) for n, p in self.procs.items()}
+        self.loop1 = {n: self._loop_thread_cpu(p) for n, p in self.procs.items()}
 
     def summary(self, name: str) -> dict:
         samples = self.samples[name]
@@ -85,7 +97,8 @@ class Sampler:
                 "cpu_peak_pct": round(peak_cpu, 1), "rss_before_mib": round(self.rss0[name] / 2**20, 1),
                 "rss_peak_mib": round(max(rss) / 2**20, 1),
                 "rss_growth_mib": round((max(rss) - self.rss0[name]) / 2**20, 2),
-                "cpu_seconds": self.cpu1[name] - self.cpu0[name]}
+                "cpu_seconds": self.cpu1[name] - self.cpu0[name],
+                "loop_thread_cpu_seconds": self.loop1[name] - self.loop0[name]}
 
 
 # 1. Added time to first token ------------------------------------------------------------------
@@ -286,6 +299,8 @@ def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None, prox
         "added_gap_p99_ms": ms(pct(excess, 99) - pct(dexcess, 99)) if excess and dexcess else None,
         "server_cpu_avg_pct": server["cpu_avg_pct"], "server_cpu_peak_pct": server["cpu_peak_pct"],
         "server_cpu_us_per_token": round(server["cpu_seconds"] * 1e6 / delivered, 1) if delivered else None,
+        "server_other_threads_cpu_share": (round(1 - server["loop_thread_cpu_seconds"] / server["cpu_seconds"], 3)
+                                           if server["cpu_seconds"] else None),  # ORM threads: storing turns, replies
         "server_rss_before_mib": server["rss_before_mib"], "server_rss_peak_mib": server["rss_peak_mib"],
         "rss_per_stream_kib": round(server["rss_growth_mib"] * 1024 / n, 1),
         "provider_cpu_avg_pct": samples["provider"]["cpu_avg_pct"],
