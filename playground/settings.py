@@ -191,7 +191,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="playground")},
+            # Parallel test workers (pytest-xdist) share one Redis: each gets a prefix of its own.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str(
+                "CHANNEL_PREFIX", default="playground" + os.environ.get("PYTEST_XDIST_WORKER", ""))},
         }
     }
 else:

@@ -47,7 +47,7 @@ def server_env(db: dict, **extra) -> dict:
     })
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
-        env["CHANNEL_PREFIX"] = os.environ.get("CHANNEL_PREFIX", "playground")
+        env["CHANNEL_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]  # this test worker's
     env.update(extra)
     return env
 
