@@ -47,12 +47,10 @@ test: install chromium node lint test-sqlite test-postgres
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Tests run in parallel workers (pytest-xdist), one per core up to four: each has its own test database,
-# Daphne ports and channel prefix.
-PYTEST := $(VENV)/bin/pytest -n auto --maxprocesses=4
-
+# The SQLite pass runs in parallel workers (pytest-xdist), one per core up to four: each has its own test
+# database, Daphne ports and channel prefix.
 test-sqlite:
-	env -u DATABASE_URL -u REDIS_URL $(PYTEST)
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -n auto --maxprocesses=4
 
 # The suite again on PostgreSQL and Redis, where both answer (on CI both must); the browser tests, which
 # look at what a person sees, run in the SQLite pass only.
@@ -60,7 +58,7 @@ test-postgres:
 	@pg=$$($(PY) -c "import socket;socket.create_connection(('127.0.0.1',5432),2)" 2>/dev/null && echo up || echo down); \
 	redis=$$($(PY) -c "import socket;socket.create_connection(('127.0.0.1',6379),2)" 2>/dev/null && echo up || echo down); \
 	if [ "$$pg" = up ] && [ "$$redis" = up ]; then \
-		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PYTEST) -m "not browser"; \
+		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(VENV)/bin/pytest -m "not browser"; \
 	elif [ "$(CI)" = true ]; then \
 		[ "$$pg" = up ] || echo "CI: PostgreSQL does not answer on 127.0.0.1:5432" >&2; \
 		[ "$$redis" = up ] || echo "CI: Redis does not answer on 127.0.0.1:6379" >&2; \

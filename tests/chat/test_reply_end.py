@@ -122,7 +122,8 @@ async def test_a_cancel_sent_while_the_turn_is_being_stored_still_stops_the_repl
 
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(store, "start_turn", slow_commit)
-    openai_fake.enqueue(Reply.text_of("x" * 200, pieces=200, delay=0.02))
+    # 20 s of reply: on a loaded machine the cancel is handled after the turn is stored, and must find it streaming
+    openai_fake.enqueue(Reply.text_of("x" * 200, pieces=200, delay=0.1))
     await ws.send_json_to(frame)
     frames = await frames_until_end(ws, frame["request_id"])
     assert not of_type(frames, "error")
