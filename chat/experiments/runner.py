@@ -222,20 +222,20 @@ class BatchRunner:
     async def _store(self, run: ExperimentRun, job: store.RunJob | None, fields: dict) -> None:
         if job is not None and self.spec.get("evaluators"):
             fields.update(await self._judge(job, fields))
-        await db(store.finish_run)(run.pk, fields)
+        cap = self.spec.get("cost_cap")
+        stopped = await db(cells.finish)(self.batch.pk, run.pk, fields, cap if cap and not self.alone else None)
         self.ran += 1
         self.claimed.discard(run.pk)
         for name, value in fields.items():
             setattr(run, name, value)
         row = run.as_row()
-        cap = self.spec.get("cost_cap")
         async with self._publishing:  # frames in the order runs finished: `done` only grows
             self.rows[run.pk] = row
-            spent = self.spent if self.alone or not cap else await db(cells.spent)(self.batch.pk)
-            if cap and spent >= cap and not self.cancelled:
-                reason = f"Stopped at the cost cap: ${spent:.4f} spent of ${cap:g}."
-                await db(cells.stop)(self.batch.pk, reason)
-                self.cancel(reason)
+            if cap and self.alone and self.spent >= cap and not self.cancelled:
+                stopped = cells.cap_reason(self.spent, cap)
+                await db(cells.stop)(self.batch.pk, stopped)
+            if stopped and not self.cancelled:
+                self.cancel(stopped)
             await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
             if self.batch.total <= PROGRESS_EVERY_RUN or time.monotonic() - self.progressed >= PROGRESS_SECONDS:
                 await self.publish_progress(ExperimentBatch.RUNNING)
