@@ -48,7 +48,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 # The SQLite pass runs in parallel workers (pytest-xdist), one per core up to four: each has its own test
-# database, Daphne ports and channel prefix.
+# database and Daphne ports.
 test-sqlite:
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -n auto --maxprocesses=4
 

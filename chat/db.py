@@ -56,18 +56,25 @@ class _GroupCommit:
         self.storing: asyncio.Task | None = None
 
     async def drain(self) -> None:
+        batch: list = []
         try:
             while self.waiting:
                 batch, self.waiting = [(f, future) for f, future in self.waiting if not future.done()], []
                 try:
                     outcomes = await db(_together)([function for function, _ in batch])
-                except BaseException as error:  # the batch's own transaction failed: every write in it did
+                except Exception as error:  # the batch's own transaction failed: every write in it did
                     outcomes = [(False, error)] * len(batch)
                 for (_, future), (ok, value) in zip(batch, outcomes):
-                    if not future.done():
-                        future.set_result(value) if ok else future.set_exception(value)
-        finally:
+                    if future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        finally:  # stopped itself (the loop is closing): whoever still waits is cancelled, not left hanging
             self.storing = None
+            for _, future in batch + self.waiting:
+                future.cancel()
 
 
 _groups: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupCommit]" = weakref.WeakKeyDictionary()

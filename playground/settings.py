@@ -90,9 +90,8 @@ PLAYGROUND_COALESCE_SECONDS = env.float("PLAYGROUND_COALESCE_SECONDS", default=0
 # Under load the gap widens: by one base interval per this many streams in the process, up to the max.
 PLAYGROUND_COALESCE_STREAMS = env.int("PLAYGROUND_COALESCE_STREAMS", default=25)
 PLAYGROUND_COALESCE_MAX_SECONDS = env.float("PLAYGROUND_COALESCE_MAX_SECONDS", default=0.06)
-# How long a provider or model looked up for a reply is reused before it is read again: an admin's
-# change shows here at once, in other server processes after at most this many seconds.
-# How long a process keeps providers, models and quota limits (chat.config_cache); the old name still works.
+# How long a process keeps providers, models and quota limits (chat.config_cache): an admin's change shows
+# here at once, in other server processes after at most this many seconds. The old name still works.
 PLAYGROUND_CONFIG_CACHE_SECONDS = env.float("PLAYGROUND_CONFIG_CACHE_SECONDS",
                                             default=env.float("PLAYGROUND_MODEL_CACHE_SECONDS", default=5.0))
 # Experiments: requests open at once per provider (default for a new experiment), and how often a
@@ -191,9 +190,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            # Parallel test workers (pytest-xdist) share one Redis: each gets a prefix of its own.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str(
-                "CHANNEL_PREFIX", default="playground" + os.environ.get("PYTEST_XDIST_WORKER", ""))},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="playground")},
         }
     }
 else:

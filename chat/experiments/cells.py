@@ -107,24 +107,20 @@ def spent(batch_id: int) -> float:
     return (sums["runs"] or 0) + (sums["judges"] or 0)
 
 
-def cap_reason(spent_so_far: float, cap: float) -> str:
-    return f"Stopped at the cost cap: ${spent_so_far:.4f} spent of ${cap:g}."
-
-
 def finish(batch_id: int, run_id: int, fields: dict, cap: float | None) -> str | None:
-    """Store a finished cell. With a cost cap shared by several processes, the spend is checked in the same
-    transaction, under the run set's lock that `claim` takes, and the run set stopped when the cap is reached:
-    no process claims a cell between this one ending and the stop. Returns the reason it stopped, or None."""
+    """Store a finished cell. With a cost cap, the spend is checked in the same transaction, under the run set's
+    lock that `claim` takes, and the run set stopped when the cap is reached: no process claims a cell between
+    this one ending and the stop. Returns the reason it stopped, or None (also when it was stopping already)."""
     with transaction.atomic():
-        if cap is not None:
-            ExperimentBatch.objects.select_for_update().filter(pk=batch_id).values("pk").first()
+        going = cap is not None and ExperimentBatch.objects.select_for_update().filter(
+            pk=batch_id, status=ExperimentBatch.RUNNING, cancel_requested=False).values_list("pk", flat=True).first()
         store.finish_run(run_id, fields)
-        if cap is None:
+        if not going:
             return None
         so_far = spent(batch_id)
         if so_far < cap:
             return None
-        reason = cap_reason(so_far, cap)
+        reason = f"Stopped at the cost cap: ${so_far:.4f} spent of ${cap:g}."
         stop(batch_id, reason)
         return reason
 

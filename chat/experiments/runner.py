@@ -222,8 +222,7 @@ class BatchRunner:
     async def _store(self, run: ExperimentRun, job: store.RunJob | None, fields: dict) -> None:
         if job is not None and self.spec.get("evaluators"):
             fields.update(await self._judge(job, fields))
-        cap = self.spec.get("cost_cap")
-        stopped = await db(cells.finish)(self.batch.pk, run.pk, fields, cap if cap and not self.alone else None)
+        stopped = await db(cells.finish)(self.batch.pk, run.pk, fields, self.spec.get("cost_cap"))
         self.ran += 1
         self.claimed.discard(run.pk)
         for name, value in fields.items():
@@ -231,9 +230,6 @@ class BatchRunner:
         row = run.as_row()
         async with self._publishing:  # frames in the order runs finished: `done` only grows
             self.rows[run.pk] = row
-            if cap and self.alone and self.spent >= cap and not self.cancelled:
-                stopped = cells.cap_reason(self.spent, cap)
-                await db(cells.stop)(self.batch.pk, stopped)
             if stopped and not self.cancelled:
                 self.cancel(stopped)
             await self.publish({"type": "experiment.run", "batch_id": self.batch.pk, "run": row})
