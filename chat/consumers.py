@@ -8,7 +8,7 @@ import contextlib
 
 from chat import frames, generation, running, turns
 from chat.access import readable_conversation
-from chat.db import db, grouped
+from chat.db import db, grouped, here_or_off
 from chat.errors import Refused
 from chat.mcp import runs as mcp_runs
 from chat.sockets import PlaygroundSocket
@@ -58,11 +58,11 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.regenerate, frame)
 
     async def _start(self, prepare, frame, claimed=False):
-        """Plan the turn off the loop, open each reply's upstream request, then store the turn off the loop;
-        nothing of a reply is relayed before the turn is committed."""
+        """Plan the turn (on the loop when no query is needed), open each reply's upstream request, then store
+        the turn off the loop; nothing of a reply is relayed before the turn is committed."""
         held = contextlib.nullcontext() if claimed else running.claim(frame.get("conversation_id"))
         with held, running.preparing(self.user.pk, frame["request_id"]) as cancels:
-            planned = await db(prepare)(self.user, frame)
+            planned = await here_or_off(prepare, self.user, frame)
             replies = [generation.Generation(job, self.channel_layer) for job in planned.jobs]
             for reply in replies:
                 reply.open()

@@ -19,6 +19,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import DatabaseSyncToAsync
+from django.core.exceptions import SynchronousOnlyOperation
 from django.db import connection, transaction
 
 _executors: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ThreadPoolExecutor]" = weakref.WeakKeyDictionary()
@@ -43,6 +44,20 @@ def db(function):
         return await DatabaseSyncToAsync(function, thread_sensitive=False, executor=_executor())(*args, **kwargs)
 
     return run
+
+
+async def here_or_off(function, *args):
+    """`function(*args)` on the event loop when it needs no database, else off the loop, as `db` runs it.
+
+    Planning a new conversation's first turn reads only configuration the process keeps (models, quota
+    limits): there the trip to the ORM thread and back costs more than the planning. Anything that would
+    query raises SynchronousOnlyOperation before it does (Django refuses the ORM on an event loop), and the
+    whole function runs again off the loop, so it must write nothing before its first query.
+    """
+    try:
+        return function(*args)
+    except SynchronousOnlyOperation:
+        return await db(function)(*args)
 
 
 # Group commit ------------------------------------------------------------------------------

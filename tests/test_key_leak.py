@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from providers import crypto
 from providers.services import check_health
 from providers.types import ChatRequest, Message, ProviderError
 from tests.conftest import TEST_KEY
@@ -94,6 +95,22 @@ def test_stream_errors_hide_the_key(provider, openai_fake):
         async_to_sync(stream)()
     error = caught.value
     assert_hidden(provider, str(error), repr(error), error.message, str(error.as_frame()))
+
+
+def test_a_streamed_reply_decrypts_its_key_once_sends_it_and_masks_it_in_the_reply(provider, openai_fake, monkeypatch):
+    decrypted = []
+    decrypt = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(token) or decrypt(token))
+    openai_fake.enqueue(Reply.text_of(f"your key is {TEST_KEY}, right?", pieces=4))
+
+    async def stream():
+        request = ChatRequest(model="fake-model", messages=[Message("user", "hi")])
+        return [event async for event in provider.adapter().stream_chat(request)]
+
+    text = "".join(getattr(event, "text", "") for event in async_to_sync(stream)())
+    assert text == "your key is ****, right?"
+    assert openai_fake.requests[-1].headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert decrypted == [provider.api_key_encrypted]
 
 
 def test_reprs_of_provider_config_and_secret_hide_the_key(provider):
