@@ -42,6 +42,10 @@ __all__ = ["Body", "client", "error_from_status", "error_text", "open_response",
 
 CONNECT_TIMEOUT = 10.0
 LONGEST_RETRY_WAIT = 30.0  # a Retry-After longer than this is reported, not waited for
+# A body left unread when its reader stopped (a stream's end past `[DONE]`) is read this long, and this far,
+# at most, so that its connection goes back to the pool; past that the connection is closed instead.
+RELEASE_SECONDS = 0.2
+RELEASE_BYTES = 64 * 1024
 SSE_FIELDS = frozenset({"data", "event", "id", "retry"})
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()
 
@@ -116,6 +120,29 @@ async def open_response(
         attempt += 1
     try:
         yield Body(response, config, deadline)
+    except BaseException:
+        await response.aclose()
+        raise
+    await release(response)
+
+
+async def release(response: httpx.Response) -> None:
+    """Close a response its reader is done with, keeping its connection for the next request where it can.
+
+    A streamed reply's reader stops at `[DONE]`, before the end of the chunked body that follows it; closing
+    the response there closed its connection, so every reply paid a new TCP and TLS handshake. What is left is
+    read first (it has normally arrived with `[DONE]`), within RELEASE_SECONDS and RELEASE_BYTES.
+    """
+    try:
+        if not response.is_closed:
+            async with asyncio.timeout(RELEASE_SECONDS):
+                size = 0
+                async for piece in response.stream:
+                    size += len(piece)
+                    if size > RELEASE_BYTES:
+                        break
+    except (TimeoutError, httpx.HTTPError):
+        pass
     finally:
         await response.aclose()
 

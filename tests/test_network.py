@@ -86,6 +86,30 @@ async def test_a_reply_streams_over_tls_from_a_provider_with_a_trusted_certifica
     assert result.content == text and result.finish_reason == "stop"
 
 
+async def test_replies_streamed_one_after_another_reuse_one_connection_plain_and_over_tls(
+        openai_fake, tls_fake, certificate, monkeypatch):
+    """The reader stops at `[DONE]`; the end of the body after it is read so the connection is kept for the next."""
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+    for fake in (openai_fake, tls_fake):
+        for n in range(3):
+            fake.enqueue(Reply.text_of(f"reply {n}", pieces=3))
+            result = await collect(adapter_for(fake.base_url).stream_chat(hello()))
+            assert result.content == f"reply {n}"
+        assert len(fake.chat_requests()) == 3 and fake.connections == 1
+
+
+async def test_a_provider_that_keeps_the_stream_open_after_done_still_ends_the_reply(openai_fake):
+    events = openai_fake.sse_events(Reply.text_of("all of it", pieces=2), "fake-model", False)
+    assert events[-1] == b"data: [DONE]\n\n"
+    # after [DONE] a comment, then 30 s of silence before the body ends
+    openai_fake.enqueue(Reply(raw_events=[*events, b": still here\n\n", b": bye\n\n"], stall_after=len(events) + 1))
+    result = await asyncio.wait_for(collect(adapter_for(openai_fake.base_url).stream_chat(hello())), 10)
+    assert result.content == "all of it" and result.finish_reason == "stop"
+    openai_fake.enqueue(Reply.text_of("next"))
+    assert (await collect(adapter_for(openai_fake.base_url).stream_chat(hello()))).content == "next"
+    assert openai_fake.connections == 2  # the one held open was closed, not kept
+
+
 async def test_an_untrusted_certificate_is_refused_before_anything_is_sent(tls_fake, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(ProviderError) as refused:

@@ -53,6 +53,7 @@ class FakeServer:
         self.open_now = 0
         self.max_open = 0
         self.disconnects = 0
+        self.connections = 0  # TCP connections accepted: a client that reuses its connections makes few
         self.events_sent = 0  # stream events written to clients, for tests that wait for some text
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -144,6 +145,8 @@ class FakeServer:
     # HTTP ---------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        with self._lock:
+            self.connections += 1
         try:
             while True:
                 request = await self._read_request(reader)
