@@ -60,8 +60,12 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
         await self.accept()
         if not signed_in:
             await self.close(code=UNAUTHENTICATED)
+        elif hasattr(self.channel_layer, "deliver_directly"):  # the one-process layer: frames skip the queue
+            self.channel_layer.deliver_directly(self.channel_name, "chat.frame", self.chat_frame)
 
     async def disconnect(self, code):
+        if hasattr(self.channel_layer, "stop_delivering"):
+            self.channel_layer.stop_delivering(self.channel_name)
         for group in [*map(self.group_for, getattr(self, "watching", ())), *getattr(self, "sign_in_groups", ())]:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -121,7 +125,8 @@ class PlaygroundSocket(AsyncWebsocketConsumer):
         await self.send_frame(frame)
 
     async def chat_frame(self, event):
-        """A frame published to a watched group, already encoded once for every watcher."""
+        """A frame published to a watched group, already encoded once for every watcher (called in the
+        publisher's task by the one-process layer: it must not wait on anything but the send)."""
         await self.send(text_data=event["text"])
 
     async def signin_end(self, event):

@@ -6,18 +6,53 @@ a task per recipient: at hundreds of streams that work grows with the square
 of the number of sockets. This keeps its semantics (capacity, expiry, groups)
 but sweeps at most once a second, copies messages shallowly (ours carry only
 strings) and puts them on the queues directly.
+
+A socket in this process can also take one type of message straight from
+`group_send` (`deliver_directly`): a reply's frames then go to the socket in
+the publishing task, without a queue, a wake-up of the socket's receive loop
+and a new task per frame.
 """
 import asyncio
+import logging
 import time
+import weakref
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 
 SWEEP_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 class LocalChannelLayer(InMemoryChannelLayer):
     _last_sweep = 0.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._direct: dict[str, tuple[str, weakref.WeakMethod, asyncio.AbstractEventLoop]] = {}
+
+    def deliver_directly(self, channel: str, message_type: str, handler) -> None:
+        """Group messages of `message_type` for `channel` are awaited on `handler` (a bound async method that
+        does not wait on anything: it runs in the sender's task) instead of being queued; a sender on another
+        event loop still queues."""
+        self._direct[channel] = (message_type, weakref.WeakMethod(handler), asyncio.get_running_loop())
+
+    def stop_delivering(self, channel: str) -> None:
+        self._direct.pop(channel, None)
+
+    async def _deliver(self, channel: str, message: dict) -> bool:
+        """Whether the message went straight to the channel's handler (a failure there is its socket's alone)."""
+        direct = self._direct.get(channel)
+        if direct is None or direct[0] != message["type"] or direct[2] is not asyncio.get_running_loop():
+            return False
+        handler = direct[1]()
+        if handler is None:
+            return False
+        try:
+            await handler(message)
+        except Exception:
+            log.exception("Delivering a %s message to %s failed", message["type"], channel)
+        return True
 
     def _clean_expired(self):
         now = time.monotonic()
@@ -44,6 +79,8 @@ class LocalChannelLayer(InMemoryChannelLayer):
         self.require_valid_group_name(group)
         self._clean_expired()
         for channel in list(self.groups.get(group, ())):
+            if self._direct and await self._deliver(channel, message):
+                continue
             try:
                 self._put(channel, message)
             except ChannelFull:
