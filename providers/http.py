@@ -226,8 +226,8 @@ class Body:
         return self.response.headers.get("content-type", "").split(";")[0].strip().lower()
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """The raw body in network chunks."""
-        source = self.response.aiter_bytes()
+        """The body in network chunks, decompressed where it came compressed."""
+        source = self._source()
         watch = _ReadWatch(self.deadline, self.config.idle_timeout)
         try:
             while True:
@@ -250,6 +250,12 @@ class Body:
         finally:
             watch.close()
             await source.aclose()
+
+    def _source(self) -> AsyncIterator[bytes]:
+        """httpx's raw chunks when the body is not compressed: its decoding layer would only pass them on."""
+        if "content-encoding" not in self.response.headers:
+            return self.response.aiter_raw()
+        return self.response.aiter_bytes()
 
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body; with `limit`, a body longer than that many bytes is refused as it arrives."""
