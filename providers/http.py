@@ -226,8 +226,8 @@ class Body:
         return self.response.headers.get("content-type", "").split(";")[0].strip().lower()
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """The raw body in network chunks."""
-        source = self.response.aiter_bytes()
+        """The body in network chunks, decompressed where it came compressed."""
+        source = self._source()
         watch = _ReadWatch(self.deadline, self.config.idle_timeout)
         try:
             while True:
@@ -250,6 +250,12 @@ class Body:
         finally:
             watch.close()
             await source.aclose()
+
+    def _source(self) -> AsyncIterator[bytes]:
+        """httpx's raw chunks when the body is not compressed: its decoding layer would only pass them on."""
+        if "content-encoding" not in self.response.headers:
+            return self.response.aiter_raw()
+        return self.response.aiter_bytes()
 
     async def read(self, limit: int | None = None) -> bytes:
         """The whole body; with `limit`, a body longer than that many bytes is refused as it arrives."""
@@ -317,32 +323,59 @@ class Body:
         return value
 
     async def sse_data(self) -> AsyncIterator[dict]:
-        """The JSON objects of a server-sent-event stream, up to `[DONE]` or its end."""
+        """The JSON objects of a server-sent-event stream, up to `[DONE]` or its end.
+
+        Lines are split here rather than read from `lines()`: one generator less for every chunk.
+        """
         await self._refuse_html("an event stream")
+        decoder = codecs.getincrementaldecoder("utf-8")("strict")
         data: list[str] = []
+        pending = ""
         sent = False
-        async for line in self.lines():
-            if not line:
-                if data:
-                    payload, data = "\n".join(data), []
-                    if payload.strip() == "[DONE]":
-                        break
-                    sent = True
-                    yield self._object(payload, "stream chunk")
+        async for chunk in self.chunks():
+            pending += self._decode(decoder, chunk)
+            if "\n" not in pending:
                 continue
-            if line.startswith(":"):
-                continue  # a comment, or a keep-alive
-            field, _, value = line.partition(":")
-            if field not in SSE_FIELDS:
-                raise bad_body(self.config, "sent a line that is not a server-sent event", line)
-            if field == "data":
-                data.append(value[1:] if value.startswith(" ") else value)
-        else:
-            if data and "\n".join(data).strip() != "[DONE]":
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                payload = self._sse_line(line[:-1] if line.endswith("\r") else line, data)
+                if payload is None:
+                    continue
+                if payload.strip() == "[DONE]":
+                    if not sent:
+                        raise self._nothing_sent()
+                    return
                 sent = True
-                yield self._object("\n".join(data), "stream chunk")
+                yield self._object(payload, "stream chunk")
+        pending += self._decode(decoder, b"", final=True)
+        last = self._sse_line(pending.removesuffix("\r"), data) if pending else None
+        if last is not None:  # the stream ended on a lone "\r": that event is read like one at the end
+            data = [last]
+        if data and "\n".join(data).strip() != "[DONE]":
+            sent = True
+            yield self._object("\n".join(data), "stream chunk")
         if not sent:
-            raise bad_body(self.config, "ended the stream without sending anything")
+            raise self._nothing_sent()
+
+    def _nothing_sent(self) -> Exception:
+        return bad_body(self.config, "ended the stream without sending anything")
+
+    def _sse_line(self, line: str, data: list[str]) -> str | None:
+        """Takes one line of an event stream into `data`; at the blank line that ends an event, its payload."""
+        if not line:
+            if not data:
+                return None
+            payload = "\n".join(data)
+            data.clear()
+            return payload
+        if line.startswith(":"):
+            return None  # a comment, or a keep-alive
+        field, _, value = line.partition(":")
+        if field not in SSE_FIELDS:
+            raise bad_body(self.config, "sent a line that is not a server-sent event", line)
+        if field == "data":
+            data.append(value[1:] if value.startswith(" ") else value)
+        return None
 
     async def ndjson(self) -> AsyncIterator[dict]:
         """The objects of a newline-delimited JSON stream."""

@@ -50,6 +50,8 @@ class PieceScrubber:
         self.held = ""
 
     def feed(self, piece: str) -> str:
+        if not self.held and self.key[0] not in piece:
+            return piece  # neither the key nor the start of one: most pieces
         text = hide_key(self.held + piece, self.key)
         keep = _key_start_length(text, self.key)
         self.held = text[len(text) - keep:] if keep else ""
@@ -99,7 +101,7 @@ async def _scrubbed(events: AsyncIterator[StreamEvent], key: str) -> AsyncIterat
                 if isinstance(event, TextDelta):
                     safe = text.feed(event.text)
                     if safe:
-                        yield TextDelta(safe)
+                        yield event if safe is event.text else TextDelta(safe)
                     continue
                 if isinstance(event, ReasoningDelta):
                     safe = thought.feed(event.text)

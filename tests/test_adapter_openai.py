@@ -1,4 +1,5 @@
 """The OpenAI-compatible adapter against the loopback fake, over real HTTP."""
+import json
 import socket
 
 import pytest
@@ -41,6 +42,20 @@ async def test_it_streams_text_and_reports_usage(openai_fake):
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Bonjour tout le monde"
     assert [e for e in events if isinstance(e, Usage)] == [Usage(7, 3, 10)]
     assert events[-1].reason == "stop"
+
+
+async def test_chunks_that_carry_more_than_text_keep_all_of_it(openai_fake):
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "A"}, "finish_reason": None}]},
+        {"choices": [{"index": 0, "delta": {"reasoning_content": "hmm", "content": "B"}, "finish_reason": None}]},
+        {"choices": [{"index": 0, "delta": {"content": "C"}, "finish_reason": "length"}],
+         "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6}},
+    ]
+    events = [b"data: " + json.dumps(chunk).encode() + b"\n\n" for chunk in chunks] + [b"data: [DONE]\n\n"]
+    openai_fake.enqueue(Reply(raw_events=events))
+    result = await collect(adapter_for(openai_fake.base_url).stream_chat(hello()))
+    assert (result.content, result.reasoning, result.finish_reason) == ("ABC", "hmm", "length")
+    assert result.usage.total_tokens == 6
 
 
 async def test_it_assembles_two_parallel_tool_calls_interleaved_by_index(openai_fake):

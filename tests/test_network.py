@@ -1,7 +1,9 @@
 """The pooled client's asyncio network backend, plain and over TLS with a self-signed certificate on loopback."""
 import asyncio
 import datetime
+import gzip
 import ipaddress
+import json
 import ssl
 
 import pytest
@@ -116,3 +118,22 @@ async def test_an_untrusted_certificate_is_refused_before_anything_is_sent(tls_f
         await collect(adapter_for(tls_fake.base_url, max_retries=0).stream_chat(hello()))
     assert "certificate" in refused.value.message.lower()
     assert tls_fake.chat_requests() == []
+
+
+async def test_a_gzip_compressed_stream_reads_as_the_same_reply():
+    chunks = [{"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]} for piece in ("Hel", "lo")]
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    body = gzip.compress(b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        await reader.readuntil(b"\r\n\r\n")  # the request's body is not read: the answer is the same for any
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+                     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        result = await collect(adapter_for(f"http://127.0.0.1:{port}/v1").stream_chat(hello()))
+    assert result.content == "Hello" and result.finish_reason == "stop"

@@ -54,6 +54,27 @@ IMAGE_MODELS = re.compile(r"(dall-e-|gpt-image-|chatgpt-image)")  # OpenAI's ima
 MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp", b"GIF8": "image/gif"}
 
 
+def _plain_text(data: dict) -> str | None:
+    """The text of the commonest stream chunk, one choice whose delta holds only text (and perhaps its role),
+    read without the general shape walk; None for any other chunk, which the general path then reads."""
+    choices = data.get("choices")
+    if type(choices) is not list or len(choices) != 1 or data.get("usage") is not None:
+        return None
+    choice = choices[0]
+    if type(choice) is not dict or choice.get("finish_reason") is not None:
+        return None
+    delta = choice.get("delta")
+    if type(delta) is not dict:
+        return None
+    text = delta.get("content")
+    if type(text) is not str:
+        return None
+    # the other delta fields _events reads
+    if delta.get("reasoning_content") is not None or delta.get("reasoning") is not None or delta.get("tool_calls") is not None:
+        return None
+    return text
+
+
 def _alnum9(call_id: str) -> str:
     if len(call_id) == 9 and call_id.isalnum():
         return call_id
@@ -199,6 +220,11 @@ class OpenAIAdapter(Adapter):
         async with http.open_response(self.config, "POST", self.chat_url(request.model), json_body=body,
                                       headers=self.headers(), params=self.query_params()) as reply:
             async for data in reply.sse_data():
+                text = _plain_text(data)
+                if text is not None:
+                    if text:
+                        yield TextDelta(text)
+                    continue
                 chunk = Fields(data, "chunk", self.config.name)
                 self._raise_for_error(chunk)
                 if chunk.has("usage"):

@@ -73,6 +73,10 @@ async def split_stream(events: AsyncIterator[StreamEvent]) -> AsyncIterator[Stre
         try:
             async for event in events:
                 if isinstance(event, TextDelta):
+                    if splitter.state == "answer":  # past any reasoning: text passes as it came
+                        if event.text:
+                            yield event
+                        continue
                     for split in splitter.feed(event.text):
                         yield split
                     continue
