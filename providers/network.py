@@ -117,6 +117,43 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
+class LinearPool(httpcore.AsyncConnectionPool):
+    """httpcore's connection pool, its bookkeeping linear in the number of connections.
+
+    On every request and every response closed, httpcore 1.0.9 counts all the pool's connections again for each
+    idle one (encode/httpcore#1035): quadratic in the connections kept alive, which for hundreds of streams
+    cost a quarter of the CPU of reading them. The same rules, with the count kept as connections are dropped.
+    """
+
+    def _assign_requests_to_connections(self) -> list:
+        closing, kept = [], []
+        count = len(self._connections)
+        for connection in self._connections:
+            if connection.is_closed():
+                count -= 1
+            elif connection.has_expired() or (connection.is_idle() and count > self._max_keepalive_connections):
+                count -= 1
+                closing.append(connection)
+            else:
+                kept.append(connection)
+        self._connections = kept
+        for pool_request in [request for request in self._requests if request.is_queued()]:
+            origin = pool_request.request.url.origin
+            available = next((connection for connection in self._connections
+                              if connection.can_handle_request(origin) and connection.is_available()), None)
+            if available is None and len(self._connections) >= self._max_connections:
+                idle = next((connection for connection in self._connections if connection.is_idle()), None)
+                if idle is None:
+                    continue  # stays queued until a connection is released
+                self._connections.remove(idle)
+                closing.append(idle)
+            if available is None:
+                available = self.create_connection(origin)
+                self._connections.append(available)
+            pool_request.assign_to_connection(available)
+        return closing
+
+
 class AsyncioTransport(httpx.AsyncHTTPTransport):
     """httpx's transport over an httpcore pool that uses the asyncio backend.
 
@@ -127,7 +164,7 @@ class AsyncioTransport(httpx.AsyncHTTPTransport):
     def __init__(self, *, limits: httpx.Limits, verify: ssl.SSLContext | bool = True):
         super().__init__(limits=limits, verify=verify)
         built = self._pool
-        self._pool = httpcore.AsyncConnectionPool(
+        self._pool = LinearPool(
             ssl_context=built._ssl_context, max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
             http1=True, http2=False, network_backend=AsyncioBackend(),

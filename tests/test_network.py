@@ -6,6 +6,7 @@ import ipaddress
 import json
 import ssl
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -137,3 +138,18 @@ async def test_a_gzip_compressed_stream_reads_as_the_same_reply():
         port = server.sockets[0].getsockname()[1]
         result = await collect(adapter_for(f"http://127.0.0.1:{port}/v1").stream_chat(hello()))
     assert result.content == "Hello" and result.finish_reason == "stop"
+
+
+async def test_the_pool_queues_requests_past_its_limit_and_keeps_only_its_idle_allowance(openai_fake, monkeypatch):
+    """More replies at once than the pool's connections: the rest wait for one, none fails; idle connections
+    past the keep-alive allowance are closed."""
+    limits = httpx.Limits(max_connections=3, max_keepalive_connections=2)
+    monkeypatch.setitem(http._clients, asyncio.get_running_loop(),
+                        httpx.AsyncClient(transport=AsyncioTransport(limits=limits), limits=limits))
+    openai_fake.default_reply = Reply.text_of("one of many", pieces=4, delay=0.02)
+    results = await asyncio.gather(*(collect(adapter_for(openai_fake.base_url).stream_chat(hello())) for _ in range(8)))
+    assert [r.content for r in results] == ["one of many"] * 8
+    assert openai_fake.max_open == 3
+    pool = http.client()._transport._pool
+    assert len(pool.connections) == 2 and all(c.is_idle() for c in pool.connections)
+    await http.client().aclose()
