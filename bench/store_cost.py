@@ -94,8 +94,8 @@ async def _round(user, count: int, batch: int, profile_what: str | None) -> tupl
     content = "".join(f"w{i:03d} " for i in range(50))  # what bench's provider streams: 50 plain tokens
     checkpoints = [functools.partial(store.checkpoint_reply, pk, content[:200], [], "") for pk in ids]
     cpu["checkpoints"], _ = await _in_batches(checkpoints, batch, profile if profile_what == "checkpoints" else None)
-    finals = [functools.partial(store.finalize_reply, pk, turn.jobs[0].conversation_id, **_final_fields(content))
-              for pk, turn in zip(ids, stored)]
+    finals = [functools.partial(store.finalize_reply, turn.jobs[0].row, **_final_fields(content))
+              for turn in stored]
     cpu["finalize"], summaries = await _in_batches(finals, batch, profile if profile_what == "finalize" else None)
     assert all(s and s["status"] == "complete" for s in summaries)
     return {what: seconds / count * 1e6 for what, seconds in cpu.items()}, profile

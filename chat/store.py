@@ -26,7 +26,7 @@ def _reply_rows(conversation: Conversation, parent_id: int | None, jobs: list) -
             fallback=job.plan.fallback or "", compare_set=job.compare_set,
             mode=Message.COMPLETION if job.plan.request.completion else Message.CHAT,
         )
-        job.conversation_id, job.parent_id, job.message_id = conversation.pk, parent_id, row.pk
+        job.conversation_id, job.parent_id, job.message_id, job.row = conversation.pk, parent_id, row.pk, row
 
 
 @transaction.atomic(savepoint=False)
@@ -90,13 +90,16 @@ def checkpoint_reply(message_id: int, content: str, tool_calls: list[dict], reas
                                                                            reasoning=reasoning)
 
 
-def finalize_reply(message_id: int, conversation_id: int, **fields) -> dict | None:
-    """The reply's one final write; returns its summary (with the sanitized html), None if it was deleted."""
+def finalize_reply(row: Message, **fields) -> dict | None:
+    """The reply's one final write; returns its summary (with the sanitized html), None if it was deleted.
+
+    `row` is the reply's row as created: the summary is built from it and `fields`, without reading it back.
+    """
     fields["html"] = render_markdown(fields.get("content") or "")
     fields["updated"] = timezone.now()
-    if not Message.objects.filter(pk=message_id).update(**fields):
+    if not Message.objects.filter(pk=row.pk).update(**fields):
         return None
-    return Message.objects.get(pk=message_id).summary()
+    return row.summary(**fields)
 
 
 def fail_reply(message_id: int, content: str, error) -> dict | None:
