@@ -104,8 +104,8 @@ def start(user, ask: Ask) -> Turn:
     settings = {**(conversation.settings if conversation else {}), "provider": provider.slug, "model": model_id}
     created = conversation is None
     with transaction.atomic():
-        conversation, message = store.start_turn(user, conversation, parent_id, ask.prompt, settings, [],
-                                                 ask.visibility, mode=Message.IMAGE)
+        conversation, message = store.start_turn(store.NewTurn(user, conversation, parent_id, ask.prompt, settings, [],
+                                                               ask.visibility, mode=Message.IMAGE))
         reply = Message.objects.create(
             conversation=conversation, parent_id=message.pk, role=Message.ASSISTANT, status=Message.STREAMING,
             mode=Message.IMAGE, provider=provider.slug, model=model_id,
