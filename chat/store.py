@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chat.errors import Refused
 from chat.models import Attachment, Conversation, Message
-from chat.models.preferences import default_visibility
+from chat.models.preferences import default_visibilities, default_visibility
 from chat.rendering import plain_text, render_markdown
 
 
@@ -56,9 +56,11 @@ class NewTurn:
     images: list = field(default_factory=list)
     mode: str = Message.CHAT
 
-    def new_conversation(self) -> Conversation:
+    def new_conversation(self, defaults: dict[int, str] | None = None) -> Conversation:
+        """Its new conversation, unsaved; `defaults`: users' default visibilities already read."""
+        visibility = self.visibility or (defaults[self.user.pk] if defaults else default_visibility(self.user))
         return Conversation(owner=self.user, title=_title(self.content) or "New conversation", settings=self.settings,
-                            visibility=self.visibility or default_visibility(self.user))
+                            visibility=visibility)
 
     def message(self, conversation: Conversation) -> Message:
         return Message(conversation=conversation, parent_id=self.parent_id, role=Message.USER, content=self.content,
@@ -91,7 +93,9 @@ def start_turn(turn: NewTurn) -> tuple[Conversation, Message]:
 def start_turns(turns: list[NewTurn]) -> list[tuple[Conversation, Message]]:
     """`start_turn` of each turn, their rows inserted a table at a time (multi-row inserts, a third of the CPU
     per row in batches of ten); any failure fails them all, and the caller stores them one at a time instead."""
-    created = iter(Conversation.objects.bulk_create([t.new_conversation() for t in turns if t.conversation is None]))
+    new = [turn for turn in turns if turn.conversation is None]
+    defaults = default_visibilities([turn.user for turn in new if not turn.visibility])
+    created = iter(Conversation.objects.bulk_create([turn.new_conversation(defaults) for turn in new]))
     conversations = [turn.conversation or next(created) for turn in turns]
     messages = Message.objects.bulk_create([turn.message(c) for turn, c in zip(turns, conversations)])
     for turn, conversation in zip(turns, conversations):

@@ -8,7 +8,7 @@ from chat import search, store, turns
 from chat.db import db, grouped
 from chat.errors import Refused
 from chat.frames import parse
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, Preferences
 from tests.chat.wsclient import connect, frames_until_end, of_type, send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,6 +87,7 @@ async def test_turns_stored_together_each_keep_their_own_fate(bob, provider, mon
 
     monkeypatch.setattr(store, "_use_images", use_images_unless_refused)
     monkeypatch.setattr(store, "start_turns", counted_start_turns)
+    await Preferences.objects.acreate(user=bob, default_visibility=Conversation.PRIVATE)
     planned = [await db(turns.send)(bob, parse(send_frame(title))) for title in ("alone", "first", "second", "third")]
     first = asyncio.ensure_future(grouped(planned[0].commit))
     await asyncio.sleep(0)  # its batch is on its way to the thread; the other three queue behind it
@@ -98,6 +99,7 @@ async def test_turns_stored_together_each_keep_their_own_fate(bob, provider, mon
         assert isinstance(stored[2], Refused) and "attach it again" in stored[2].message
         assert [pk async for pk in Conversation.objects.filter(search.matching(refused)).values_list("pk")] == []
     assert [turn.conversation["title"] for turn in kept] == [t for t in ("alone", "first", "second", "third") if t != refused]
+    assert {turn.conversation["visibility"] for turn in kept} == {Conversation.PRIVATE}  # bob's default
     assert await Conversation.objects.acount() == len(kept)
     for turn in kept:
         rows = [(m.id, m.role, m.content, m.status, m.parent_id)
