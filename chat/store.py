@@ -100,9 +100,9 @@ def start_turns(turns: list[NewTurn]) -> list[tuple[Conversation, Message]]:
     messages = Message.objects.bulk_create([turn.message(c) for turn, c in zip(turns, conversations)])
     for turn, conversation in zip(turns, conversations):
         _use_images(conversation, [image["id"] for image in turn.images])
-    jobs = [(job, _reply_row(c, m.pk, job)) for turn, c, m in zip(turns, conversations, messages) for job in turn.jobs]
-    Message.objects.bulk_create([row for _, row in jobs])
-    for job, row in jobs:
+    replies = [(job, _reply_row(c, m.pk, job)) for turn, c, m in zip(turns, conversations, messages) for job in turn.jobs]
+    Message.objects.bulk_create([row for _, row in replies])
+    for job, row in replies:
         _give_ids(job, row)
     for turn in turns:
         if turn.conversation is not None:

@@ -15,8 +15,8 @@ class Preferences(models.Model):
 def default_visibility(user) -> str:
     """The visibility a new conversation or fork of `user` gets unless they choose another."""
     # At most one row: no first(), whose ordering costs a new conversation's turn a third of this query.
-    return _or_site_default(next(iter(Preferences.objects.filter(pk=user.pk).values_list("default_visibility", flat=True)),
-                                 ""))
+    chosen = Preferences.objects.filter(pk=user.pk).values_list("default_visibility", flat=True)
+    return _or_site_default(next(iter(chosen), None))
 
 
 def default_visibilities(users) -> dict[int, str]:
