@@ -12,7 +12,9 @@ Turns, checkpoints and finished replies are stored with a group commit
 (`grouped`): what arrives while a batch is being stored waits for the next
 batch, and each batch is one trip to the thread and one transaction, where
 each write alone paid a trip and a commit (a third of a turn's cost on
-SQLite, an fsync on PostgreSQL).
+SQLite, an fsync on PostgreSQL). Writes of a kind that can be stored
+together in fewer statements (turns: multi-row inserts) say so with a
+`together` attribute, and fall back to one at a time when that fails.
 """
 import asyncio
 import weakref
@@ -97,16 +99,38 @@ _groups: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupCommit]" = 
 
 def _together(functions: list) -> list[tuple[bool, object]]:
     """Run each function in its own savepoint of one transaction (one alone needs none): one failing rolls back
-    only itself."""
-    outcomes = []
+    only itself. Functions with the same `together` (a function of a list of them, returning their results) are
+    stored with it first, in one savepoint; if that fails, each of them alone."""
+    outcomes: dict[int, tuple[bool, object]] = {}
+    kinds: dict[object, list[int]] = {}
+    for index, function in enumerate(functions):
+        kinds.setdefault(getattr(function, "together", None), []).append(index)
     with transaction.atomic():
-        for function in functions:
-            try:
-                with transaction.atomic(savepoint=len(functions) > 1):
-                    outcomes.append((True, function()))
-            except Exception as error:
-                outcomes.append((False, error))
-    return outcomes
+        for together, indexes in kinds.items():
+            if together is not None and len(indexes) > 1:
+                outcomes.update(_all_or_none(together, {index: functions[index] for index in indexes}))
+        for index, function in enumerate(functions):
+            if index not in outcomes:
+                outcomes[index] = _alone(function, savepoint=len(functions) > 1)
+    return [outcomes[index] for index in range(len(functions))]
+
+
+def _all_or_none(together, functions: dict[int, object]) -> dict[int, tuple[bool, object]]:
+    """`together(functions)` in a savepoint: every outcome, or none if it failed."""
+    try:
+        with transaction.atomic():
+            results = together(list(functions.values()))
+    except Exception:
+        return {}
+    return {index: (True, result) for index, result in zip(functions, results)}
+
+
+def _alone(function, savepoint: bool) -> tuple[bool, object]:
+    try:
+        with transaction.atomic(savepoint=savepoint):
+            return True, function()
+    except Exception as error:
+        return False, error
 
 
 async def grouped(function):

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from chat import engine, running, store
 from chat.db import db, grouped
+from chat.models import Message
 from chat.requests import Plan
 from providers.streaming import ReplyState
 from providers.types import PROVIDER_ERROR, ProviderError, TextDelta, ToolCallDelta
@@ -83,6 +84,7 @@ class Job:
     conversation_id: int | None = None
     parent_id: int | None = None
     message_id: int | None = None  # the assistant row, created with the turn
+    row: Message | None = None  # that row as created
     compare_set: str = ""  # the frame's request id, for replies comparing models side by side
 
 
@@ -295,8 +297,7 @@ class Generation:
             if self._checkpoint_task is not None:
                 await asyncio.gather(self._checkpoint_task, return_exceptions=True)
             fields = self._final_fields(ending)
-            summary = await grouped(functools.partial(store.finalize_reply, self.message_id, self.job.conversation_id,
-                                                      **fields))
+            summary = await grouped(functools.partial(store.finalize_reply, self.job.row, **fields))
         except Exception:
             log.exception("Reply %s failed while finishing", self.message_id)
             ending = engine.Ending(engine.ERROR, ProviderError(

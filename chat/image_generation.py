@@ -84,7 +84,7 @@ class Turn:
     conversation: Conversation
     created: bool
     prompt: dict  # the user message's summary
-    reply_id: int
+    reply: Message  # its row as created
     adapter: Adapter
     row: ProviderModel | None
     request: types.ImageGenerationRequest
@@ -104,13 +104,13 @@ def start(user, ask: Ask) -> Turn:
     settings = {**(conversation.settings if conversation else {}), "provider": provider.slug, "model": model_id}
     created = conversation is None
     with transaction.atomic():
-        conversation, message = store.start_turn(user, conversation, parent_id, ask.prompt, settings, [],
-                                                 ask.visibility, mode=Message.IMAGE)
+        conversation, message = store.start_turn(store.NewTurn(user, conversation, parent_id, ask.prompt, settings, [],
+                                                               ask.visibility, mode=Message.IMAGE))
         reply = Message.objects.create(
             conversation=conversation, parent_id=message.pk, role=Message.ASSISTANT, status=Message.STREAMING,
             mode=Message.IMAGE, provider=provider.slug, model=model_id,
             request={"provider": provider.slug, "model": model_id, "image": {"size": ask.size, "n": ask.n}})
-    return Turn(user, conversation, created, message.summary(), reply.pk, provider.adapter(row), row,
+    return Turn(user, conversation, created, message.summary(), reply, provider.adapter(row), row,
                 types.ImageGenerationRequest(model_id, ask.prompt, ask.n, ask.size), provider.name)
 
 
@@ -129,13 +129,13 @@ def finish(turn: Turn, result: types.ImageGenerationResult, metrics: dict) -> di
                                                         f"does not take: {problem.message}") from None
     saved = [images.save(turn.user, *image, conversation=turn.conversation) for image in checked]
     return store.finalize_reply(
-        turn.reply_id, turn.conversation.pk, content=_describe(result, turn.request.size), status=Message.COMPLETE,
+        turn.reply, content=_describe(result, turn.request.size), status=Message.COMPLETE,
         finish_reason="stop", images=[a.reference() for a in saved], metrics=metrics,
         cost=turn.row.image_cost(len(saved)) if turn.row else None)
 
 
 def fail(turn: Turn, code: str, message: str, status: str = Message.ERROR) -> dict | None:
-    return store.finalize_reply(turn.reply_id, turn.conversation.pk, content="", status=status, finish_reason="error",
+    return store.finalize_reply(turn.reply, content="", status=status, finish_reason="error",
                                 error_code=code, error_message=message)
 
 

@@ -95,13 +95,28 @@ def send(user, frame: dict) -> Planned:
         for job in jobs:
             job.compare_set = frame["request_id"]
 
-    def commit() -> Turn:
-        stored, message = store.start_turn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
-                                           frame.get("visibility"), attached,
-                                           Message.COMPLETION if settings.completion else Message.CHAT)
-        return Turn(jobs, _describe(stored), conversation is None, [message.summary()])
+    return Planned(jobs, _Commit(store.NewTurn(user, conversation, parent_id, frame["content"], settings.as_dict(), jobs,
+                                               frame.get("visibility"), attached,
+                                               Message.COMPLETION if settings.completion else Message.CHAT)))
 
-    return Planned(jobs, commit)
+
+@dataclass
+class _Commit:
+    """A sent message's `Planned.commit`: its turn stored alone, or with others arriving together (`together`, for
+    `chat.db.grouped`)."""
+
+    new: store.NewTurn
+
+    def __call__(self) -> Turn:
+        return self._turn(store.start_turn(self.new))
+
+    @staticmethod
+    def together(commits: list["_Commit"]) -> list[Turn]:
+        return [commit._turn(stored) for commit, stored in zip(commits, store.start_turns([c.new for c in commits]))]
+
+    def _turn(self, stored: tuple[Conversation, Message]) -> Turn:
+        conversation, message = stored
+        return Turn(self.new.jobs, _describe(conversation), self.new.conversation is None, [message.summary()])
 
 
 def _tool_messages(tree: Tree, results: list[dict], parent_id: int | None) -> tuple[int | None, list[Message]]:

@@ -98,9 +98,10 @@ class Message(models.Model):
                       "name", "finish_reason", "usage", "metrics", "cost", "structured", "fallback", "provider",
                       "model", "error_code", "error_message", "reasoning", "compare_set", "images", "mode", "logprobs")
 
-    def summary(self) -> dict:
-        """The message as the protocol's `message.created` and history describe it."""
-        return summarize({name: getattr(self, name) for name in self.SUMMARY_FIELDS})
+    def summary(self, **changes) -> dict:
+        """The message as the protocol's `message.created` and history describe it (with `changes`, as stored
+        after an update of those fields)."""
+        return summarize({name: changes[name] if name in changes else getattr(self, name) for name in self.SUMMARY_FIELDS})
 
     @classmethod
     def summaries(cls, queryset) -> list[dict]:

@@ -4,11 +4,12 @@ import json
 import time
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from chat import store
 from chat.models import Message
 from tests.chat.wsclient import connect, frames_until_end, of_type, send_frame
-from tests.fakes.script import Reply
+from tests.fakes.script import Reply, ScriptedCall
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -129,3 +130,21 @@ async def test_a_cancel_sent_while_the_turn_is_being_stored_still_stops_the_repl
     assert not of_type(frames, "error")
     assert of_type(frames, "stream.end")[0]["status"] == "cancelled"
     await ws.disconnect()
+
+
+@pytest.mark.parametrize("reply", [
+    Reply.text_of("Hello **there**", pieces=3, reasoning=["Thinking ", "it over."], usage=(9, 6)),
+    Reply(tool_calls=[ScriptedCall("call_1", "lookup", ['{"q": ', '"zebra"}'])], finish="tool_calls"),
+    Reply.fail(500, "upstream broke"),
+], ids=["text", "tool_call", "error"])
+async def test_the_end_frame_describes_the_reply_as_stored(alice, provider, openai_fake, reply):
+    openai_fake.enqueue(reply)
+    ws = await connect(alice)
+    frame = send_frame("Hi")
+    await ws.send_json_to(frame)
+    end = of_type(await frames_until_end(ws, frame["request_id"]), "stream.end")[0]
+    await ws.disconnect()
+    stored = await sync_to_async(Message.summaries)(Message.objects.filter(pk=end["message_id"]))
+    assert end["message"] == {k: v for k, v in stored[0].items() if k not in ("content", "html", "reasoning", "logprobs")}
+    assert (end["content"], end["html"], end["reasoning"]) == (stored[0]["content"], stored[0]["html"],
+                                                               stored[0]["reasoning"] or "")
