@@ -6,7 +6,7 @@ stored with multi-row inserts (`start_turns`), one at a time if that fails.
 """
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import NotSupportedError, connection, transaction
 from django.utils import timezone
 
 from chat.errors import Refused
@@ -93,6 +93,8 @@ def start_turn(turn: NewTurn) -> tuple[Conversation, Message]:
 def start_turns(turns: list[NewTurn]) -> list[tuple[Conversation, Message]]:
     """`start_turn` of each turn, their rows inserted a table at a time (multi-row inserts, a third of the CPU
     per row in batches of ten); any failure fails them all, and the caller stores them one at a time instead."""
+    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35: no ids back
+        raise NotSupportedError("multi-row inserts do not return their ids here")
     new = [turn for turn in turns if turn.conversation is None]
     defaults = default_visibilities([turn.user for turn in new if not turn.visibility])
     created = iter(Conversation.objects.bulk_create([turn.new_conversation(defaults) for turn in new]))
