@@ -151,8 +151,10 @@ def test_the_whole_workbench_loop_in_the_browser(signed_in, alice, fakes, tmp_pa
     assert heads[:5] == ["Version · model", "equals pass", "says city pass", "judge pass", "All pass"]
     assert matrix.nth(0).locator("td").all_text_contents()[:4] == ["5%", "100%", "100%", "68.3%"]
     assert len(judge_fake.chat_requests()) == 80
-    sent = runs_fake.chat_requests()[0].body["messages"]
-    assert sent[0]["content"].startswith("Answer in a plain tone") and sent[-1]["content"].startswith("Capital of country")
+    for request in runs_fake.chat_requests():  # sent 8 at a time, in any order: each with its own row's variables
+        system, question = request.body["messages"][0]["content"], request.body["messages"][-1]["content"]
+        row = int(question.removeprefix("Capital of country ").removesuffix("?"))
+        assert system.startswith(f"Answer in a {'plain' if row % 2 else 'warm'} tone")
     clean(page, "results")
     shoot(page, page.locator("#matrix-panel"), "matrix", size)
 
