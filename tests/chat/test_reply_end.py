@@ -123,12 +123,14 @@ async def test_a_cancel_sent_while_the_turn_is_being_stored_still_stops_the_repl
 
     loop = asyncio.get_running_loop()
     monkeypatch.setattr(store, "start_turn", slow_commit)
-    # 20 s of reply: on a loaded machine the cancel is handled after the turn is stored, and must find it streaming
-    openai_fake.enqueue(Reply.text_of("x" * 200, pieces=200, delay=0.1))
+    # a reply that goes silent for 30 s after its first pieces: on a loaded machine the cancel is handled after the turn is
+    # stored, and must still find it streaming
+    openai_fake.enqueue(Reply.text_of("x" * 20, pieces=20, delay=0.1, stall_after=3))
     await ws.send_json_to(frame)
     frames = await frames_until_end(ws, frame["request_id"])
     assert not of_type(frames, "error")
-    assert of_type(frames, "stream.end")[0]["status"] == "cancelled"
+    end = of_type(frames, "stream.end")[0]
+    assert end["status"] == "cancelled", (end["content"], len(openai_fake.chat_requests()))
     await ws.disconnect()
 
 
