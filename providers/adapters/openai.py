@@ -14,12 +14,11 @@ import base64
 import binascii
 import hashlib
 import json
-import re
 import string
 from typing import AsyncIterator
 
 from providers import http
-from providers.adapters import completions
+from providers.adapters import completions, model_hints
 from providers.adapters.base import Adapter
 from providers.adapters.think_tags import split_stream, split_whole
 from providers.samples import Sample, keyword_lines, literal, openai_javascript
@@ -50,7 +49,6 @@ FINISH_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls"
                   "content_filter": "content_filter", "eos": "stop", "model_length": "length"}
 _ALNUM = string.ascii_letters + string.digits
 NOT_SDK_ARGUMENTS = ("reasoning",)  # body fields the OpenAI SDK takes only through extra_body
-IMAGE_MODELS = re.compile(r"(dall-e-|gpt-image-|chatgpt-image)")  # OpenAI's image models, by id (editable in the admin)
 MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp", b"GIF8": "image/gif"}
 
 
@@ -358,10 +356,10 @@ class OpenAIAdapter(Adapter):
             if model_id:
                 context = item.integer("context_window") or item.integer("context_length")
                 models.append(ModelInfo(id=model_id, display_name=item.text("name") or model_id, context_window=context,
-                                        reasoning=_reasons(item.value("supported_parameters")),
-                                        vision=_sees(item.value("architecture")),
-                                        completions=_completes(item.value("capabilities")),
-                                        image_generation=_draws(model_id, item.value("architecture"))))
+                                        reasoning=model_hints.reasons(item.value("supported_parameters")),
+                                        vision=model_hints.sees(item.value("architecture")),
+                                        completions=model_hints.completes(item.value("capabilities")),
+                                        image_generation=model_hints.draws(model_id, item.value("architecture"))))
         return models
 
 
@@ -389,32 +387,3 @@ def _usage(raw: Fields) -> Usage:
     reasoning = raw.obj("completion_tokens_details").integer("reasoning_tokens")
     return Usage(raw.integer("prompt_tokens"), raw.integer("completion_tokens"), raw.integer("total_tokens"),
                  reasoning_tokens=reasoning)
-
-
-def _sees(architecture) -> bool | None:
-    """Whether a model takes images, from the `architecture.input_modalities` some servers list (OpenRouter)."""
-    modalities = architecture.get("input_modalities") if isinstance(architecture, dict) else None
-    return "image" in modalities if isinstance(modalities, list) else None
-
-
-def _completes(capabilities) -> bool | None:
-    """Whether a model serves text completion, from a `capabilities` list or object some servers add."""
-    if isinstance(capabilities, list):
-        return "completion" in capabilities or "completions" in capabilities
-    if isinstance(capabilities, dict) and isinstance(capabilities.get("completion"), bool):
-        return capabilities["completion"]
-    return None
-def _draws(model_id: str, architecture) -> bool | None:
-    """Whether a model makes images: the `architecture.output_modalities` some servers list (OpenRouter), else
-    OpenAI's image model ids."""
-    modalities = architecture.get("output_modalities") if isinstance(architecture, dict) else None
-    if isinstance(modalities, list):
-        return "image" in modalities
-    return True if IMAGE_MODELS.match(model_id) else None
-
-
-def _reasons(parameters) -> bool | None:
-    """Whether a model takes reasoning controls, from the `supported_parameters` some servers list (OpenRouter)."""
-    if not isinstance(parameters, list):
-        return None
-    return bool({"reasoning", "reasoning_effort"} & set(parameters))
