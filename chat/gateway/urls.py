@@ -1,12 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
-from chat.gateway import embeddings_view, pages, views
+from chat.gateway import pages
 
 urlpatterns = [
-    path("v1/models", views.models, name="v1-models"),
-    path("v1/chat/completions", views.chat_completions, name="v1-chat-completions"),
-    path("v1/embeddings", embeddings_view.embeddings, name="v1-embeddings"),
-    path("v1/<path:rest>", views.unknown),
+    path("", include("chat.gateway.api_urls")),
     path("profile/tokens", pages.tokens_page, name="tokens"),
     path("profile/tokens/<int:token_id>/revoke", pages.revoke_token, name="token-revoke"),
     path("usage/", pages.usage_page, name="usage"),

@@ -1,6 +1,12 @@
 """/v1/ is served by its own handler (chat/gateway/asgi.py): no cookies or session work, the security headers kept;
 the site's pages keep their whole middleware stack."""
+import asyncio
+import json
+import threading
+
 import httpx
+import pytest
+from asgiref.sync import sync_to_async
 
 
 def test_v1_answers_without_cookies_and_with_the_security_headers(bob, provider, personal_token, gateway_url):
@@ -22,3 +28,52 @@ def test_the_sign_in_page_keeps_the_sites_middleware(gateway_url):
     assert "csrftoken" in page.headers.get("set-cookie", "")
     assert "content-security-policy" in page.headers
     assert page.headers["x-frame-options"] == "DENY"
+
+
+async def _asgi_post(app, path: str, token: str, body: dict) -> tuple[int, dict, bytes]:
+    """One POST through the ASGI app in this process: status, headers, the whole body."""
+    raw = json.dumps(body).encode()
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                         (b"authorization", f"Bearer {token}".encode())],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    incoming, sent, done = [{"type": "http.request", "body": raw, "more_body": False}], [], asyncio.Event()
+
+    async def receive():
+        if incoming:
+            return incoming.pop()
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            done.set()
+
+    await app(scope, receive, send)
+    start = sent[0]
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_streamed_v1_requests_start_no_thread_each(bob, provider, personal_token, monkeypatch):
+    """Django gives each request a thread of its own for its signals (and one more to join it), each start
+    blocking the event loop; /v1/ requests share one."""
+    from playground.asgi import application
+
+    token = await sync_to_async(personal_token)(bob)
+    body = {"model": f"{provider.slug}/{provider.default_model}", "stream": True,
+            "messages": [{"role": "user", "content": "hello"}]}
+    status, _, _ = await _asgi_post(application, "/v1/chat/completions", token, body)  # threads made once
+    assert status == 200
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: (started.append(thread.name), original(thread))[1])
+    for _ in range(5):
+        status, headers, streamed = await _asgi_post(application, "/v1/chat/completions", token, body)
+        assert status == 200 and headers["content-type"] == "text/event-stream"
+        assert headers["x-content-type-options"] == "nosniff" and "set-cookie" not in headers
+        assert streamed.rstrip().endswith(b"data: [DONE]")
+    assert started == []
