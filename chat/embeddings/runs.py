@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chat.db import db
 from chat.errors import ApiError, Refused
 from chat.gateway import quotas, usage
 from chat.gateway.models import ApiRequest
@@ -101,11 +100,11 @@ async def run(target: Target, texts: list[str], record: usage.Recorder, dimensio
         result = await adapter.embed(types.EmbeddingRequest(model=target.model, texts=tuple(texts), dimensions=dimensions))
     except types.ProviderError as error:
         problem = failure(error)
-        await db(record.finished)(problem.status, {"usage": None, "cost": None}, error.code)
+        await record.afinished(problem.status, {"usage": None, "cost": None}, error.code)
         raise problem from None
     latency = (time.perf_counter() - started) * 1000
     tokens = result.prompt_tokens
-    await db(record.finished)(200, {"usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    await record.afinished(200, {"usage": {"prompt_tokens": tokens, "total_tokens": tokens},
                                     "cost": target.cost(tokens)})
     return {"provider": target.provider.slug, "provider_name": target.provider.name, "model": target.model,
             "label": f"{target.provider.name} · {target.row}", "dimensions": len(result.vectors[0]),

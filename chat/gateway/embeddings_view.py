@@ -83,7 +83,7 @@ def encoded(vector: list[float], encoding: str):
 async def embeddings(request):
     record, admitted, error = await db(_admit)(request, time.perf_counter())
     if error is not None:
-        await db(record.refused)(error)
+        await record.arefused(error)
         raise error
     target, texts, encoding, dimensions = admitted
     result = await runs.run(target, texts, record, dimensions, failure=GatewayError.of)

@@ -3,12 +3,14 @@
 Embedding runs of the Embeddings page are recorded the same way (no token,
 kind "embeddings"), so quotas and the usage page count them.
 """
+import functools
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 
+from chat.db import grouped
 from chat.gateway.models import ApiRequest, ApiToken
 from chat.gateway.saving import save_conversation
 
@@ -54,9 +56,17 @@ class Recorder:
     def refused(self, error) -> None:
         self._write(error.status, error.code or "")
 
+    async def arefused(self, error) -> None:
+        """`refused`, stored with the other writes arriving meanwhile (`chat.db.grouped`)."""
+        await grouped(functools.partial(self.refused, error))
+
+    async def afinished(self, status: int, verdict: dict, error_code: str = "") -> None:
+        """`finished`, stored with the other writes arriving meanwhile (`chat.db.grouped`)."""
+        await grouped(functools.partial(self.finished, status, verdict, error_code))
+
     def finished(self, status: int, verdict: dict, error_code: str = "") -> None:
         """The request's one write (with its conversation, when saving is on and it succeeded)."""
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # in a group commit, its savepoint is the batch's
             conversation = None
             if (status == 200 and self.kind == ApiRequest.CHAT and settings.PLAYGROUND_GATEWAY_SAVE_CONVERSATIONS
                     and not self.written):

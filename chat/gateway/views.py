@@ -121,7 +121,7 @@ def _admit(request, started: float) -> tuple[dict, "usage.Recorder", Plan | None
 async def chat_completions(request):
     body, record, planned, error = await db(_admit)(request, time.perf_counter())
     if error is not None:
-        await db(record.refused)(error)
+        await record.arefused(error)
         raise error
     record.planned(planned)
     if body.get("stream") is True:
@@ -136,9 +136,9 @@ async def _whole(planned: Plan, record) -> JsonResponse:
     verdict = engine.verdicts(state, planned, ending)
     if ending.status != engine.COMPLETE:
         error = _failure(ending)
-        await db(record.finished)(error.status, verdict, error.code)
+        await record.afinished(error.status, verdict, error.code)
         raise error
-    await db(record.finished)(200, verdict)
+    await record.afinished(200, verdict)
     return JsonResponse(convert.completion(convert.completion_id(), record.model_name, verdict))
 
 
@@ -168,12 +168,12 @@ async def _streamed(planned: Plan, record, include_usage: bool):
     except asyncio.CancelledError:  # the client went away before the first token: close the upstream request
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await asyncio.shield(db(record.finished)(499, engine.verdicts(state, planned, engine.Ending(engine.CANCELLED)),
-                                                 "client_closed"))
+        await asyncio.shield(record.afinished(499, engine.verdicts(state, planned, engine.Ending(engine.CANCELLED)),
+                                              "client_closed"))
         raise
     if first is END and task.result().status != engine.COMPLETE:
         error = _failure(task.result())
-        await db(record.finished)(error.status, engine.verdicts(state, planned, task.result()), error.code)
+        await record.afinished(error.status, engine.verdicts(state, planned, task.result()), error.code)
         raise error
     response = StreamingHttpResponse(_events(planned, record, state, first, queue, task, include_usage),
                                      content_type="text/event-stream")
@@ -198,7 +198,7 @@ async def _events(planned: Plan, record, state: ReplyState, event, queue: asynci
         verdict = engine.verdicts(state, planned, ending)
         error = _failure(ending) if ending.status != engine.COMPLETE else None
         status, code = (error.status, error.code) if error else (200, "")
-        await db(record.finished)(status, verdict, code)  # before the end: a client that saw it finds the record
+        await record.afinished(status, verdict, code)  # before the end: a client that saw it finds the record
         if error:
             yield convert.sse(error.body())
             return
@@ -212,7 +212,7 @@ async def _events(planned: Plan, record, state: ReplyState, event, queue: asynci
             await asyncio.gather(task, return_exceptions=True)
         if not record.written:
             verdict = verdict or engine.verdicts(state, planned, engine.Ending(engine.CANCELLED))
-            await asyncio.shield(db(record.finished)(status, verdict, code))
+            await asyncio.shield(record.afinished(status, verdict, code))
 
 
 @csrf_exempt
