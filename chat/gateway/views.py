@@ -184,16 +184,24 @@ async def _streamed(planned: Plan, record, include_usage: bool):
 
 async def _events(planned: Plan, record, state: ReplyState, event, queue: asyncio.Queue, task: asyncio.Task,
                   include_usage: bool):
-    """The reply as server-sent events, each event as it comes (`event` is the first); recorded once at the end."""
+    """The reply as server-sent events, each event as it comes (`event` is the first); recorded once at the end.
+
+    Events that are already waiting when one is sent go out with it in one HTTP chunk: the same bytes, and under
+    load fewer writes (each costs the event loop a turn through Django, Daphne and Twisted)."""
     cid, model = convert.completion_id(), record.model_name
     status, code, verdict = 499, "client_closed", None
     try:
         yield convert.chunk(cid, model, {"role": "assistant", "content": ""})
         while event is not END:
-            piece = convert.delta(event)
-            if piece is not None:
-                yield convert.chunk(cid, model, piece)
-            event = await queue.get()
+            batch = [event]
+            while batch[-1] is not END and not queue.empty():
+                batch.append(queue.get_nowait())
+            event = batch.pop() if batch[-1] is END else None
+            sent = b"".join(convert.chunk(cid, model, piece) for piece in map(convert.delta, batch) if piece is not None)
+            if sent:
+                yield sent
+            if event is None:
+                event = await queue.get()
         ending = task.result()
         verdict = engine.verdicts(state, planned, ending)
         error = _failure(ending) if ending.status != engine.COMPLETE else None

@@ -8,6 +8,8 @@ import httpx
 import pytest
 from asgiref.sync import sync_to_async
 
+from tests.fakes.script import Reply
+
 
 def test_v1_answers_without_cookies_and_with_the_security_headers(bob, provider, personal_token, gateway_url):
     answer = httpx.get(f"{gateway_url}/v1/models", headers={"Authorization": f"Bearer {personal_token(bob)}"})
@@ -30,8 +32,9 @@ def test_the_sign_in_page_keeps_the_sites_middleware(gateway_url):
     assert page.headers["x-frame-options"] == "DENY"
 
 
-async def _asgi_post(app, path: str, token: str, body: dict) -> tuple[int, dict, bytes]:
-    """One POST through the ASGI app in this process: status, headers, the whole body."""
+async def _asgi_post(app, path: str, token: str, body: dict, chunks: bool = False) -> tuple:
+    """One POST through the ASGI app in this process: status, headers, the whole body (and how many body
+    messages carried it, with `chunks`)."""
     raw = json.dumps(body).encode()
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
@@ -54,7 +57,8 @@ async def _asgi_post(app, path: str, token: str, body: dict) -> tuple[int, dict,
     await app(scope, receive, send)
     start = sent[0]
     headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
-    return start["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+    bodies = [m.get("body", b"") for m in sent[1:]]
+    return (start["status"], headers, b"".join(bodies)) + ((sum(1 for b in bodies if b),) if chunks else ())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -77,3 +81,22 @@ async def test_streamed_v1_requests_start_no_thread_each(bob, provider, personal
         assert headers["x-content-type-options"] == "nosniff" and "set-cookie" not in headers
         assert streamed.rstrip().endswith(b"data: [DONE]")
     assert started == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_deltas_that_arrive_together_go_out_together_and_whole(bob, provider, personal_token, openai_fake):
+    """A burst of deltas read at once is sent in fewer HTTP chunks than events, each event intact and in order."""
+    from playground.asgi import application
+
+    token = await sync_to_async(personal_token)(bob)
+    text = "".join(f"w{n:02d} " for n in range(60))
+    openai_fake.enqueue(Reply.text_of(text, pieces=60))
+    body = {"model": f"{provider.slug}/{provider.default_model}", "stream": True,
+            "messages": [{"role": "user", "content": "burst"}]}
+    status, _, streamed, chunks = await _asgi_post(application, "/v1/chat/completions", token, body, chunks=True)
+    assert status == 200
+    events = [line[len(b"data: "):] for line in streamed.split(b"\n\n") if line.startswith(b"data: ")]
+    assert events[-1] == b"[DONE]"
+    deltas = [json.loads(e)["choices"][0]["delta"].get("content") for e in events[:-1] if json.loads(e)["choices"]]
+    assert "".join(d for d in deltas if d) == text
+    assert chunks < len(events)
