@@ -63,15 +63,33 @@ async def stop_conversation(layer, conversation_id: int) -> None:
     await publish(layer, conversation_id, {"type": "conversation.deleted"})
 
 
-def coalesce_interval() -> float:
+@dataclass(frozen=True)
+class Pace:
+    """The settings a reply consults for every delta, read once when it starts: each read of `settings` costs
+    about a microsecond (Django's lazy settings object), five of them per delta."""
+
+    coalesce: float
+    coalesce_streams: int
+    coalesce_max: float
+    checkpoint: float
+    max_chars: int
+
+    @classmethod
+    def now(cls) -> "Pace":
+        return cls(settings.PLAYGROUND_COALESCE_SECONDS, settings.PLAYGROUND_COALESCE_STREAMS,
+                   settings.PLAYGROUND_COALESCE_MAX_SECONDS, settings.PLAYGROUND_CHECKPOINT_SECONDS,
+                   settings.PLAYGROUND_MAX_REPLY_CHARS)
+
+
+def coalesce_interval(pace: Pace | None = None) -> float:
     """The shortest gap between two delta frames of one reply, widened when many replies stream.
 
     Each frame costs the process the same whatever it carries, so under load fewer, fuller frames keep
     every stream flowing (the cap stays well under what a reader notices as a stall).
     """
-    base = settings.PLAYGROUND_COALESCE_SECONDS
-    load = running.count() / settings.PLAYGROUND_COALESCE_STREAMS
-    return min(settings.PLAYGROUND_COALESCE_MAX_SECONDS, base * max(1.0, load))
+    pace = pace or Pace.now()
+    load = running.count() / pace.coalesce_streams
+    return min(pace.coalesce_max, pace.coalesce * max(1.0, load))
 
 
 @dataclass
@@ -93,6 +111,7 @@ class Generation:
         self.job = job
         self.layer = layer
         self.state = ReplyState()
+        self.pace = Pace.now()
         self._sent = 0  # characters of text already in delta frames
         self._sent_reasoning = 0  # and of reasoning in reasoning frames
         self._pending_tools: dict[int, dict] = {}
@@ -206,14 +225,14 @@ class Generation:
             pending["id"] = pending["id"] or event.id
             pending["name"] = pending["name"] or event.name
             pending["arguments"].append(event.arguments_delta)
-        elif isinstance(event, TextDelta) and self.state.length > settings.PLAYGROUND_MAX_REPLY_CHARS:
+        elif isinstance(event, TextDelta) and self.state.length > self.pace.max_chars:
             self._cap()
         await self._coalesce()
         self._maybe_checkpoint()
 
     def _cap(self) -> None:
         """A reply longer than PLAYGROUND_MAX_REPLY_CHARS is cut there and its upstream request closed."""
-        limit = settings.PLAYGROUND_MAX_REPLY_CHARS
+        limit = self.pace.max_chars
         text = self.state.content[:limit]
         self.state.text[:] = [text]
         self.state.length = len(text)
@@ -231,7 +250,7 @@ class Generation:
         Flushing happens inline while tokens flow; a timer only catches what is left when the
         provider goes quiet, so a fast stream costs no task per frame.
         """
-        wait = self._last_flush + coalesce_interval() - time.perf_counter()
+        wait = self._last_flush + coalesce_interval(self.pace) - time.perf_counter()
         if wait <= 0:
             await self._flush()
         elif self._timer is None:
@@ -279,7 +298,7 @@ class Generation:
 
     def _maybe_checkpoint(self) -> None:
         now = time.perf_counter()
-        if now - self._last_checkpoint < settings.PLAYGROUND_CHECKPOINT_SECONDS:
+        if now - self._last_checkpoint < self.pace.checkpoint:
             return
         if self._checkpoint_task is not None and not self._checkpoint_task.done():
             return
