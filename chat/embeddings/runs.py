@@ -105,7 +105,7 @@ async def run(target: Target, texts: list[str], record: usage.Recorder, dimensio
     latency = (time.perf_counter() - started) * 1000
     tokens = result.prompt_tokens
     await record.afinished(200, {"usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-                                    "cost": target.cost(tokens)})
+                                 "cost": target.cost(tokens)})
     return {"provider": target.provider.slug, "provider_name": target.provider.name, "model": target.model,
             "label": f"{target.provider.name} · {target.row}", "dimensions": len(result.vectors[0]),
             "tokens": result.prompt_tokens, "latency_ms": round(latency, 1), "cost": target.cost(result.prompt_tokens),
