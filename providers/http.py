@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import functools
 import json
 import random
 import re
@@ -65,6 +66,13 @@ def client() -> httpx.AsyncClient:
     return existing
 
 
+@functools.lru_cache(maxsize=1024)
+def parsed_url(url: str) -> httpx.URL:
+    """`url` parsed once: a provider's few endpoints are asked again and again, and httpx parses a URL given as
+    text on every request (31 of 75 µs of building one)."""
+    return httpx.URL(url)
+
+
 def timeout_for(config: ProviderConfig) -> httpx.Timeout:
     """Reads are bounded by the first-byte deadline and the idle timeout (see Body), not by httpx."""
     return httpx.Timeout(None, connect=CONNECT_TIMEOUT, pool=CONNECT_TIMEOUT, write=config.idle_timeout)
@@ -93,7 +101,7 @@ async def open_response(
     deadline = loop.time() + config.timeout
     attempt = 0
     while True:
-        request = http.build_request(method, url, json=json_body, headers=headers, params=params,
+        request = http.build_request(method, parsed_url(url), json=json_body, headers=headers, params=params,
                                      timeout=timeout_for(config))
         try:
             async with asyncio.timeout_at(deadline):
