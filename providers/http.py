@@ -126,33 +126,13 @@ async def open_response(
             raise error
         await asyncio.sleep(wait)
         attempt += 1
+    body = Body(response, config, deadline)
     try:
-        yield Body(response, config, deadline)
+        yield body
     except BaseException:
-        await response.aclose()
+        await body.close()
         raise
-    await release(response)
-
-
-async def release(response: httpx.Response) -> None:
-    """Close a response its reader is done with, keeping its connection for the next request where it can.
-
-    A streamed reply's reader stops at `[DONE]`, before the end of the chunked body that follows it; closing
-    the response there closed its connection, so every reply paid a new TCP and TLS handshake. What is left is
-    read first (it has normally arrived with `[DONE]`), within RELEASE_SECONDS and RELEASE_BYTES.
-    """
-    try:
-        if not response.is_closed:
-            async with asyncio.timeout(RELEASE_SECONDS):
-                size = 0
-                async for piece in response.stream:
-                    size += len(piece)
-                    if size > RELEASE_BYTES:
-                        break
-    except (TimeoutError, httpx.HTTPError):
-        pass
-    finally:
-        await response.aclose()
+    await body.release()
 
 
 async def request_json(config: ProviderConfig, method: str, url: str, limit: int | None = None, **kwargs) -> object:
@@ -228,6 +208,10 @@ class Body:
         self.config = config
         self.deadline = deadline
         self.started = False
+        # The body's one iterator, kept open when its reader stops early: `release` reads the rest from it.
+        # A second iterator would leave the first one's httpcore generators to be closed by the garbage collector,
+        # which closes the connection if that happens while the rest is still being read.
+        self._raw: AsyncIterator[bytes] | None = None
 
     @property
     def content_type(self) -> str:
@@ -235,7 +219,7 @@ class Body:
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body in network chunks, decompressed where it came compressed."""
-        source = self._source()
+        source = self._raw = self._raw or self._source()
         watch = _ReadWatch(self.deadline, self.config.idle_timeout)
         try:
             while True:
@@ -256,8 +240,36 @@ class Body:
                     self.started = True
                     yield chunk
         finally:
-            watch.close()
-            await source.aclose()
+            watch.close()  # the source stays open for `release` (or `close`)
+
+    async def release(self) -> None:
+        """Close the response its reader is done with, keeping its connection for the next request where it can.
+
+        A streamed reply's reader stops at `[DONE]`, before the end of the chunked body that follows it; closing
+        the response there closed its connection, so every reply paid a new TCP and TLS handshake. What is left
+        is read first (it has normally arrived with `[DONE]`), within RELEASE_SECONDS and RELEASE_BYTES.
+        """
+        source = self._raw = self._raw or self._source()
+        try:
+            if not self.response.is_closed:
+                async with asyncio.timeout(RELEASE_SECONDS):
+                    size = 0
+                    async for piece in source:
+                        size += len(piece)
+                        if size > RELEASE_BYTES:
+                            break
+        except (TimeoutError, httpx.HTTPError):
+            pass
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Close the body's iterator, then the response (its connection too, unless the body was read to its end)."""
+        try:
+            if self._raw is not None:
+                await self._raw.aclose()
+        finally:
+            await self.response.aclose()
 
     def _source(self) -> AsyncIterator[bytes]:
         """httpx's raw chunks when the body is not compressed: its decoding layer would only pass them on."""

@@ -113,6 +113,17 @@ async def test_a_provider_that_keeps_the_stream_open_after_done_still_ends_the_r
     assert openai_fake.connections == 2  # the one held open was closed, not kept
 
 
+async def test_a_body_whose_end_comes_a_little_after_done_keeps_its_connection(openai_fake):
+    """The rest after `[DONE]` is read from the same iterator the reader used: a second one left the first
+    one's generators to the garbage collector, which closed the connection while the rest was on its way."""
+    for n in range(3):
+        events = openai_fake.sse_events(Reply.text_of(f"reply {n}", pieces=2), "fake-model", False)
+        openai_fake.enqueue(Reply(raw_events=[*events, b": tail\n\n"], stall_after=len(events), stall_seconds=0.05))
+        result = await collect(adapter_for(openai_fake.base_url).stream_chat(hello()))
+        assert result.content == f"reply {n}"
+    assert len(openai_fake.chat_requests()) == 3 and openai_fake.connections == 1
+
+
 async def test_an_untrusted_certificate_is_refused_before_anything_is_sent(tls_fake, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(ProviderError) as refused:
