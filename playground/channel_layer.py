@@ -10,7 +10,8 @@ strings) and puts them on the queues directly.
 A socket in this process can also take one type of message straight from
 `group_send` (`deliver_directly`): a reply's frames then go to the socket in
 the publishing task, without a queue, a wake-up of the socket's receive loop
-and a new task per frame.
+and a new task per frame. `DirectDelivery` does this for both layers, this one
+and the one over Redis (`playground/redis_layer.py`).
 """
 import asyncio
 import logging
@@ -24,8 +25,8 @@ SWEEP_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
 
-class LocalChannelLayer(InMemoryChannelLayer):
-    _last_sweep = 0.0
+class DirectDelivery:
+    """Lets a socket in this process take one type of group message straight from `group_send`."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +41,10 @@ class LocalChannelLayer(InMemoryChannelLayer):
     def stop_delivering(self, channel: str) -> None:
         self._direct.pop(channel, None)
 
+    def takes_directly(self, channel: str, message_type: str) -> bool:
+        direct = self._direct.get(channel)
+        return direct is not None and direct[0] == message_type
+
     async def _deliver(self, channel: str, message: dict) -> bool:
         """Whether the message went straight to the channel's handler (a failure there is its socket's alone)."""
         direct = self._direct.get(channel)
@@ -53,6 +58,10 @@ class LocalChannelLayer(InMemoryChannelLayer):
         except Exception:
             log.exception("Delivering a %s message to %s failed", message["type"], channel)
         return True
+
+
+class LocalChannelLayer(DirectDelivery, InMemoryChannelLayer):
+    _last_sweep = 0.0
 
     def _clean_expired(self):
         now = time.monotonic()

@@ -189,7 +189,7 @@ PLAYGROUND_CROSS_PROCESS_CANCEL = env.bool("PLAYGROUND_CROSS_PROCESS_CANCEL", de
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "playground.redis_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="playground")},
         }
     }
