@@ -46,6 +46,7 @@ AREAS = [
                                                      "chat/db.py")),
     ("reading provider streams (httpcore, h11, adapters)", ("httpcore/", "h11/", "httpx/", "providers/", "anyio/")),
     ("websocket writes (Daphne, autobahn, Twisted)", ("daphne/", "autobahn/", "twisted/", "txaio/")),
+    ("the channel layer over Redis (redis-py, msgpack)", ("redis/", "channels_redis/", "redis_layer.py", "msgpack")),
     ("relay (coalescing, frames, channel layer)", ("chat/generation.py", "chat/engine.py", "channel_layer.py",
                                                    "channels/", "chat/sockets.py", "chat/consumers.py")),
 ]

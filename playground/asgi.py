@@ -1,4 +1,5 @@
 """ASGI entry point: HTTP through Django (/v1/ with less middleware: chat/gateway/asgi.py), websockets through Channels."""
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -19,3 +20,8 @@ application = ProtocolTypeRouter(
         "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# What starting made (Django, every module, the URLconfs) lives as long as the process: the collector need not
+# look at it again. Without this a full collection, which a burst of new streams sets off, walks all of it:
+# 110-125 ms here, during which no stream gets a frame.
+gc.freeze()
