@@ -58,8 +58,9 @@ class ChatConsumer(PlaygroundSocket):
         await self._start(turns.regenerate, frame)
 
     async def _start(self, prepare, frame, claimed=False):
-        """Plan the turn (on the loop when no query is needed), open each reply's upstream request, then store
-        the turn off the loop; nothing of a reply is relayed before the turn is committed."""
+        """Plan the turn (on the loop when no query is needed), open each reply's upstream request, then, once
+        the requests are written, store the turn off the loop; nothing of a reply is relayed before the turn is
+        committed."""
         held = contextlib.nullcontext() if claimed else running.claim(frame.get("conversation_id"))
         with held, running.preparing(self.user.pk, frame["request_id"]) as cancels:
             planned = await here_or_off(prepare, self.user, frame)
@@ -67,6 +68,7 @@ class ChatConsumer(PlaygroundSocket):
             for reply in replies:
                 reply.open()
             try:
+                await generation.until_sent(replies)
                 turn = await grouped(planned.commit)
             except BaseException:
                 for reply in replies:

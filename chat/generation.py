@@ -20,6 +20,7 @@ from chat import engine, running, store
 from chat.db import db, grouped
 from chat.models import Message
 from chat.requests import Plan
+from providers import http
 from providers.streaming import ReplyState
 from providers.types import PROVIDER_ERROR, ProviderError, TextDelta, ToolCallDelta
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 # so a frame stays far below Daphne's 1 MiB outgoing limit and channels-redis' message size.
 DELTA_PIECE_CHARS = 16 * 1024
 LENGTH_CAP = "max_reply_chars"  # the finish reason of a reply cut at PLAYGROUND_MAX_REPLY_CHARS
+# How long a turn's commit waits for its replies' requests to be written (see `until_sent`).
+SEND_FIRST_SECONDS = 0.01
 
 
 def group_name(conversation_id: int) -> str:
@@ -39,6 +42,22 @@ async def publish(layer, conversation_id: int, frame: dict) -> None:
     """Send a frame to everyone watching a conversation (encoded once for all of them)."""
     frame["conversation_id"] = conversation_id
     await layer.group_send(group_name(conversation_id), {"type": "chat.frame", "text": json.dumps(frame)})
+
+
+async def until_sent(replies: list["Generation"]) -> None:
+    """Wait, at most SEND_FIRST_SECONDS, until each reply's upstream request is written.
+
+    Storing a turn is a few milliseconds of the ORM in another thread, holding the interpreter most of that
+    time: started at once, it slowed the requests on their way out by about a millisecond (the provider's
+    time to first token starts only once it has the request). A request on a kept connection is written
+    within a millisecond; one that needs a new connection does not hold the commit back longer than this.
+    """
+    try:
+        async with asyncio.timeout(SEND_FIRST_SECONDS):
+            for reply in replies:
+                await reply.sent.wait()
+    except TimeoutError:
+        pass
 
 
 def control_group(conversation_id: int) -> str:
@@ -123,6 +142,7 @@ class Generation:
         self._finishing = False
         self._capped = False
         self._stored = asyncio.Event()  # the turn is committed: the reply has its row and may be relayed
+        self.sent = asyncio.Event()  # its upstream request is written (or it ended before writing one)
         self._abandoned = False
         self._cancel_when_stored = False  # a cancel that came while stream.start was being sent
         self.task: asyncio.Task | None = None
@@ -191,6 +211,7 @@ class Generation:
                 "provider": self.job.plan.provider_slug, "model": self.job.plan.model}
 
     async def run(self) -> None:
+        http.on_request_sent.set(self.sent.set)  # this task's own context
         try:
             ending = await engine.run(self.job.plan, self.state, self._on_output)
             if not await self._wait_until_stored():
@@ -201,6 +222,7 @@ class Generation:
             self._finishing = True
             await self._finish(ending)
         finally:
+            self.sent.set()
             running.remove(self)
 
     async def _wait_until_stored(self) -> bool:

@@ -19,7 +19,8 @@ import functools
 import random
 import weakref
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from contextvars import ContextVar
+from typing import AsyncIterator, Callable
 
 import httpx
 
@@ -39,6 +40,8 @@ __all__ = ["Body", "client", "error_from_status", "error_text", "open_response",
 CONNECT_TIMEOUT = 10.0
 LONGEST_RETRY_WAIT = 30.0  # a Retry-After longer than this is reported, not waited for
 _clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()
+# Called, in the task that set it, when a request's body has been written (httpcore's trace extension).
+on_request_sent: ContextVar[Callable[[], None] | None] = ContextVar("on_request_sent", default=None)
 
 
 def client() -> httpx.AsyncClient:
@@ -89,10 +92,11 @@ async def open_response(
     http = client()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + config.timeout
+    sent = on_request_sent.get()
     attempt = 0
     while True:
         request = http.build_request(method, parsed_url(url), json=json_body, headers=headers, params=params,
-                                     timeout=timeout_for(config))
+                                     timeout=timeout_for(config), extensions=_traced(sent) if sent else None)
         try:
             async with asyncio.timeout_at(deadline):
                 response = await http.send(request, stream=True)
@@ -123,6 +127,13 @@ async def open_response(
         await body.close()
         raise
     await body.release()
+
+
+def _traced(sent: Callable[[], None]) -> dict:
+    async def trace(event: str, info: dict) -> None:
+        if event.endswith("send_request_body.complete"):
+            sent()
+    return {"trace": trace}
 
 
 async def request_json(config: ProviderConfig, method: str, url: str, limit: int | None = None, **kwargs) -> object:
