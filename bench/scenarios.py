@@ -267,8 +267,9 @@ def capacity_level(backend, n: int, tokens: int, ramp: float, profile=None, prox
     ok = [r for r in relayed if r["ok"] and r["tokens"] == tokens]
     dok = [r for r in direct if r["ok"]]
     rt, dt = [r["ttft"] for r in relayed if r["ttft"] is not None], [r["ttft"] for r in dok if r["ttft"] is not None]
-    rrate = statistics.mean([r["rate"] for r in relayed if r["rate"]] or [0])
-    drate = statistics.mean([r["rate"] for r in dok if r["rate"]] or [0])
+    # medians: a stream that waited, then got its tokens in two frames a moment apart, has a rate of thousands
+    rrate = statistics.median([r["rate"] for r in relayed if r["rate"]] or [0])
+    drate = statistics.median([r["rate"] for r in dok if r["rate"]] or [0])
     def wall_rate(results):  # tokens over the time from the request to the last token: penalizes queueing
         rates = [r["tokens"] / (r["ttft"] + r["duration_to_last"]) for r in results if r["ttft"] and r.get("duration_to_last")]
         return statistics.mean(rates) if rates else 0.0
