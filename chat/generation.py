@@ -344,6 +344,9 @@ class Generation:
             ending = engine.Ending(engine.ERROR, ProviderError(
                 PROVIDER_ERROR, "The playground failed while storing this reply; the text so far is kept."))
             fields, summary = await self._fail(ending)
+        # Its final row is written: the conversation is free before `stream.end` goes out (publishing may wait
+        # for Redis after a watcher here already has the frame, and a client may answer it at once).
+        running.remove(self)
         await self._publish_end(fields, summary)
         if ending.error is not None:
             await self.publish({"type": "error", "request_id": self.job.request_id, **ending.error.as_frame()})

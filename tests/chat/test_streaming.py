@@ -117,3 +117,22 @@ async def test_frames_get_fuller_when_many_replies_stream_but_never_beyond_the_c
     for streams, expected in ((1, 0.02), (25, 0.02), (50, 0.04), (1000, 0.06)):
         monkeypatch.setattr(running, "_by_request", {(1, str(n)): None for n in range(streams)})
         assert generation.coalesce_interval() == pytest.approx(expected)
+
+
+async def test_a_follow_up_sent_the_moment_a_reply_ends_is_answered_not_refused_as_busy(alice, provider, openai_fake):
+    """An API client answers `stream.end` at once; the conversation is free by then (on Redis too, where the end
+    reaches a socket of the same process before it is published to the others)."""
+    ws = await connect(alice)
+    conversation_id = None
+    for n in range(5):
+        openai_fake.enqueue(Reply.text_of(f"answer {n}"))
+        frame = send_frame(f"question {n}", conversation_id)
+        await ws.send_json_to(frame)
+        frames = [await ws.receive_json_from(timeout=10)]
+        while frames[-1]["type"] not in ("stream.end", "error"):
+            frames.append(await ws.receive_json_from(timeout=10))
+        assert frames[-1]["type"] == "stream.end", frames[-1]  # not `error`: "a reply is still running"
+        assert frames[-1]["status"] == "complete" and frames[-1]["content"] == f"answer {n}"
+        conversation_id = frames[-1]["conversation_id"]
+    assert await Message.objects.filter(conversation_id=conversation_id).acount() == 10
+    await ws.disconnect()
