@@ -4,8 +4,8 @@ enough for a reply's frames.
 channels-redis publishes each message under one lock per Redis connection and waits for Redis's answer before
 the next: a process then publishes at most one frame per round trip, and hundreds of streams queue behind each
 other. Here messages are published in the order sent, and those sent while one is being written go together in
-one pipelined round trip, without their senders waiting (pub/sub delivers at most once anyway: a message Redis
-cannot take is logged and dropped).
+one pipelined round trip, without their senders waiting (pub/sub delivers at most once anyway: the sender that
+writes gets Redis's error, messages written for others are logged and dropped).
 
 A socket in this process can take a reply's frames straight from `group_send` (`DirectDelivery`), as on the
 one-process layer. Redis still carries the frame to the other processes, and back to this one, which then skips
