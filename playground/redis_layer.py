@@ -121,8 +121,8 @@ class Shard(RedisSingleShardConnection):
         if name in layer.channels:
             layer.channels[name].put_nowait(data)
         elif name in layer.groups:
-            served = origin == layer.origin and layer._direct
-            message_type = message_type.decode()
+            served = origin == layer.origin  # this process's sockets that take the type directly have it already
+            message_type = message_type.decode() if served else ""
             for channel in layer.groups[name]:
                 if channel in layer.channels and not (served and layer.takes_directly(channel, message_type)):
                     layer.channels[channel].put_nowait(data)

@@ -57,8 +57,9 @@ async def test_a_request_whose_connection_does_not_open_is_not_told_it_was_writt
     async with SilentServer() as silent:
         sent = asyncio.Event()
         reply = asyncio.ensure_future(_streamed(adapter_for(silent.base_url), sent))
-        while not silent.open:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(5):
+            while not silent.open:
+                await asyncio.sleep(0.01)
         await asyncio.sleep(0.3)
         assert not sent.is_set() and not reply.done()
         reply.cancel()
